@@ -1,0 +1,10 @@
+//! shareguard
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod error;
+mod model;
+
+pub use error::ModelError;
+pub use model::*;

@@ -1,0 +1,111 @@
+//! The share log: what happened to shares, by whom, when.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldChange, PrincipalId, Recipient, ResourceRef, ShareId};
+
+/// What happened to a share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum LogEvent {
+    /// The share was created.
+    Created,
+    /// Properties of the share changed.
+    Changed {
+        /// The fields that changed, with their old and new values.
+        changes: Vec<FieldChange>,
+    },
+    /// The share was deleted.
+    Deleted,
+    /// A batch grant created or updated the share (LiquidFiles `add_access`).
+    AccessAdded {
+        /// The recipient the access was given to.
+        recipient: Recipient,
+    },
+    /// A batch revoke removed the share (LiquidFiles `remove_access`).
+    AccessRemoved {
+        /// The recipient whose access was removed.
+        recipient: Recipient,
+    },
+    /// The share was used.
+    Visited,
+    /// The expiry sweep removed the share.
+    Expired,
+    /// The token of a retrievable link was read back.
+    LinkRetrieved,
+}
+
+impl LogEvent {
+    /// The snake_case name of the event.
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            LogEvent::Created => "created",
+            LogEvent::Changed { .. } => "changed",
+            LogEvent::Deleted => "deleted",
+            LogEvent::AccessAdded { .. } => "access_added",
+            LogEvent::AccessRemoved { .. } => "access_removed",
+            LogEvent::Visited => "visited",
+            LogEvent::Expired => "expired",
+            LogEvent::LinkRetrieved => "link_retrieved",
+        }
+    }
+}
+
+/// One entry of the share log. Entries are append-only and numbered in the order they were
+/// written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// The entry's number, increasing in the order entries were written.
+    pub seq: u64,
+    /// The share the entry is about.
+    pub share: ShareId,
+    /// The share's resource.
+    pub resource: ResourceRef,
+    /// Who did it.
+    pub actor: PrincipalId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: LogEvent,
+}
+
+impl std::fmt::Display for LogEntry {
+    /// `2026-03-01T12:00:00+00:00 #3 alice changed s1 on folder:f1 (access: viewer -> editor)`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} #{} {} {} {} on {}",
+            self.at.to_rfc3339(),
+            self.seq,
+            self.actor,
+            self.event.name(),
+            self.share,
+            self.resource
+        )?;
+        match &self.event {
+            LogEvent::Changed { changes } => {
+                f.write_str(" (")?;
+                for (i, c) in changes.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(
+                        f,
+                        "{}: {} -> {}",
+                        c.field,
+                        c.old.as_deref().unwrap_or("none"),
+                        c.new.as_deref().unwrap_or("none")
+                    )?;
+                }
+                f.write_str(")")
+            }
+            LogEvent::AccessAdded { recipient } | LogEvent::AccessRemoved { recipient } => {
+                write!(f, " ({recipient})")
+            }
+            _ => Ok(()),
+        }
+    }
+}

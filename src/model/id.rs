@@ -1,0 +1,345 @@
+//! Typed identifiers and resource references.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ModelError;
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $example:literal) => {
+        $(#[$doc])*
+        ///
+        /// A non-empty string, compared exactly.
+        ///
+        /// ```
+        #[doc = concat!("use shareguard::", stringify!($name), ";")]
+        ///
+        #[doc = concat!("let id: ", stringify!($name), " = \"", $example, "\".parse()?;")]
+        #[doc = concat!("assert_eq!(id.as_str(), \"", $example, "\");")]
+        #[doc = concat!("assert!(\"\".parse::<", stringify!($name), ">().is_err());")]
+        /// # Ok::<(), shareguard::ModelError>(())
+        /// ```
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Makes an identifier, refusing an empty one.
+            pub fn new(id: impl Into<String>) -> Result<Self, ModelError> {
+                let id = id.into();
+                if id.is_empty() {
+                    return Err(ModelError::Empty { field: $field });
+                }
+                Ok(Self(id))
+            }
+
+            /// The identifier as a string.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ModelError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ModelError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ModelError;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                Self::new(s)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::new(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// The id of a principal: a user, a portal user, an external person or an anonymous visitor.
+    PrincipalId,
+    "principal",
+    "alice"
+);
+string_id!(
+    /// The id of a group. Groups nest; see [`Directory`](crate::Directory).
+    GroupId,
+    "group",
+    "eng"
+);
+string_id!(
+    /// The id of a role. Roles report to roles; see [`Directory`](crate::Directory).
+    RoleId,
+    "role",
+    "vp-sales"
+);
+string_id!(
+    /// The id of a share.
+    ShareId,
+    "share",
+    "s1"
+);
+string_id!(
+    /// The kind of a resource (`folder`, `document`, `room`, `asset`, …): what administrative
+    /// rights are limited by.
+    ResourceKind,
+    "resource.kind",
+    "folder"
+);
+
+impl ShareId {
+    /// A fresh random id (a UUID v4), for stores that make their own ids.
+    #[must_use]
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+/// A reference to a resource: its kind and its id, written `kind:id`.
+///
+/// ```
+/// use shareguard::ResourceRef;
+///
+/// let r: ResourceRef = "document:d1".parse()?;
+/// assert_eq!(r.kind().as_str(), "document");
+/// assert_eq!(r.id(), "d1");
+/// assert_eq!(r.to_string(), "document:d1");
+/// assert!("d1".parse::<ResourceRef>().is_err());
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceRef {
+    // `kind:id` in one string, so that a reference costs one allocation and hashes fast.
+    text: String,
+    colon: usize,
+}
+
+impl ResourceRef {
+    /// Makes a reference from a kind and an id.
+    pub fn new(kind: &ResourceKind, id: &str) -> Result<Self, ModelError> {
+        if id.is_empty() {
+            return Err(ModelError::Empty { field: "resource.id" });
+        }
+        Ok(Self { text: format!("{kind}:{id}"), colon: kind.as_str().len() })
+    }
+
+    /// The kind of the resource.
+    #[must_use]
+    pub fn kind(&self) -> ResourceKind {
+        ResourceKind(self.kind_str().to_owned())
+    }
+
+    /// The kind of the resource, as a string.
+    #[must_use]
+    pub fn kind_str(&self) -> &str {
+        &self.text[..self.colon]
+    }
+
+    /// The id of the resource within its kind.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.text[self.colon + 1..]
+    }
+
+    /// The reference as `kind:id`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl FromStr for ResourceRef {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.find(':') {
+            Some(colon) if colon > 0 && colon + 1 < s.len() => {
+                Ok(Self { text: s.to_owned(), colon })
+            }
+            _ => Err(ModelError::Invalid {
+                field: "resource",
+                value: s.to_owned(),
+                reason: "expected `kind:id`",
+            }),
+        }
+    }
+}
+
+impl fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for ResourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ResourceRef({:?})", self.text)
+    }
+}
+
+impl Serialize for ResourceRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An email address, compared and hashed ignoring ASCII case (SEMANTICS.md section 3), and
+/// kept as written.
+///
+/// ```
+/// use shareguard::Email;
+///
+/// let a: Email = "Alice@Corp.Example".parse()?;
+/// let b: Email = "alice@corp.example".parse()?;
+/// assert_eq!(a, b);
+/// assert_eq!(a.as_str(), "Alice@Corp.Example");
+/// assert!("not-an-address".parse::<Email>().is_err());
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Clone, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Makes an address, refusing one without a local part, an `@` and a domain.
+    pub fn new(address: impl Into<String>) -> Result<Self, ModelError> {
+        let address = address.into();
+        match address.split_once('@') {
+            Some((local, domain))
+                if !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !address.chars().any(char::is_whitespace) =>
+            {
+                Ok(Self(address))
+            }
+            _ => Err(ModelError::Invalid {
+                field: "email",
+                value: address,
+                reason: "expected an address `local@domain`",
+            }),
+        }
+    }
+
+    /// The address as written.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The address in ASCII lower case: the form it is compared and indexed in.
+    #[must_use]
+    pub fn normalized(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+impl PartialEq for Email {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for Email {}
+
+impl std::hash::Hash for Email {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for b in self.0.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl PartialOrd for Email {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Email {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let a = self.0.bytes().map(|b| b.to_ascii_lowercase());
+        let b = other.0.bytes().map(|b| b.to_ascii_lowercase());
+        a.cmp(b)
+    }
+}
+
+impl TryFrom<&str> for Email {
+    type Error = ModelError;
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = ModelError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::new(s)
+    }
+}
+
+impl FromStr for Email {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({:?})", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::new(String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,286 @@
+//! Share link tokens: random, kept as SHA-256 digests, compared in constant time.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::ModelError;
+
+/// A link token in clear: the secret a link's holder presents.
+///
+/// Made from 32 bytes of OS randomness by [`LinkToken::generate`], or taken from what a
+/// visitor presented with [`LinkToken::presented`]. It has no `Display`, and its `Debug`
+/// never prints it; read it deliberately with [`LinkToken::reveal`].
+///
+/// ```
+/// use shareguard::LinkToken;
+///
+/// let token = LinkToken::generate()?;
+/// assert_eq!(token.reveal().len(), 64);
+/// assert!(!format!("{token:?}").contains(token.reveal()));
+/// assert_ne!(token.reveal(), LinkToken::generate()?.reveal());
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Clone)]
+pub struct LinkToken(String);
+
+impl LinkToken {
+    /// A new token: 32 bytes from the OS random source, written as 64 lowercase hex digits.
+    pub fn generate() -> Result<Self, ModelError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| ModelError::Random(e.to_string()))?;
+        Ok(Self(hex(&bytes)))
+    }
+
+    /// A token as a visitor presented it (from a URL, say).
+    pub fn presented(token: impl Into<String>) -> Result<Self, ModelError> {
+        let token = token.into();
+        if token.is_empty() {
+            return Err(ModelError::Empty { field: "token" });
+        }
+        Ok(Self(token))
+    }
+
+    /// The token in clear, to put in a URL or hand to the link's maker once.
+    #[must_use]
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    /// The SHA-256 digest of the token: what is kept and compared.
+    #[must_use]
+    pub fn digest(&self) -> LinkDigest {
+        LinkDigest(Sha256::digest(self.0.as_bytes()).into())
+    }
+}
+
+impl fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkToken(<redacted>)")
+    }
+}
+
+/// The SHA-256 digest of a link token. Equality is decided in constant time; serialized as
+/// 64 hex digits (a digest is not a secret: it cannot be turned back into its token).
+///
+/// ```
+/// use shareguard::{LinkDigest, LinkToken};
+///
+/// let token = LinkToken::presented("tok-1")?;
+/// let digest = token.digest();
+/// assert_eq!(digest, LinkToken::presented("tok-1")?.digest());
+/// assert_eq!(digest.to_hex().parse::<LinkDigest>()?, digest);
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Clone, Copy, Eq)]
+pub struct LinkDigest([u8; 32]);
+
+impl LinkDigest {
+    /// The digest as 64 lowercase hex digits.
+    #[must_use]
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// The digest's bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Makes a digest from its bytes.
+    #[must_use]
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+}
+
+impl PartialEq for LinkDigest {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl std::hash::Hash for LinkDigest {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl fmt::Debug for LinkDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LinkDigest({}…)", &self.to_hex()[..8])
+    }
+}
+
+impl Serialize for LinkDigest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for LinkDigest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::str::FromStr for LinkDigest {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || ModelError::Invalid {
+            field: "digest",
+            value: s.to_owned(),
+            reason: "expected 64 hex digits",
+        };
+        if s.len() != 64 || !s.is_ascii() {
+            return Err(invalid());
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
+        }
+        Ok(Self(bytes))
+    }
+}
+
+/// The link of a link share: the digest of its token, and the token itself only when its
+/// maker asked for a retrievable link (iconik's pre-generated share URL). Per-recipient
+/// emailed links are never retrievable.
+///
+/// Links compare by digest, in constant time. `Debug` shows neither token nor full digest.
+///
+/// Serialized as `{"digest": "<hex>"}`, with `"token"` beside it for a retrievable link;
+/// reading `{"token": "…"}` alone makes a retrievable link of that token.
+///
+/// ```
+/// use shareguard::{LinkToken, ShareLink};
+///
+/// let token = LinkToken::generate()?;
+/// let kept = ShareLink::new(&token, false);
+/// assert!(kept.token().is_none());
+/// assert!(kept.accepts(&token.digest()));
+/// let retrievable = ShareLink::new(&token, true);
+/// assert_eq!(retrievable.token().map(|t| t.reveal()), Some(token.reveal()));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Clone)]
+pub struct ShareLink {
+    digest: LinkDigest,
+    token: Option<LinkToken>,
+}
+
+impl ShareLink {
+    /// A link for a token; the token is kept only if `retrievable`.
+    #[must_use]
+    pub fn new(token: &LinkToken, retrievable: bool) -> Self {
+        Self { digest: token.digest(), token: retrievable.then(|| token.clone()) }
+    }
+
+    /// A non-retrievable link known only by its digest (as a store reads it back).
+    #[must_use]
+    pub fn from_digest(digest: LinkDigest) -> Self {
+        Self { digest, token: None }
+    }
+
+    /// The digest of the link's token.
+    #[must_use]
+    pub fn digest(&self) -> &LinkDigest {
+        &self.digest
+    }
+
+    /// The token, if the link was made retrievable.
+    #[must_use]
+    pub fn token(&self) -> Option<&LinkToken> {
+        self.token.as_ref()
+    }
+
+    /// Whether the link was made retrievable.
+    #[must_use]
+    pub fn is_retrievable(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Whether a presented token's digest opens this link (constant time).
+    #[must_use]
+    pub fn accepts(&self, presented: &LinkDigest) -> bool {
+        self.digest == *presented
+    }
+}
+
+impl PartialEq for ShareLink {
+    fn eq(&self, other: &Self) -> bool {
+        self.digest == other.digest
+    }
+}
+
+impl Eq for ShareLink {}
+
+impl std::hash::Hash for ShareLink {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.digest.hash(state);
+    }
+}
+
+impl fmt::Debug for ShareLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShareLink")
+            .field("digest", &self.digest)
+            .field("retrievable", &self.is_retrievable())
+            .finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl Serialize for ShareLink {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        LinkWire {
+            digest: Some(self.digest.to_hex()),
+            token: self.token.as_ref().map(|t| t.0.clone()),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ShareLink {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let wire = LinkWire::deserialize(d)?;
+        match (wire.digest, wire.token) {
+            (digest, Some(token)) => {
+                let token = LinkToken::presented(token).map_err(D::Error::custom)?;
+                let link = ShareLink::new(&token, true);
+                if let Some(digest) = digest {
+                    if digest.parse::<LinkDigest>().map_err(D::Error::custom)? != link.digest {
+                        return Err(D::Error::custom("link: digest does not match token"));
+                    }
+                }
+                Ok(link)
+            }
+            (Some(digest), None) => {
+                Ok(ShareLink::from_digest(digest.parse().map_err(D::Error::custom)?))
+            }
+            (None, None) => Err(D::Error::custom("link: needs `token` or `digest`")),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}

@@ -1,0 +1,23 @@
+//! The model: the vocabulary every other layer stands on.
+
+mod access;
+mod directory;
+mod event;
+mod id;
+mod link;
+mod permissions;
+mod principal;
+mod recipient;
+mod settings;
+mod share;
+
+pub use access::{AccessLevel, Level, ReshareRights};
+pub use directory::Directory;
+pub use event::{LogEntry, LogEvent};
+pub use id::{Email, GroupId, PrincipalId, ResourceKind, ResourceRef, RoleId, ShareId};
+pub use link::{LinkDigest, LinkToken, ShareLink};
+pub use permissions::{Permission, Permissions};
+pub use principal::{AdminRight, AdminRights, Principal, PrincipalBuilder, PrincipalKind};
+pub use recipient::{Recipient, RecipientClass, ShareType};
+pub use settings::Settings;
+pub use share::{FieldChange, NewShare, Share, SharePatch, Usage};

@@ -1,0 +1,230 @@
+//! Who a share is for (SEMANTICS.md section 3).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Email, GroupId, Principal, PrincipalId, PrincipalKind, RoleId, ShareLink};
+
+/// Who a share is for. Every recipient kind of the seed products maps onto one of these.
+///
+/// Serialized with a `type` tag of SEMANTICS.md section 3:
+/// `{"type": "group", "id": "eng"}`, `{"type": "email", "email": "a@b.example"}`,
+/// `{"type": "link", "token": "…"}`, `{"type": "organization"}`.
+///
+/// ```
+/// use shareguard::{Principal, PrincipalKind, Recipient};
+///
+/// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+/// let eng: Recipient = serde_json::from_str(r#"{"type": "group", "id": "eng"}"#).unwrap();
+/// assert!(eng.matches(&bob));
+/// assert!(Recipient::Organization.matches(&bob));
+/// assert!(!Recipient::PartnerUsers.matches(&bob));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Recipient {
+    /// One principal, by id.
+    User {
+        /// The principal's id.
+        id: PrincipalId,
+    },
+    /// The members of a group, transitively.
+    Group {
+        /// The group's id.
+        id: GroupId,
+    },
+    /// The principals whose role is exactly this one.
+    Role {
+        /// The role's id.
+        id: RoleId,
+    },
+    /// The principals whose role is this one or reports to it, transitively.
+    RoleAndSubordinates {
+        /// The role's id.
+        id: RoleId,
+    },
+    /// As [`Recipient::RoleAndSubordinates`], internal principals only.
+    RoleAndInternalSubordinates {
+        /// The role's id.
+        id: RoleId,
+    },
+    /// Every internal principal.
+    Organization,
+    /// Every partner-portal user.
+    PartnerUsers,
+    /// Every customer-portal user.
+    CustomerUsers,
+    /// Whoever has verified this address, compared ignoring ASCII case.
+    Email {
+        /// The address.
+        email: Email,
+    },
+    /// Everyone, anonymous visitors included.
+    Public,
+    /// Whoever presents the link's token.
+    Link(ShareLink),
+}
+
+/// The class of a recipient, for re-share rights and settings (SEMANTICS.md section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientClass {
+    /// Users, groups, the role kinds and the organisation.
+    Internal,
+    /// People by email and the portal audiences.
+    External,
+    /// The public.
+    Public,
+    /// Share links.
+    Link,
+}
+
+/// The kind of a recipient, without its id: what store filters and vendor forms name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)] // each variant is the kind of the `Recipient` variant of the same name
+pub enum ShareType {
+    User,
+    Group,
+    Role,
+    RoleAndSubordinates,
+    RoleAndInternalSubordinates,
+    Organization,
+    PartnerUsers,
+    CustomerUsers,
+    Email,
+    Public,
+    Link,
+}
+
+impl ShareType {
+    /// The snake_case name, as in SEMANTICS.md section 3.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            ShareType::User => "user",
+            ShareType::Group => "group",
+            ShareType::Role => "role",
+            ShareType::RoleAndSubordinates => "role_and_subordinates",
+            ShareType::RoleAndInternalSubordinates => "role_and_internal_subordinates",
+            ShareType::Organization => "organization",
+            ShareType::PartnerUsers => "partner_users",
+            ShareType::CustomerUsers => "customer_users",
+            ShareType::Email => "email",
+            ShareType::Public => "public",
+            ShareType::Link => "link",
+        }
+    }
+
+    /// The class of recipients of this kind.
+    #[must_use]
+    pub const fn class(self) -> RecipientClass {
+        match self {
+            ShareType::User
+            | ShareType::Group
+            | ShareType::Role
+            | ShareType::RoleAndSubordinates
+            | ShareType::RoleAndInternalSubordinates
+            | ShareType::Organization => RecipientClass::Internal,
+            ShareType::Email | ShareType::PartnerUsers | ShareType::CustomerUsers => {
+                RecipientClass::External
+            }
+            ShareType::Public => RecipientClass::Public,
+            ShareType::Link => RecipientClass::Link,
+        }
+    }
+}
+
+impl fmt::Display for ShareType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl RecipientClass {
+    /// The re-share permission a sharer needs to share with this class.
+    #[must_use]
+    pub const fn reshare_permission(self) -> crate::Permission {
+        match self {
+            RecipientClass::Internal => crate::Permission::ReshareInternal,
+            RecipientClass::External => crate::Permission::ReshareExternal,
+            RecipientClass::Public => crate::Permission::ResharePublic,
+            RecipientClass::Link => crate::Permission::ReshareLink,
+        }
+    }
+}
+
+impl Recipient {
+    /// The kind of this recipient.
+    #[must_use]
+    pub const fn share_type(&self) -> ShareType {
+        match self {
+            Recipient::User { .. } => ShareType::User,
+            Recipient::Group { .. } => ShareType::Group,
+            Recipient::Role { .. } => ShareType::Role,
+            Recipient::RoleAndSubordinates { .. } => ShareType::RoleAndSubordinates,
+            Recipient::RoleAndInternalSubordinates { .. } => ShareType::RoleAndInternalSubordinates,
+            Recipient::Organization => ShareType::Organization,
+            Recipient::PartnerUsers => ShareType::PartnerUsers,
+            Recipient::CustomerUsers => ShareType::CustomerUsers,
+            Recipient::Email { .. } => ShareType::Email,
+            Recipient::Public => ShareType::Public,
+            Recipient::Link(_) => ShareType::Link,
+        }
+    }
+
+    /// The class of this recipient: internal, external, public or link.
+    #[must_use]
+    pub const fn class(&self) -> RecipientClass {
+        self.share_type().class()
+    }
+
+    /// Whether this recipient reaches the principal, exactly as the table of SEMANTICS.md
+    /// section 3 says. An anonymous principal is reached only by `public` and `link`.
+    ///
+    /// Settings are not consulted here: see the policy for what a disabled class does.
+    #[must_use]
+    pub fn matches(&self, principal: &Principal) -> bool {
+        let anonymous = principal.kind() == PrincipalKind::Anonymous;
+        match self {
+            Recipient::Public => true,
+            Recipient::Link(link) => principal.link_digests().iter().any(|d| link.accepts(d)),
+            _ if anonymous => false,
+            Recipient::User { id } => principal.id() == id,
+            Recipient::Group { id } => principal.in_group(id),
+            Recipient::Role { id } => principal.role() == Some(id),
+            Recipient::RoleAndSubordinates { id } => principal.has_role_or_reports_to(id),
+            Recipient::RoleAndInternalSubordinates { id } => {
+                principal.kind() == PrincipalKind::Internal && principal.has_role_or_reports_to(id)
+            }
+            Recipient::Organization => principal.kind() == PrincipalKind::Internal,
+            Recipient::PartnerUsers => principal.kind() == PrincipalKind::Partner,
+            Recipient::CustomerUsers => principal.kind() == PrincipalKind::Customer,
+            Recipient::Email { email } => principal.emails().contains(email),
+        }
+    }
+}
+
+impl fmt::Display for Recipient {
+    /// A short human form: `group:eng`, `email:a@b.example`, `link`, `public`. Never prints a
+    /// link token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Recipient::User { id } => write!(f, "user:{id}"),
+            Recipient::Group { id } => write!(f, "group:{id}"),
+            Recipient::Role { id }
+            | Recipient::RoleAndSubordinates { id }
+            | Recipient::RoleAndInternalSubordinates { id } => {
+                write!(f, "{}:{id}", self.share_type())
+            }
+            Recipient::Email { email } => write!(f, "email:{email}"),
+            Recipient::Organization
+            | Recipient::PartnerUsers
+            | Recipient::CustomerUsers
+            | Recipient::Public
+            | Recipient::Link(_) => write!(f, "{}", self.share_type()),
+        }
+    }
+}

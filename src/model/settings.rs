@@ -1,0 +1,69 @@
+//! Organisation settings (SEMANTICS.md section 6).
+
+use serde::{Deserialize, Serialize};
+
+use crate::RecipientClass;
+
+/// Organisation-wide settings. They act at once: switching a recipient class off cuts its
+/// existing grants at the next decision, and switching it back on restores them.
+///
+/// ```
+/// use shareguard::Settings;
+///
+/// let settings: Settings = serde_json::from_str(r#"{"allow_links": false}"#).unwrap();
+/// assert!(!settings.allow_links);
+/// assert!(settings.allow_public);
+/// assert_eq!(settings.max_link_lifetime_days, None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Shares with external people and portal audiences grant (default `true`).
+    pub allow_external: bool,
+    /// Public shares grant (default `true`).
+    pub allow_public: bool,
+    /// Link shares grant (default `true`).
+    pub allow_links: bool,
+    /// A link share must expire within this many days of its creation or change
+    /// (default: no limit).
+    pub max_link_lifetime_days: Option<u32>,
+    /// Principals that are not internal (anonymous ones excepted) may hold management,
+    /// log and re-share rights, and such recipients may be given them (default `false`).
+    pub external_may_manage: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            allow_external: true,
+            allow_public: true,
+            allow_links: true,
+            max_link_lifetime_days: None,
+            external_may_manage: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether grants to recipients of this class are switched on.
+    #[must_use]
+    pub const fn allows_class(&self, class: RecipientClass) -> bool {
+        match class {
+            RecipientClass::Internal => true,
+            RecipientClass::External => self.allow_external,
+            RecipientClass::Public => self.allow_public,
+            RecipientClass::Link => self.allow_links,
+        }
+    }
+
+    /// The name of the setting that switches this class off, if any does.
+    #[must_use]
+    pub const fn class_setting(class: RecipientClass) -> Option<&'static str> {
+        match class {
+            RecipientClass::Internal => None,
+            RecipientClass::External => Some("allow_external"),
+            RecipientClass::Public => Some("allow_public"),
+            RecipientClass::Link => Some("allow_links"),
+        }
+    }
+}

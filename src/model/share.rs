@@ -1,0 +1,465 @@
+//! Shares: one grant (or one restriction) of a resource to one recipient.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AccessLevel, Level, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
+    ResourceRef, ShareId,
+};
+
+/// How a share has been used (iconik's share panel: last visit, times used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Usage {
+    /// When the recipient last visited through the share.
+    pub last_visit: Option<DateTime<Utc>>,
+    /// How many times the share has been used.
+    pub visits: u64,
+}
+
+/// One share: a resource shared by a sharer with exactly one recipient, at one access level,
+/// with optional expiry, message, re-share rights, usage and a version for optimistic
+/// concurrency.
+///
+/// The recipient never changes after creation: there is no setter, and a
+/// [`SharePatch`] that names a different recipient is refused. To reach someone else, create
+/// another share.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{AccessLevel, Permissions, Recipient, ReshareRights, Share};
+///
+/// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let share = Share::new(
+///     "s1".parse()?,
+///     "folder:f1".parse()?,
+///     "alice".parse()?,
+///     Recipient::Group { id: "eng".parse()? },
+///     AccessLevel::Viewer,
+///     created,
+/// )
+/// .with_reshare(ReshareRights::INTERNAL)
+/// .with_expiry(Some(created + chrono::Duration::days(30)));
+///
+/// assert_eq!(share.permissions(), Permissions::VIEW | Permissions::DOWNLOAD | Permissions::RESHARE_INTERNAL);
+/// assert!(share.is_active(created));
+/// assert!(!share.is_active(created + chrono::Duration::days(30)));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Share {
+    id: ShareId,
+    resource: ResourceRef,
+    sharer: PrincipalId,
+    recipient: Recipient,
+    access: AccessLevel,
+    #[serde(default, skip_serializing_if = "ReshareRights::is_empty")]
+    reshare: ReshareRights,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires: Option<DateTime<Utc>>,
+    created: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(default)]
+    usage: Usage,
+    #[serde(default = "first_version")]
+    version: u64,
+}
+
+fn first_version() -> u64 {
+    1
+}
+
+impl Share {
+    /// A share at version 1, with no expiry, message, re-share rights or usage.
+    #[must_use]
+    pub fn new(
+        id: ShareId,
+        resource: ResourceRef,
+        sharer: PrincipalId,
+        recipient: Recipient,
+        access: AccessLevel,
+        created: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            resource,
+            sharer,
+            recipient,
+            access,
+            reshare: ReshareRights::empty(),
+            expires: None,
+            created,
+            message: None,
+            usage: Usage::default(),
+            version: 1,
+        }
+    }
+
+    /// Makes the share a new share asks for, after checking its form
+    /// ([`NewShare::access_and_reshare`]).
+    pub fn from_new(
+        id: ShareId,
+        sharer: PrincipalId,
+        new: &NewShare,
+        created: DateTime<Utc>,
+    ) -> Result<Self, ModelError> {
+        let (access, reshare) = new.access_and_reshare()?;
+        Ok(Self::new(id, new.resource.clone(), sharer, new.recipient.clone(), access, created)
+            .with_reshare(reshare)
+            .with_expiry(new.expires)
+            .with_message(new.message.clone()))
+    }
+
+    /// Sets the re-share rights (a `restrict` share keeps none).
+    #[must_use]
+    pub fn with_reshare(mut self, reshare: ReshareRights) -> Self {
+        self.reshare = if self.access.is_restrict() { ReshareRights::empty() } else { reshare };
+        self
+    }
+
+    /// Sets the expiry.
+    #[must_use]
+    pub fn with_expiry(mut self, expires: Option<DateTime<Utc>>) -> Self {
+        self.expires = expires;
+        self
+    }
+
+    /// Sets the message or comment.
+    #[must_use]
+    pub fn with_message(mut self, message: Option<String>) -> Self {
+        self.message = message;
+        self
+    }
+
+    /// Sets the usage counters (as a store reads them back).
+    #[must_use]
+    pub fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// Sets the version (as a store reads it back).
+    #[must_use]
+    pub fn with_version(mut self, version: u64) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The share's id.
+    #[must_use]
+    pub fn id(&self) -> &ShareId {
+        &self.id
+    }
+    /// The shared resource.
+    #[must_use]
+    pub fn resource(&self) -> &ResourceRef {
+        &self.resource
+    }
+    /// Who created the share.
+    #[must_use]
+    pub fn sharer(&self) -> &PrincipalId {
+        &self.sharer
+    }
+    /// Who the share is for. It never changes.
+    #[must_use]
+    pub fn recipient(&self) -> &Recipient {
+        &self.recipient
+    }
+    /// The access level.
+    #[must_use]
+    pub fn access(&self) -> AccessLevel {
+        self.access
+    }
+    /// The re-share rights given on the share.
+    #[must_use]
+    pub fn reshare(&self) -> ReshareRights {
+        self.reshare
+    }
+    /// When the share expires, if ever.
+    #[must_use]
+    pub fn expires(&self) -> Option<DateTime<Utc>> {
+        self.expires
+    }
+    /// When the share was created.
+    #[must_use]
+    pub fn created(&self) -> DateTime<Utc> {
+        self.created
+    }
+    /// The message or comment given with the share.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// How the share has been used.
+    #[must_use]
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+    /// The version, bumped by every change; updates name the version they expect.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether this is a `restrict` share.
+    #[must_use]
+    pub fn is_restrict(&self) -> bool {
+        self.access.is_restrict()
+    }
+
+    /// The permissions the share grants: its level's set plus its re-share rights; nothing
+    /// for a `restrict` share.
+    #[must_use]
+    pub fn permissions(&self) -> Permissions {
+        if self.access.is_restrict() {
+            Permissions::empty()
+        } else {
+            self.access.permissions() | self.reshare.permissions()
+        }
+    }
+
+    /// Whether the share is active at `now`: no expiry, or `now` strictly before it.
+    #[must_use]
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.expires.is_none_or(|expires| now < expires)
+    }
+
+    /// Records one visit at `at`.
+    pub fn record_visit(&mut self, at: DateTime<Utc>) {
+        self.usage.last_visit = Some(at);
+        self.usage.visits = self.usage.visits.saturating_add(1);
+    }
+
+    /// The share as the patch would leave it (same id and version) and the fields that
+    /// changed, or the malformation that refuses the patch (SEMANTICS.md 6.2, but the time
+    /// rule, which needs `now`).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Level, Recipient, Share, SharePatch};
+    ///
+    /// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, Utc::now());
+    /// let (changed, fields) = share.patched(&SharePatch { access: Some(Level::Editor), ..SharePatch::default() })?;
+    /// assert_eq!(changed.access(), AccessLevel::Editor);
+    /// assert_eq!(fields[0].field, "access");
+    ///
+    /// let other = SharePatch { recipient: Some(Recipient::User { id: "carol".parse()? }), ..SharePatch::default() };
+    /// assert_eq!(share.patched(&other).unwrap_err().field(), "recipient");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    pub fn patched(&self, patch: &SharePatch) -> Result<(Share, Vec<FieldChange>), ModelError> {
+        if let Some(recipient) = &patch.recipient {
+            if *recipient != self.recipient {
+                return Err(ModelError::Invalid {
+                    field: "recipient",
+                    value: recipient.to_string(),
+                    reason: "a share's recipient never changes: create another share",
+                });
+            }
+        }
+        let level = patch.access.unwrap_or(self.access.level());
+        let (access, reshare) = match level {
+            Level::Restrict => {
+                if patch.permissions.is_some() || patch.reshare.is_some() {
+                    return Err(restrict_with_rights());
+                }
+                (AccessLevel::Restrict, ReshareRights::empty())
+            }
+            Level::Custom => {
+                let kept = match self.access {
+                    AccessLevel::Custom(set) => Some(set),
+                    _ => None,
+                };
+                let set = patch.permissions.or(kept);
+                (
+                    AccessLevel::from_parts(Level::Custom, set)?,
+                    patch.reshare.unwrap_or(self.reshare),
+                )
+            }
+            level => (
+                AccessLevel::from_parts(level, patch.permissions)?,
+                patch.reshare.unwrap_or(self.reshare),
+            ),
+        };
+        let mut next = self.clone();
+        next.access = access;
+        next.reshare = reshare;
+        if let Some(expires) = patch.expires {
+            next.expires = expires;
+        }
+        if let Some(message) = &patch.message {
+            next.message.clone_from(message);
+        }
+        let mut changes = Vec::new();
+        let mut note = |field: &'static str, old: Option<String>, new: Option<String>| {
+            if old != new {
+                changes.push(FieldChange { field: field.to_owned(), old, new });
+            }
+        };
+        note("access", Some(self.access.to_string()), Some(next.access.to_string()));
+        note("reshare", Some(self.reshare.to_string()), Some(next.reshare.to_string()));
+        note("expires", self.expires.map(|t| t.to_rfc3339()), next.expires.map(|t| t.to_rfc3339()));
+        note("message", self.message.clone(), next.message.clone());
+        Ok((next, changes))
+    }
+}
+
+fn restrict_with_rights() -> ModelError {
+    ModelError::Invalid {
+        field: "access",
+        value: "restrict".to_owned(),
+        reason: "a `restrict` share takes no `permissions` and no `reshare`",
+    }
+}
+
+/// A share to create: what the actor asks for. The sharer is the actor, and the store gives
+/// the id.
+///
+/// The level and a `custom` set are named apart, as requests name them, so that a malformed
+/// request (a set with a level that takes none) can be refused as `invalid` by the policy.
+///
+/// ```
+/// use shareguard::{AccessLevel, NewShare, Recipient, ReshareRights};
+///
+/// let new = NewShare::new("document:d1".parse()?, Recipient::User { id: "carol".parse()? }, AccessLevel::Viewer)
+///     .reshare(ReshareRights::INTERNAL)
+///     .message("for the review");
+/// assert_eq!(new.access_and_reshare()?, (AccessLevel::Viewer, ReshareRights::INTERNAL));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewShare {
+    /// The resource to share.
+    pub resource: ResourceRef,
+    /// Who to share it with.
+    pub recipient: Recipient,
+    /// The level's name.
+    pub access: Level,
+    /// The set of a `custom` level; named with any other level, it makes the request invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
+    /// Re-share rights; named (even empty) with `restrict`, they make the request invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reshare: Option<ReshareRights>,
+    /// When the share expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<DateTime<Utc>>,
+    /// A message or comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl NewShare {
+    /// A request for a share at an access level, with nothing else.
+    #[must_use]
+    pub fn new(resource: ResourceRef, recipient: Recipient, access: AccessLevel) -> Self {
+        Self {
+            resource,
+            recipient,
+            access: access.level(),
+            permissions: match access {
+                AccessLevel::Custom(set) => Some(set),
+                _ => None,
+            },
+            reshare: None,
+            expires: None,
+            message: None,
+        }
+    }
+
+    /// Gives re-share rights.
+    #[must_use]
+    pub fn reshare(mut self, reshare: ReshareRights) -> Self {
+        self.reshare = Some(reshare);
+        self
+    }
+
+    /// Sets the expiry.
+    #[must_use]
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(expires);
+        self
+    }
+
+    /// Sets the message.
+    #[must_use]
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// The access and re-share rights the request resolves to, or why it is malformed.
+    pub fn access_and_reshare(&self) -> Result<(AccessLevel, ReshareRights), ModelError> {
+        if self.access == Level::Restrict && (self.reshare.is_some() || self.permissions.is_some())
+        {
+            return Err(restrict_with_rights());
+        }
+        Ok((
+            AccessLevel::from_parts(self.access, self.permissions)?,
+            self.reshare.unwrap_or_default(),
+        ))
+    }
+}
+
+/// A change to a share: only the fields named change. `expires: Some(None)` removes the
+/// expiry; `reshare` replaces the whole set; naming a different recipient is refused.
+///
+/// Changing the level away from `custom` discards the stored set; changing it to `restrict`
+/// discards the set and the re-share rights.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharePatch {
+    /// A new level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Level>,
+    /// A new `custom` set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
+    /// New re-share rights, replacing the old.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reshare: Option<ReshareRights>,
+    /// A new expiry (`Some(None)` removes it).
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Option<DateTime<Utc>>>,
+    /// A new message (`Some(None)` removes it).
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub message: Option<Option<String>>,
+    /// The recipient, if the caller names it: it must be the share's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Recipient>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// One field a change altered, with its old and new values as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// `access`, `reshare`, `expires` or `message`.
+    pub field: String,
+    /// The value before.
+    pub old: Option<String>,
+    /// The value after.
+    pub new: Option<String>,
+}
