@@ -5,6 +5,10 @@
 
 mod error;
 mod model;
+pub mod store;
 
 pub use error::ModelError;
 pub use model::*;
+pub use store::{
+    AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
+};

@@ -1,0 +1,343 @@
+//! The store: the [`ShareStore`] port, its query types, and the reference adapter.
+//!
+//! # Contract
+//!
+//! Every adapter keeps these promises; the conformance suite (feature `conformance`) checks
+//! them.
+//!
+//! - **Atomic operations.** A call that returns an error changes nothing: no share, no
+//!   version, no usage counter, no log entry.
+//! - **One log entry per mutation.** Every successful mutation appends exactly one
+//!   [`LogEntry`] per share it touches, with the actor and time the caller gave, in the same
+//!   atomic step as the mutation; reads and failed calls append none. Entries outlive the
+//!   shares they describe.
+//! - **Versions.** A share is created at version 1; every [`ShareStore::update`] and every
+//!   update through [`ShareStore::grant_batch`] adds one. Visits do not change the version
+//!   (a visit must not make an editor's pending change stale).
+//! - **Recipients never change.** [`ShareStore::update`] refuses a patch naming a different
+//!   recipient, as [`Share::patched`] does.
+//! - **Order.** Every list is in the order shares were created (oldest first), and log
+//!   entries in the order they were written: pages are stable while nothing is written.
+//! - **Paging.** [`Page`] `first` is the index of the first item (0-based), `count` the most
+//!   to return; `first` past the end gives an empty page with the true `total`.
+//! - **Time is a parameter.** Stores never read a clock: `now` and `at` come from the caller.
+//!
+//! The trait is synchronous and object-safe: `Box<dyn ShareStore>` and `Arc<dyn ShareStore>`
+//! work. An async service calls an in-memory store directly and runs I/O-bound adapters on
+//! its runtime's blocking pool.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AccessLevel, LinkDigest, LogEntry, ModelError, Permissions, Principal, PrincipalId, Recipient,
+    ResourceRef, Share, ShareId, SharePatch, ShareType,
+};
+
+/// Why a store operation failed. A failed operation changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No share has this id.
+    #[error("share: no share `{0}`")]
+    NotFound(ShareId),
+    /// A share with this id exists already.
+    #[error("share: a share `{0}` exists already")]
+    AlreadyExists(ShareId),
+    /// The caller's expected version is not the share's current one.
+    #[error("version: share `{id}` is at version {actual}, not {expected}")]
+    Conflict {
+        /// The share.
+        id: ShareId,
+        /// The version the caller expected.
+        expected: u64,
+        /// The share's current version.
+        actual: u64,
+    },
+    /// The input was malformed.
+    #[error(transparent)]
+    Invalid(#[from] ModelError),
+    /// The storage backend failed (I/O, a corrupt or foreign database, …).
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+/// Which part of a list to return: `count` items from index `first` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Page {
+    /// The index of the first item.
+    pub first: usize,
+    /// The most items to return.
+    pub count: usize,
+}
+
+impl Page {
+    /// `count` items from `first`.
+    #[must_use]
+    pub const fn new(first: usize, count: usize) -> Self {
+        Self { first, count }
+    }
+
+    /// Every item.
+    pub const ALL: Page = Page { first: 0, count: usize::MAX };
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page::new(0, 100)
+    }
+}
+
+/// One page of a list, in Filr's form: where it starts, how many it holds, how many there
+/// are in all, and the items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    /// The index of the first item returned.
+    pub first: usize,
+    /// How many items were returned.
+    pub count: usize,
+    /// How many items the whole list has.
+    pub total: usize,
+    /// The items.
+    pub items: Vec<T>,
+}
+
+impl<T> Paged<T> {
+    /// Cuts a page out of a whole list.
+    #[must_use]
+    pub fn from_all(all: Vec<T>, page: Page) -> Self {
+        let total = all.len();
+        let items: Vec<T> = all.into_iter().skip(page.first).take(page.count).collect();
+        Self { first: page.first, count: items.len(), total, items }
+    }
+}
+
+/// Whether a share is active or expired at a given instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", content = "at", rename_all = "snake_case")]
+pub enum Status {
+    /// No expiry, or `at` strictly before it.
+    Active(DateTime<Utc>),
+    /// Expired at or before `at`.
+    Expired(DateTime<Utc>),
+}
+
+/// Filters for [`ShareStore::list`]; every filter given must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShareFilter {
+    /// Shares created by this principal (Filr `shared_by`).
+    pub shared_by: Option<PrincipalId>,
+    /// Shares with exactly this recipient (Filr `shared_with`); emails compare ignoring case.
+    pub recipient: Option<Recipient>,
+    /// Shares on this resource.
+    pub resource: Option<ResourceRef>,
+    /// Shares whose recipient is of this kind.
+    pub share_type: Option<ShareType>,
+    /// Only public and link shares (Filr `/admin/shares/public`).
+    pub public_only: bool,
+    /// Only shares active, or expired, at an instant.
+    pub status: Option<Status>,
+}
+
+impl ShareFilter {
+    /// Whether a share passes every filter given.
+    #[must_use]
+    pub fn accepts(&self, share: &Share) -> bool {
+        self.shared_by.as_ref().is_none_or(|s| share.sharer() == s)
+            && self.recipient.as_ref().is_none_or(|r| share.recipient() == r)
+            && self.resource.as_ref().is_none_or(|r| share.resource() == r)
+            && self.share_type.is_none_or(|t| share.recipient().share_type() == t)
+            && (!self.public_only
+                || matches!(share.recipient().share_type(), ShareType::Public | ShareType::Link))
+            && self.status.is_none_or(|status| match status {
+                Status::Active(at) => share.is_active(at),
+                Status::Expired(at) => !share.is_active(at),
+            })
+    }
+}
+
+/// One item of a batch grant (LiquidFiles `add_access`): a recipient, an access level, and
+/// whether the recipient may view the share log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantItem {
+    /// Who to give access.
+    pub recipient: Recipient,
+    /// The access to give.
+    pub access: AccessLevel,
+    /// Whether to add `view_log` to it.
+    #[serde(default)]
+    pub view_log: bool,
+}
+
+impl GrantItem {
+    /// The access the item's share ends up with: its level, as a `custom` set with
+    /// `view_log` added when `view_log` is asked for and the level lacks it.
+    #[must_use]
+    pub fn resolved_access(&self) -> AccessLevel {
+        let set = self.access.permissions();
+        if self.view_log && !set.contains(Permissions::VIEW_LOG) && !self.access.is_restrict() {
+            AccessLevel::Custom(set | Permissions::VIEW_LOG)
+        } else {
+            self.access
+        }
+    }
+}
+
+/// What one batch item did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum BatchOutcome {
+    /// A share was created for the item.
+    Created {
+        /// The new share.
+        share: Share,
+    },
+    /// The recipient's existing share from this sharer on this resource was updated.
+    Updated {
+        /// The share as updated.
+        share: Share,
+    },
+    /// The recipient's shares on the resource were removed.
+    Removed {
+        /// The removed shares.
+        shares: Vec<Share>,
+    },
+    /// The item failed and changed nothing.
+    Error {
+        /// Why, for the caller to show.
+        message: String,
+    },
+}
+
+/// A share on a resource and whether it is active ("who has access").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    /// The share.
+    pub share: Share,
+    /// Whether it is active at the instant asked about.
+    pub active: bool,
+}
+
+/// The port that keeps shares and the share log. See the [module docs](self) for the
+/// contract every adapter keeps.
+pub trait ShareStore: Send + Sync {
+    /// Stores a new share (its id chosen by the caller) and logs `created`.
+    /// Fails with [`StoreError::AlreadyExists`] if the id is taken.
+    fn create(
+        &self,
+        share: Share,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Share, StoreError>;
+
+    /// The share with this id, if any.
+    fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError>;
+
+    /// Applies a patch if `expected_version` is the share's current version, bumps the
+    /// version, logs `changed` with the fields that changed, and returns the new share.
+    /// A stale version fails with [`StoreError::Conflict`]; a malformed patch (including one
+    /// naming a different recipient) with [`StoreError::Invalid`].
+    fn update(
+        &self,
+        id: &ShareId,
+        expected_version: u64,
+        patch: &SharePatch,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Share, StoreError>;
+
+    /// Removes a share, logs `deleted`, and returns it.
+    fn delete(
+        &self,
+        id: &ShareId,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Share, StoreError>;
+
+    /// The shares that pass the filter, a page of them, oldest first.
+    fn list(&self, filter: &ShareFilter, page: Page) -> Result<Paged<Share>, StoreError>;
+
+    /// The shares on each of the given resources (the resource and its ancestors, for one
+    /// policy check), one list per resource in the order given, each oldest first.
+    fn shares_on(&self, resources: &[ResourceRef]) -> Result<Vec<Vec<Share>>, StoreError>;
+
+    /// "Shared with me": every share whose recipient matches the principal
+    /// ([`Recipient::matches`]), `public` shares only if `include_public`, a page of them,
+    /// oldest first. Activity is not filtered: the caller decides with the policy.
+    fn shared_with(
+        &self,
+        principal: &Principal,
+        include_public: bool,
+        page: Page,
+    ) -> Result<Paged<Share>, StoreError>;
+
+    /// "Who has access": every share on the resource, with whether it is active at `now`.
+    fn who_has_access(
+        &self,
+        resource: &ResourceRef,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccessEntry>, StoreError>;
+
+    /// A batch grant on a resource by `sharer` (LiquidFiles `add_access`). For each item in
+    /// order: if the recipient already has a share from `sharer` on `resource`, its access is
+    /// set to the item's ([`GrantItem::resolved_access`]) and its version bumped; otherwise a
+    /// share is created with a fresh id. Each success logs `access_added`. An item that fails
+    /// changes nothing and does not stop the others.
+    fn grant_batch(
+        &self,
+        resource: &ResourceRef,
+        sharer: &PrincipalId,
+        items: &[GrantItem],
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<BatchOutcome>, StoreError>;
+
+    /// A batch revoke (LiquidFiles `remove_access`): for each recipient in order, removes its
+    /// shares on the resource (from any sharer), logging `access_removed` for each. A
+    /// recipient with no share there gets an `Error` outcome.
+    fn revoke_batch(
+        &self,
+        resource: &ResourceRef,
+        recipients: &[Recipient],
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<BatchOutcome>, StoreError>;
+
+    /// Records one visit (last visit time, visit count) and logs `visited`.
+    fn record_visit(
+        &self,
+        id: &ShareId,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Share, StoreError>;
+
+    /// Logs that a retrievable link's token was read back (`link_retrieved`).
+    fn record_link_retrieved(
+        &self,
+        id: &ShareId,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The link share whose token has this digest, if any.
+    fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError>;
+
+    /// Removes every share expired at `now` (expiry at or before `now`), logs `expired` for
+    /// each with `actor` as the actor, and returns them, oldest first.
+    fn sweep_expired(
+        &self,
+        now: DateTime<Utc>,
+        actor: &PrincipalId,
+    ) -> Result<Vec<Share>, StoreError>;
+
+    /// The log entries about one share, a page of them, in the order written.
+    fn log_for_share(&self, id: &ShareId, page: Page) -> Result<Paged<LogEntry>, StoreError>;
+
+    /// The log entries about the shares of one resource, a page of them, in the order written.
+    fn log_for_resource(
+        &self,
+        resource: &ResourceRef,
+        page: Page,
+    ) -> Result<Paged<LogEntry>, StoreError>;
+}
