@@ -5,10 +5,12 @@
 
 mod error;
 mod model;
+mod policy;
 pub mod store;
 
 pub use error::ModelError;
 pub use model::*;
+pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
 pub use store::{
     AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
 };
