@@ -3,11 +3,13 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod admin;
 mod error;
 mod model;
 mod policy;
 pub mod store;
 
+pub use admin::{Admin, AdminError, Hierarchy, LinkRequest, NewLink, PathItem, ResourceTree};
 pub use error::ModelError;
 pub use model::*;
 pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
