@@ -70,6 +70,9 @@ pub use admin::{Admin, AdminError, Hierarchy, LinkRequest, NewLink, PathItem, Re
 pub use error::ModelError;
 pub use model::*;
 pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use store::{
-    AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
+    AccessEntry, BatchOutcome, GrantItem, OpenError, Page, Paged, ShareFilter, ShareStore, Status,
+    StoreError,
 };
