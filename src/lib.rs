@@ -10,5 +10,6 @@ pub mod store;
 pub use error::ModelError;
 pub use model::*;
 pub use store::{
-    AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
+    AccessEntry, BatchOutcome, GrantItem, MemoryStore, Page, Paged, ShareFilter, ShareStore,
+    Status, StoreError,
 };

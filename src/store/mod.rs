@@ -29,6 +29,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod memory;
+
+pub use memory::MemoryStore;
+
 use crate::{
     AccessLevel, LinkDigest, LogEntry, ModelError, Permissions, Principal, PrincipalId, Recipient,
     ResourceRef, Share, ShareId, SharePatch, ShareType,

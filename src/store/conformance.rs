@@ -1,0 +1,1 @@
+//! The conformance suite every `ShareStore` adapter can run against itself.
