@@ -36,7 +36,7 @@ type Seq = u64;
 /// use shareguard::{AccessLevel, MemoryStore, Page, Principal, PrincipalKind, Recipient, Share, ShareStore};
 ///
 /// let store = MemoryStore::new();
-/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().ok_or("no such instant")?;
 /// let alice = "alice".parse()?;
 /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
 ///     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, at);
@@ -658,5 +658,52 @@ impl ShareStore for MemoryStore {
     ) -> Result<Paged<LogEntry>, StoreError> {
         let state = self.read()?;
         Ok(log_page(&state.log, state.log_by_resource.get(resource), page))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poisoned_lock_is_a_backend_error_not_a_panic() {
+        let store = std::sync::Arc::new(MemoryStore::new());
+        let poisoner = std::sync::Arc::clone(&store);
+        let joined = std::thread::spawn(move || {
+            let _guard = poisoner.state.write();
+            panic!("poison the lock");
+        })
+        .join();
+        assert!(joined.is_err());
+        let id: ShareId = "s1".parse().unwrap();
+        assert!(matches!(store.get(&id), Err(StoreError::Backend(_))));
+        assert!(matches!(
+            store.delete(&id, &"alice".parse().unwrap(), Utc::now()),
+            Err(StoreError::Backend(_))
+        ));
+        assert!(matches!(store.len(), Err(StoreError::Backend(_))));
+    }
+
+    #[test]
+    fn indexes_drop_empty_keys() {
+        let store = MemoryStore::new();
+        let alice: PrincipalId = "alice".parse().unwrap();
+        let share = Share::new(
+            "s1".parse().unwrap(),
+            "folder:f1".parse().unwrap(),
+            alice.clone(),
+            Recipient::Public,
+            AccessLevel::Viewer,
+            Utc::now(),
+        )
+        .with_expiry(Some(Utc::now()));
+        store.create(share, &alice, Utc::now()).unwrap();
+        store.delete(&"s1".parse().unwrap(), &alice, Utc::now()).unwrap();
+        let state = store.state.read().unwrap();
+        assert!(state.shares.is_empty() && state.by_id.is_empty());
+        assert!(state.by_resource.is_empty() && state.by_sharer.is_empty());
+        assert!(state.by_recipient.is_empty() && state.by_type.is_empty());
+        assert!(state.by_expiry.is_empty());
+        assert_eq!(state.log.len(), 2, "the log outlives the share");
     }
 }
