@@ -11,7 +11,7 @@ use crate::{
 };
 
 use super::{
-    AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, StoreError,
+    AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
 };
 
 /// The internal sequence number of a share: its place in creation order. Indexes hold these,
@@ -427,8 +427,10 @@ impl ShareStore for MemoryStore {
     }
 
     /// O(k log n + p): walks the smallest index among the filter's resource, sharer,
-    /// recipient, share type and public-only fields, then applies the whole filter. Only a
-    /// filter naming none of them (status alone, or nothing) walks every share, O(n).
+    /// recipient, share type and public-only fields, then applies the whole filter. A filter
+    /// naming none of them but `status: Expired(at)` walks the expiry index, O(e log e + p)
+    /// for the `e` shares expired at `at`; only one naming nothing, or `status: Active(_)`
+    /// alone, walks every share, O(n).
     fn list(&self, filter: &ShareFilter, page: Page) -> Result<Paged<Share>, StoreError> {
         let state = self.read()?;
         let empty = BTreeSet::new();
@@ -464,7 +466,15 @@ impl ShareStore for MemoryStore {
             (Some(set), _) => {
                 paged(set.iter().filter_map(|seq| state.share(*seq)).filter(accepted), page)
             }
-            (None, None) => paged(state.shares.values().filter(accepted), page),
+            (None, None) => match filter.status {
+                Some(Status::Expired(at)) => {
+                    let mut seqs: Vec<Seq> =
+                        state.by_expiry.range(..=(at, Seq::MAX)).map(|(_, seq)| *seq).collect();
+                    seqs.sort_unstable();
+                    paged(seqs.iter().filter_map(|seq| state.share(*seq)).filter(accepted), page)
+                }
+                _ => paged(state.shares.values().filter(accepted), page),
+            },
         };
         Ok(result)
     }
