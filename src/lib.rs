@@ -3,6 +3,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "proptest")]
+pub mod arbitrary;
 mod error;
 mod model;
 mod policy;
