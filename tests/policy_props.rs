@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 #![cfg(feature = "proptest")]
 //! Properties of the policy over random worlds: the invariants 1–5 and 11 of DESIGN.md, and a
 //! differential test against a naive implementation of SEMANTICS.md sections 4–6 written here
