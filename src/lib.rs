@@ -59,6 +59,8 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod admin;
+#[cfg(feature = "proptest")]
+pub mod arbitrary;
 mod error;
 mod model;
 mod policy;
