@@ -9,6 +9,7 @@ use chrono::{Duration, TimeZone, Utc};
 use shareguard::{
     AccessLevel, Admin, AdminRight, Directory, Hierarchy, LinkRequest, MemoryStore, NewShare, Page,
     Permission, Policy, Principal, PrincipalKind, Recipient, ReshareRights, ShareFilter,
+    ShareStore,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -59,6 +59,8 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod admin;
+#[cfg(feature = "proptest")]
+pub mod arbitrary;
 mod error;
 mod model;
 mod policy;
@@ -73,6 +75,6 @@ pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{
-    AccessEntry, BatchOutcome, GrantItem, OpenError, Page, Paged, ShareFilter, ShareStore, Status,
-    StoreError,
+    AccessEntry, BatchOutcome, GrantItem, MemoryStore, OpenError, Page, Paged, ShareFilter,
+    ShareStore, Status, StoreError,
 };
