@@ -1131,3 +1131,194 @@ pub(crate) fn where_clause(filter: &ShareFilter) -> (String, Vec<Value>) {
         (format!(" WHERE {}", clauses.join(" AND ")), values)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() + chrono::Duration::seconds(secs)
+    }
+
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new() -> Self {
+            Self(std::env::temp_dir().join(format!("shareguard-unit-{}.db", uuid::Uuid::new_v4())))
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    /// The query plan of a statement, one line per step.
+    fn plan(store: &SqliteStore, sql: &str, params: &[Value]) -> Vec<String> {
+        let conn = store.connection().unwrap();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(params.iter()), |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    }
+
+    fn assert_indexed(store: &SqliteStore, what: &str, sql: &str, params: &[Value], index: &str) {
+        let steps = plan(store, sql, params);
+        assert!(
+            steps.iter().any(|s| s.contains(index)),
+            "{what}: expected the plan to use `{index}`, got {steps:?}"
+        );
+        for step in &steps {
+            let scans_table = step.starts_with("SCAN shares") && !step.contains("INDEX")
+                || step.starts_with("SCAN log") && !step.contains("INDEX");
+            assert!(!scans_table, "{what}: the plan scans the table: {steps:?}");
+            assert!(!step.starts_with("SCAN"), "{what}: the plan walks a whole index: {steps:?}");
+        }
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_owned())
+    }
+
+    fn seeded() -> SqliteStore {
+        let store = SqliteStore::in_memory().unwrap();
+        // Enough rows that a plan would show a scan if it chose one.
+        let items: Vec<GrantItem> = (0..50)
+            .map(|i| GrantItem {
+                recipient: Recipient::User { id: format!("u{i}").parse().unwrap() },
+                access: AccessLevel::Viewer,
+                view_log: false,
+            })
+            .collect();
+        for r in 0..4 {
+            let resource: ResourceRef = format!("folder:f{r}").parse().unwrap();
+            let sharer: PrincipalId = "alice".parse().unwrap();
+            store.grant_batch(&resource, &sharer, &items, &sharer, t(0)).unwrap();
+        }
+        store
+    }
+
+    #[test]
+    fn indexed_queries_do_not_scan() {
+        let store = seeded();
+        let by_resource =
+            ShareFilter { resource: Some("folder:f1".parse().unwrap()), ..ShareFilter::default() };
+        let (clause, mut values) = where_clause(&by_resource);
+        values.extend([Value::Integer(50), Value::Integer(0)]);
+        let list = format!("SELECT body FROM shares{clause} ORDER BY seq LIMIT ? OFFSET ?");
+        assert_indexed(&store, "list by resource", &list, &values, "shares_by_resource");
+
+        let by_sharer =
+            ShareFilter { shared_by: Some("alice".parse().unwrap()), ..ShareFilter::default() };
+        let (clause, mut values) = where_clause(&by_sharer);
+        values.extend([Value::Integer(50), Value::Integer(0)]);
+        let list = format!("SELECT body FROM shares{clause} ORDER BY seq LIMIT ? OFFSET ?");
+        assert_indexed(&store, "list by sharer", &list, &values, "shares_by_sharer");
+        let count = format!("SELECT COUNT(*) FROM shares{}", where_clause(&by_sharer).0);
+        assert_indexed(&store, "count by sharer", &count, &[text("alice")], "shares_by_sharer");
+
+        let by_recipient = ShareFilter {
+            recipient: Some(Recipient::User { id: "u3".parse().unwrap() }),
+            ..ShareFilter::default()
+        };
+        let (clause, values) = where_clause(&by_recipient);
+        let count = format!("SELECT COUNT(*) FROM shares{clause}");
+        assert_indexed(&store, "list by recipient", &count, &values, "shares_by_recipient");
+
+        assert_indexed(
+            &store,
+            "shared with me (one key)",
+            SQL_KEY_CANDIDATES,
+            &[text("group"), text("eng")],
+            "COVERING INDEX shares_by_recipient",
+        );
+        assert_indexed(&store, "share by seq", SQL_BY_SEQ, &[Value::Integer(3)], "PRIMARY KEY");
+        assert_indexed(&store, "share by id", SQL_BY_ID, &[text("x")], "sqlite_autoindex_shares");
+        assert_indexed(
+            &store,
+            "who has access / shares on",
+            SQL_ON_RESOURCE,
+            &[text("folder:f1")],
+            "shares_by_resource",
+        );
+        assert_indexed(
+            &store,
+            "sweep",
+            SQL_EXPIRED,
+            &[Value::Integer(0), Value::Integer(0)],
+            "shares_by_expiry",
+        );
+        assert_indexed(
+            &store,
+            "batch item lookup",
+            SQL_ON_RESOURCE_TO,
+            &[text("folder:f1"), text("user"), text("u3")],
+            "shares_by_",
+        );
+        assert_indexed(&store, "find link", SQL_LINK, &[text("ab")], "shares_by_recipient");
+        for (what, sql, index) in [
+            ("log count by share", SQL_LOG_COUNT_SHARE, "log_by_share"),
+            ("log count by resource", SQL_LOG_COUNT_RESOURCE, "log_by_resource"),
+        ] {
+            assert_indexed(&store, what, sql, &[text("x")], index);
+        }
+        for (what, sql, index) in [
+            ("log page by share", SQL_LOG_SHARE, "log_by_share"),
+            ("log page by resource", SQL_LOG_RESOURCE, "log_by_resource"),
+        ] {
+            let values = [text("x"), Value::Integer(10), Value::Integer(0)];
+            assert_indexed(&store, what, sql, &values, index);
+        }
+    }
+
+    /// A thread that panics inside a transaction, halfway through writing a batch, leaves
+    /// nothing of it behind; the poisoned lock then fails calls with an error, and the file
+    /// reopens at its last commit.
+    #[test]
+    fn a_panic_inside_a_transaction_leaves_nothing() {
+        let file = TempDb::new();
+        let store = Arc::new(SqliteStore::open(&file.0).unwrap());
+        let resource: ResourceRef = "folder:f1".parse().unwrap();
+        let alice: PrincipalId = "alice".parse().unwrap();
+        let item = |who: &str| GrantItem {
+            recipient: Recipient::User { id: who.parse().unwrap() },
+            access: AccessLevel::Viewer,
+            view_log: false,
+        };
+        let first = store.grant_batch(&resource, &alice, &[item("bob")], &alice, t(1)).unwrap();
+        assert!(matches!(first[0], BatchOutcome::Created { .. }));
+
+        let inner = Arc::clone(&store);
+        let (r, a) = (resource.clone(), alice.clone());
+        let crashed = std::thread::spawn(move || {
+            let mut conn = inner.connection().unwrap();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+            for who in ["carol", "dave"] {
+                grant_one(&tx, &r, &a, &item(who), AccessLevel::Viewer, &a, t(2)).unwrap();
+            }
+            grant_one(&tx, &r, &a, &item("bob"), AccessLevel::Editor, &a, t(2)).unwrap();
+            panic!("crash in the middle of a batch");
+        })
+        .join();
+        assert!(crashed.is_err(), "the thread panicked");
+        assert!(
+            matches!(store.get(&"x".parse().unwrap()), Err(StoreError::Backend(m)) if m.contains("poisoned")),
+            "a poisoned lock is an error, not a panic"
+        );
+        drop(store);
+
+        let reopened = SqliteStore::open(&file.0).unwrap();
+        let all = reopened.list(&ShareFilter::default(), Page::ALL).unwrap();
+        assert_eq!(all.total, 1, "only the committed item is there");
+        assert_eq!(all.items[0].version(), 1, "bob's share was not updated");
+        assert_eq!(reopened.log_for_resource(&resource, Page::ALL).unwrap().total, 1);
+    }
+}
