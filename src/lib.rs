@@ -4,6 +4,8 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod error;
+#[cfg(feature = "interop")]
+pub mod interop;
 mod model;
 pub mod store;
 
