@@ -201,7 +201,22 @@ fn json_error(vendor: &'static str, bytes: &[u8], e: &serde_json::Error) -> Inte
         Some((value, rest)) => format!("unknown value \"{value}\"{rest}"),
         None => message.to_owned(),
     };
-    let path = if e.is_data() { path_at(bytes, line, column) } else { String::new() };
+    let mut path = if e.is_data() { path_at(bytes, line, column) } else { String::new() };
+    // Our own deserializers name their field (`access: …`): serde reports a flattened
+    // field's error at its object, so complete the path with it.
+    let mut message = message;
+    if let Some((field, rest)) = message.split_once(": ") {
+        if e.is_data() && !field.is_empty() && !field.contains(' ') {
+            let (field, rest) = (field.to_owned(), rest.to_owned());
+            if !(path == field || path.ends_with(&format!(".{field}"))) {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&field);
+            }
+            message = rest;
+        }
+    }
     InteropError::Json { vendor, path, message, line, column }
 }
 

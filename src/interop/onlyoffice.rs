@@ -133,7 +133,7 @@ macro_rules! vendor_enum {
                         $name::from_name(v)
                             .map(|value| Spelled { value, form: Form::Name })
                             .ok_or_else(|| E::custom(format!(
-                                "unknown value \"{v}\", expected one of {}",
+                                concat!($field, ": unknown value \"{}\", expected one of {}"), v,
                                 $name::ALL.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
                             )))
                     }
@@ -141,12 +141,12 @@ macro_rules! vendor_enum {
                         $name::from_number(v)
                             .map(|value| Spelled { value, form: Form::Number })
                             .ok_or_else(|| E::custom(format!(
-                                "out of range: {v}, expected 0..{}",
+                                concat!($field, ": out of range: {}, expected 0..{}"), v,
                                 $name::ALL.len() - 1
                             )))
                     }
                     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                        Err(E::custom(format!("out of range: {v}, expected 0..{}", $name::ALL.len() - 1)))
+                        Err(E::custom(format!(concat!($field, ": out of range: {}, expected 0..{}"), v, $name::ALL.len() - 1)))
                     }
                 }
                 d.deserialize_any(V)
@@ -474,6 +474,7 @@ pub struct RoomSecurity {
 }
 
 json_form!(RoomSecurity, VENDOR);
+json_form!(Member, VENDOR);
 
 impl Member {
     fn shared_to_str(&self, key: &str) -> Option<&str> {

@@ -110,7 +110,7 @@ macro_rules! sf_enum {
                 match $name::parse(&text) {
                     Some(value) => Ok(Spelled { value, text }),
                     None => Err(serde::de::Error::custom(format!(
-                        "unknown value \"{text}\", expected one of {}",
+                        concat!($field, ": unknown value \"{}\", expected one of {}"), text,
                         $name::ALL.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
                     ))),
                 }
