@@ -1,16 +1,78 @@
-//! shareguard
+//! # shareguard
+//!
+//! Share administration for Rust services: who shared which resource with whom, at which
+//! access, until when; who may see, change or delete those shares; and what a principal may
+//! do to a resource through them — decided exactly, explained, and fast.
+//!
+//! It models what iconik, LiquidFiles, Micro Focus Filr, ONLYOFFICE DocSpace and Salesforce
+//! folder shares do, in four layers:
+//!
+//! - **model** — [`Share`], [`Recipient`], [`AccessLevel`], [`Permissions`], [`Principal`],
+//!   [`Settings`], link tokens, the share log's [`LogEntry`];
+//! - **policy** — [`Policy`]: pure decisions over a principal, a resource path and `now`, each
+//!   a [`Decision`] with a stable [`Reason`] code and the evidence;
+//! - **store** — the [`ShareStore`] port and [`MemoryStore`], with a conformance suite for
+//!   other adapters (feature `conformance`);
+//! - **admin** — [`Admin`], the facade a service calls: authorised, applied, logged.
+//!
+//! Beside them, [`interop`] (feature `interop`, on by default) reads and writes each vendor's
+//! JSON, and [`scenario`] runs world-and-expectation files.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use shareguard::{
+//!     AccessLevel, Admin, Hierarchy, MemoryStore, NewShare, Permission, Policy, Principal,
+//!     PrincipalKind, Reason, Recipient, ReshareRights,
+//! };
+//!
+//! let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+//!
+//! // The service's resources: a folder owned by alice, a document inside it.
+//! let mut tree = Hierarchy::new();
+//! tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+//! tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+//! let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+//!
+//! let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+//! let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+//!
+//! // alice shares the folder with the eng group as editors, who may re-share internally.
+//! admin.create(&alice, NewShare::new("folder:f1".parse()?, Recipient::Group { id: "eng".parse()? },
+//!     AccessLevel::Editor).reshare(ReshareRights::INTERNAL), now)?;
+//!
+//! // bob, in eng, may edit the document through the folder's share…
+//! let doc = "document:d1".parse()?;
+//! assert!(admin.check(&bob, Permission::Edit, &doc, now)?.allowed);
+//! // …but not delete it, and the decision says why.
+//! let denied = admin.check(&bob, Permission::Delete, &doc, now)?;
+//! assert_eq!(denied.reason, Reason::Insufficient);
+//!
+//! // bob may re-share what he holds, but not more.
+//! let carol = Recipient::User { id: "carol".parse()? };
+//! assert!(admin.create(&bob, NewShare::new(doc.clone(), carol.clone(), AccessLevel::Viewer), now).is_ok());
+//! let err = admin.create(&bob, NewShare::new(doc, carol, AccessLevel::Manager), now).unwrap_err();
+//! assert_eq!(err.decision().map(|d| d.reason), Some(Reason::Escalation));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod admin;
 mod error;
 #[cfg(feature = "interop")]
 pub mod interop;
 mod model;
+mod policy;
+#[cfg(feature = "interop")]
+pub mod scenario;
 pub mod store;
 
+pub use admin::{Admin, AdminError, Hierarchy, LinkRequest, NewLink, PathItem, ResourceTree};
 pub use error::ModelError;
 pub use model::*;
+pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
 pub use store::{
-    AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
+    AccessEntry, BatchOutcome, GrantItem, MemoryStore, Page, Paged, ShareFilter, ShareStore,
+    Status, StoreError,
 };

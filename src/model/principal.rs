@@ -221,6 +221,22 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A principal with an id and a kind and nothing else: no groups, role, email, rights or
+    /// link tokens.
+    #[must_use]
+    pub fn new(id: PrincipalId, kind: PrincipalKind) -> Self {
+        Self {
+            id,
+            kind,
+            groups: Vec::new(),
+            role: None,
+            reports_to: Vec::new(),
+            emails: Vec::new(),
+            admin: AdminRights::none(),
+            link_digests: Vec::new(),
+        }
+    }
+
     /// Starts a principal with its id and kind.
     pub fn builder(
         id: impl TryInto<PrincipalId, Error = impl Into<ModelError>>,

@@ -29,6 +29,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod memory;
+
+pub use memory::MemoryStore;
+
 use crate::{
     AccessLevel, LinkDigest, LogEntry, ModelError, Permissions, Principal, PrincipalId, Recipient,
     ResourceRef, Share, ShareId, SharePatch, ShareType,
@@ -280,10 +286,13 @@ pub trait ShareStore: Send + Sync {
     ) -> Result<Vec<AccessEntry>, StoreError>;
 
     /// A batch grant on a resource by `sharer` (LiquidFiles `add_access`). For each item in
-    /// order: if the recipient already has a share from `sharer` on `resource`, its access is
-    /// set to the item's ([`GrantItem::resolved_access`]) and its version bumped; otherwise a
-    /// share is created with a fresh id. Each success logs `access_added`. An item that fails
-    /// changes nothing and does not stop the others.
+    /// order: if the recipient already has a share from `sharer` on `resource` (the oldest,
+    /// if several), its access is set to the item's ([`GrantItem::resolved_access`]) and its
+    /// version bumped; otherwise a share is created with a fresh id ([`ShareId::random`]).
+    /// Each success logs `access_added`. An item fails, changing nothing and without stopping
+    /// the others, when its resolved access is `restrict` or an empty `custom` set, or its
+    /// recipient is a link (links are made through the admin facade, which hands out the
+    /// token).
     fn grant_batch(
         &self,
         resource: &ResourceRef,
@@ -312,7 +321,9 @@ pub trait ShareStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Share, StoreError>;
 
-    /// Logs that a retrievable link's token was read back (`link_retrieved`).
+    /// Logs that a retrievable link's token was read back (`link_retrieved`). Fails with
+    /// [`StoreError::NotFound`] for an unknown share and [`StoreError::Invalid`] for a share
+    /// that is not a retrievable link.
     fn record_link_retrieved(
         &self,
         id: &ShareId,
@@ -341,3 +352,62 @@ pub trait ShareStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<LogEntry>, StoreError>;
 }
+
+macro_rules! forward_store {
+    ($($ptr:ty),*) => {$(
+        impl<T: ShareStore + ?Sized> ShareStore for $ptr {
+            fn create(&self, share: Share, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
+                (**self).create(share, actor, at)
+            }
+            fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError> {
+                (**self).get(id)
+            }
+            fn update(&self, id: &ShareId, expected_version: u64, patch: &SharePatch, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
+                (**self).update(id, expected_version, patch, actor, at)
+            }
+            fn delete(&self, id: &ShareId, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
+                (**self).delete(id, actor, at)
+            }
+            fn list(&self, filter: &ShareFilter, page: Page) -> Result<Paged<Share>, StoreError> {
+                (**self).list(filter, page)
+            }
+            fn shares_on(&self, resources: &[ResourceRef]) -> Result<Vec<Vec<Share>>, StoreError> {
+                (**self).shares_on(resources)
+            }
+            fn shared_with(&self, principal: &Principal, include_public: bool, page: Page) -> Result<Paged<Share>, StoreError> {
+                (**self).shared_with(principal, include_public, page)
+            }
+            fn who_has_access(&self, resource: &ResourceRef, now: DateTime<Utc>) -> Result<Vec<AccessEntry>, StoreError> {
+                (**self).who_has_access(resource, now)
+            }
+            fn grant_batch(&self, resource: &ResourceRef, sharer: &PrincipalId, items: &[GrantItem], actor: &PrincipalId, at: DateTime<Utc>) -> Result<Vec<BatchOutcome>, StoreError> {
+                (**self).grant_batch(resource, sharer, items, actor, at)
+            }
+            fn revoke_batch(&self, resource: &ResourceRef, recipients: &[Recipient], actor: &PrincipalId, at: DateTime<Utc>) -> Result<Vec<BatchOutcome>, StoreError> {
+                (**self).revoke_batch(resource, recipients, actor, at)
+            }
+            fn record_visit(&self, id: &ShareId, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
+                (**self).record_visit(id, actor, at)
+            }
+            fn record_link_retrieved(&self, id: &ShareId, actor: &PrincipalId, at: DateTime<Utc>) -> Result<(), StoreError> {
+                (**self).record_link_retrieved(id, actor, at)
+            }
+            fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError> {
+                (**self).find_link(digest)
+            }
+            fn sweep_expired(&self, now: DateTime<Utc>, actor: &PrincipalId) -> Result<Vec<Share>, StoreError> {
+                (**self).sweep_expired(now, actor)
+            }
+            fn log_for_share(&self, id: &ShareId, page: Page) -> Result<Paged<LogEntry>, StoreError> {
+                (**self).log_for_share(id, page)
+            }
+            fn log_for_resource(&self, resource: &ResourceRef, page: Page) -> Result<Paged<LogEntry>, StoreError> {
+                (**self).log_for_resource(resource, page)
+            }
+        }
+    )*};
+}
+
+// `Box<dyn ShareStore>`, `Arc<dyn ShareStore>` and `&S` are stores too, so the facade and
+// the conformance suite take any of them.
+forward_store!(&T, Box<T>, std::sync::Arc<T>);

@@ -1,0 +1,98 @@
+//! A short tour: a small world of users, groups and shares, and what shareguard decides in it.
+//!
+//! ```text
+//! cargo run --example tour
+//! ```
+#![allow(clippy::print_stdout)] // an example prints what it finds
+
+use chrono::{Duration, TimeZone, Utc};
+use shareguard::{
+    AccessLevel, Admin, AdminRight, Directory, Hierarchy, LinkRequest, MemoryStore, NewShare,
+    Page, Permission, Policy, Principal, PrincipalKind, Recipient, ReshareRights, ShareFilter,
+};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().ok_or("bad date")?;
+
+    // The directory: eng is part of staff.
+    let mut directory = Directory::new();
+    directory.add_group("eng".parse()?, ["staff".parse()?]);
+    let alice = directory.resolve(Principal::builder("alice", PrincipalKind::Internal))?;
+    let bob = directory.resolve(Principal::builder("bob", PrincipalKind::Internal).group("eng"))?;
+    let carol = directory.resolve(Principal::builder("carol", PrincipalKind::Internal))?;
+    let admin_user = Principal::builder("root", PrincipalKind::Internal)
+        .admin_right(AdminRight::ReadShares)
+        .build()?;
+
+    // The resources: alice's folder with a document in it.
+    let mut tree = Hierarchy::new();
+    tree.add("folder:plans".parse()?, None, Some(alice.id().clone()))?;
+    tree.add("document:roadmap".parse()?, Some("folder:plans".parse()?), None)?;
+    let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    let (folder, doc) = ("folder:plans".parse()?, "document:roadmap".parse()?);
+
+    println!("== alice shares the folder with staff, as editors who may re-share internally");
+    let to_staff = admin.create(
+        &alice,
+        NewShare::new(folder, Recipient::Group { id: "staff".parse()? }, AccessLevel::Editor)
+            .reshare(ReshareRights::INTERNAL)
+            .expires(now + Duration::days(30)),
+        now,
+    )?;
+    println!("created {} (expires {:?})", to_staff.id(), to_staff.expires());
+    for action in [Permission::View, Permission::Edit, Permission::Delete] {
+        println!("bob {action} {doc}: {}", admin.check(&bob, action, &doc, now)?);
+    }
+
+    println!("\n== bob re-shares the document with carol");
+    let later = now + Duration::hours(1);
+    let to_carol = admin.create(
+        &bob,
+        NewShare::new(doc.clone(), Recipient::User { id: carol.id().clone() }, AccessLevel::Commenter)
+            .expires(now + Duration::days(7)),
+        later,
+    )?;
+    println!("created {} for carol", to_carol.id());
+    let too_much = NewShare::new(doc.clone(), Recipient::User { id: carol.id().clone() }, AccessLevel::Manager);
+    match admin.create(&bob, too_much, later) {
+        Ok(share) => println!("unexpected: {}", share.id()),
+        Err(e) => println!("bob tries to make carol a manager: {e}"),
+    }
+
+    println!("\n== alice makes a retrievable link to the document");
+    let link = admin.create_link(
+        &alice,
+        LinkRequest {
+            resource: doc.clone(),
+            access: AccessLevel::Viewer,
+            expires: Some(now + Duration::days(2)),
+            retrievable: true,
+            message: Some("for the board".to_owned()),
+        },
+        later,
+    )?;
+    println!("link share {} (its token is never printed: {:?})", link.share.id(), link.token);
+    let visitor = Principal::builder("visitor-1", PrincipalKind::Anonymous).link_token(&link.token).build()?;
+    let visited = admin.visit(&visitor, link.share.id(), later + Duration::minutes(5))?;
+    println!("visited: {} time(s), last at {:?}", visited.usage().visits, visited.usage().last_visit);
+
+    println!("\n== the administrator lists public and link shares");
+    let public = admin.list(&admin_user, &ShareFilter { public_only: true, ..ShareFilter::default() }, Page::default(), later)?;
+    println!("{} public share(s) of {}", public.count, public.total);
+    for share in &public.items {
+        println!("  {} on {} by {}, {}", share.id(), share.resource(), share.sharer(), share.access());
+    }
+
+    println!("\n== three days on: the link has expired; the sweep removes it");
+    let then = now + Duration::days(3);
+    println!("visitor view {doc}: {}", admin.check(&visitor, Permission::View, &doc, then)?);
+    for share in admin.sweep(&"housekeeping".parse()?, then)? {
+        println!("swept {} ({})", share.id(), share.recipient());
+    }
+
+    println!("\n== the log of the document's shares");
+    for entry in admin.store().log_for_resource(&doc, Page::default())?.items {
+        println!("  {entry}");
+    }
+    Ok(())
+}

@@ -1,0 +1,611 @@
+//! The admin facade: what a service calls. Every operation is authorised by the [`Policy`],
+//! applied to the [`ShareStore`] only when allowed, and recorded in the share log with the
+//! actor and time.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    AccessEntry, AccessLevel, BatchOutcome, Decision, GrantItem, LinkToken, LogEntry, ModelError,
+    NewShare, Node, Page, Paged, Permission, Permissions, Policy, Principal, PrincipalId,
+    Recipient, ResourceRef, Share, ShareAction, ShareFilter, ShareId, ShareLink, SharePatch,
+    ShareStore, StoreError,
+};
+
+/// One resource of a path, with its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathItem {
+    /// The resource.
+    pub resource: ResourceRef,
+    /// Its owner, if it has one.
+    pub owner: Option<PrincipalId>,
+}
+
+/// Where resources sit: what the facade asks to learn a resource's owner and ancestors. The
+/// service implements it over its own data; [`Hierarchy`] is a small reference one.
+pub trait ResourceTree: Send + Sync {
+    /// The resource and its ancestors, nearest first, with their owners; `None` for a
+    /// resource the service does not know.
+    fn path(&self, resource: &ResourceRef) -> Option<Vec<PathItem>>;
+}
+
+/// A reference [`ResourceTree`]: resources with owners and parents, held in memory. A parent
+/// cycle is refused when it is added.
+///
+/// ```
+/// use shareguard::{Hierarchy, ResourceTree};
+///
+/// let mut tree = Hierarchy::new();
+/// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+/// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+/// let path = tree.path(&"document:d1".parse()?).unwrap_or_default();
+/// assert_eq!(path.len(), 2);
+/// assert_eq!(path[1].owner.as_ref().map(|o| o.as_str()), Some("alice"));
+/// assert!(tree.add("folder:f1".parse()?, Some("document:d1".parse()?), None).is_err());
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Hierarchy {
+    resources: HashMap<ResourceRef, (Option<ResourceRef>, Option<PrincipalId>)>,
+}
+
+impl Hierarchy {
+    /// An empty hierarchy.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a resource with its parent and owner. A parent that is not known
+    /// yet is allowed (it may be added later); a parent that would make a cycle is refused
+    /// with an error naming the cycle, and the hierarchy is left as it was.
+    pub fn add(
+        &mut self,
+        resource: ResourceRef,
+        parent: Option<ResourceRef>,
+        owner: Option<PrincipalId>,
+    ) -> Result<(), ModelError> {
+        let mut cycle = vec![resource.to_string()];
+        let mut next = parent.clone();
+        while let Some(p) = next {
+            cycle.push(p.to_string());
+            if p == resource {
+                return Err(ModelError::Cycle { field: "resources", cycle });
+            }
+            next = self.resources.get(&p).and_then(|(parent, _)| parent.clone());
+        }
+        self.resources.insert(resource, (parent, owner));
+        Ok(())
+    }
+
+    /// Whether the resource is known.
+    #[must_use]
+    pub fn contains(&self, resource: &ResourceRef) -> bool {
+        self.resources.contains_key(resource)
+    }
+}
+
+impl ResourceTree for Hierarchy {
+    fn path(&self, resource: &ResourceRef) -> Option<Vec<PathItem>> {
+        let mut path = Vec::new();
+        let mut current = Some(resource.clone());
+        while let Some(r) = current {
+            let (parent, owner) = self.resources.get(&r)?;
+            current = parent.clone();
+            path.push(PathItem { resource: r, owner: owner.clone() });
+        }
+        Some(path)
+    }
+}
+
+/// Why an admin operation did not happen.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminError {
+    /// The policy denied it; the decision says why.
+    #[error("denied: {0}")]
+    Denied(Box<Decision>),
+    /// The resource is not known to the [`ResourceTree`].
+    #[error("resource: unknown resource `{0}`")]
+    UnknownResource(ResourceRef),
+    /// The store failed or refused (not found, stale version, …).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The input was malformed.
+    #[error(transparent)]
+    Invalid(#[from] ModelError),
+}
+
+impl AdminError {
+    /// The policy's decision, if the operation was denied.
+    #[must_use]
+    pub fn decision(&self) -> Option<&Decision> {
+        match self {
+            AdminError::Denied(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// A link share just made: the share, and its token, returned this once.
+pub struct NewLink {
+    /// The share.
+    pub share: Share,
+    /// The token in clear. Hand it to the link's maker now: unless the link was made
+    /// retrievable, it can never be read again.
+    pub token: LinkToken,
+}
+
+impl fmt::Debug for NewLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewLink").field("share", &self.share).finish_non_exhaustive()
+    }
+}
+
+/// What a link share is made with (see [`Admin::create_link`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRequest {
+    /// The resource.
+    pub resource: ResourceRef,
+    /// The access the link gives.
+    pub access: AccessLevel,
+    /// When the link expires.
+    pub expires: Option<DateTime<Utc>>,
+    /// Whether the token may be read back later (iconik's pre-generated share URL). Emailed
+    /// per-recipient links are made with `false` and can never be retrieved.
+    pub retrievable: bool,
+    /// A message.
+    pub message: Option<String>,
+}
+
+/// The facade a service calls: policy, store and share log in one place.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{AccessLevel, Admin, Hierarchy, MemoryStore, NewShare, Permission, Policy, Principal, PrincipalKind, Recipient};
+///
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let mut tree = Hierarchy::new();
+/// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+/// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+///
+/// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+/// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+/// let share = admin.create(&alice, NewShare::new("folder:f1".parse()?,
+///     Recipient::Group { id: "eng".parse()? }, AccessLevel::Editor), now)?;
+///
+/// assert!(admin.check(&bob, Permission::Edit, share.resource(), now)?.allowed);
+/// let denied = admin.delete(&bob, share.id(), now).unwrap_err();
+/// assert_eq!(denied.decision().map(|d| d.reason.code()), Some("not_permitted"));
+/// assert_eq!(admin.log(&alice, share.id(), Default::default(), now)?.total, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Admin<S, T> {
+    store: S,
+    tree: T,
+    policy: Policy,
+}
+
+impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
+    /// A facade over a store and a resource tree, deciding with the policy.
+    pub fn new(store: S, tree: T, policy: Policy) -> Self {
+        Self { store, tree, policy }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The resource tree.
+    pub fn tree(&self) -> &T {
+        &self.tree
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Runs `decide` over the resource's path with the shares on it.
+    fn with_path<R>(
+        &self,
+        resource: &ResourceRef,
+        decide: impl FnOnce(&[Node<'_>]) -> R,
+    ) -> Result<R, AdminError> {
+        let items = self
+            .tree
+            .path(resource)
+            .ok_or_else(|| AdminError::UnknownResource(resource.clone()))?;
+        let refs: Vec<ResourceRef> = items.iter().map(|i| i.resource.clone()).collect();
+        let shares = self.store.shares_on(&refs)?;
+        let nodes: Vec<Node<'_>> = items
+            .iter()
+            .zip(&shares)
+            .map(|(item, shares)| Node {
+                resource: &item.resource,
+                owner: item.owner.as_ref(),
+                shares,
+            })
+            .collect();
+        Ok(decide(&nodes))
+    }
+
+    fn share(&self, id: &ShareId) -> Result<Share, AdminError> {
+        self.store.get(id)?.ok_or_else(|| StoreError::NotFound(id.clone()).into())
+    }
+
+    fn allowed(decision: Decision) -> Result<Decision, AdminError> {
+        if decision.allowed { Ok(decision) } else { Err(AdminError::Denied(Box::new(decision))) }
+    }
+
+    /// Whether the principal may take an action needing `permission` on the resource.
+    pub fn check(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        resource: &ResourceRef,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        self.with_path(resource, |path| self.policy.check(principal, permission, path, now))
+    }
+
+    /// The permissions the principal holds on the resource.
+    pub fn permissions(
+        &self,
+        principal: &Principal,
+        resource: &ResourceRef,
+        now: DateTime<Utc>,
+    ) -> Result<Permissions, AdminError> {
+        self.with_path(resource, |path| self.policy.permissions(principal, path, now))
+    }
+
+    /// Whether the principal may take a share action on the share.
+    pub fn authorize_share(
+        &self,
+        principal: &Principal,
+        action: ShareAction,
+        share: &Share,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        self.with_path(share.resource(), |path| {
+            self.policy.check_share(principal, action, share, path, now)
+        })
+    }
+
+    /// Whether the actor may create the share (what [`Admin::create`] asks).
+    pub fn authorize_create(
+        &self,
+        actor: &Principal,
+        new: &NewShare,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        self.with_path(&new.resource, |path| self.policy.check_create(actor, new, path, now))
+    }
+
+    /// Whether the actor may change the share as the patch says (what [`Admin::update`]
+    /// asks).
+    pub fn authorize_update(
+        &self,
+        actor: &Principal,
+        share: &Share,
+        patch: &SharePatch,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        self.with_path(share.resource(), |path| {
+            self.policy.check_update(actor, share, patch, path, now)
+        })
+    }
+
+    /// Creates a share with a fresh id, the actor as sharer, if the policy allows.
+    pub fn create(
+        &self,
+        actor: &Principal,
+        new: NewShare,
+        now: DateTime<Utc>,
+    ) -> Result<Share, AdminError> {
+        Self::allowed(self.authorize_create(actor, &new, now)?)?;
+        let share = Share::from_new(ShareId::random(), actor.id().clone(), &new, now)?;
+        Ok(self.store.create(share, actor.id(), now)?)
+    }
+
+    /// Creates a link share with a fresh token from the OS random source. The token comes
+    /// back this once; it can be read again with [`Admin::retrieve_link`] only if the link
+    /// was made retrievable.
+    pub fn create_link(
+        &self,
+        actor: &Principal,
+        request: LinkRequest,
+        now: DateTime<Utc>,
+    ) -> Result<NewLink, AdminError> {
+        let token = LinkToken::generate()?;
+        let mut new = NewShare::new(
+            request.resource,
+            Recipient::Link(ShareLink::new(&token, request.retrievable)),
+            request.access,
+        );
+        new.expires = request.expires;
+        new.message = request.message;
+        let share = self.create(actor, new, now)?;
+        Ok(NewLink { share, token })
+    }
+
+    /// Reads back the token of a retrievable link (logged as `link_retrieved`). Needs the
+    /// `read` share action; a link that was not made retrievable never gives its token.
+    pub fn retrieve_link(
+        &self,
+        actor: &Principal,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<LinkToken, AdminError> {
+        let share = self.share(id)?;
+        Self::allowed(self.authorize_share(actor, ShareAction::Read, &share, now)?)?;
+        let token = match share.recipient() {
+            Recipient::Link(link) => link.token().cloned(),
+            _ => None,
+        };
+        let token = token.ok_or(ModelError::Invalid {
+            field: "share",
+            value: id.to_string(),
+            reason: "not a retrievable link: its token was never kept",
+        })?;
+        self.store.record_link_retrieved(id, actor.id(), now)?;
+        Ok(token)
+    }
+
+    /// The share a presented token opens, if any (compared by digest, in constant time).
+    pub fn resolve_link(&self, token: &LinkToken) -> Result<Option<Share>, AdminError> {
+        Ok(self.store.find_link(&token.digest())?)
+    }
+
+    /// Reads a share, if the principal may (`read`).
+    pub fn get(
+        &self,
+        principal: &Principal,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Share, AdminError> {
+        let share = self.share(id)?;
+        Self::allowed(self.authorize_share(principal, ShareAction::Read, &share, now)?)?;
+        Ok(share)
+    }
+
+    /// Changes a share if the policy allows and `expected_version` is current.
+    pub fn update(
+        &self,
+        actor: &Principal,
+        id: &ShareId,
+        expected_version: u64,
+        patch: &SharePatch,
+        now: DateTime<Utc>,
+    ) -> Result<Share, AdminError> {
+        let share = self.share(id)?;
+        Self::allowed(self.authorize_update(actor, &share, patch, now)?)?;
+        Ok(self.store.update(id, expected_version, patch, actor.id(), now)?)
+    }
+
+    /// Deletes a share, if the principal may (`delete`): sharers, owners, managers,
+    /// administrators with `delete_shares`, and recipients leaving their own user or email
+    /// share.
+    pub fn delete(
+        &self,
+        actor: &Principal,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Share, AdminError> {
+        let share = self.share(id)?;
+        Self::allowed(self.authorize_share(actor, ShareAction::Delete, &share, now)?)?;
+        Ok(self.store.delete(id, actor.id(), now)?)
+    }
+
+    /// A recipient leaves a share: deletes their own `user` or `email` share. Refused for any
+    /// other share, even one the actor could delete on other grounds.
+    pub fn leave(
+        &self,
+        actor: &Principal,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Share, AdminError> {
+        let share = self.share(id)?;
+        let decision = self.authorize_share(actor, ShareAction::Delete, &share, now)?;
+        let own = matches!(share.recipient(), Recipient::User { .. } | Recipient::Email { .. })
+            && share.recipient().matches(actor);
+        if !own {
+            return Err(AdminError::Invalid(ModelError::Invalid {
+                field: "share",
+                value: id.to_string(),
+                reason: "only the recipient of a user or email share can leave it",
+            }));
+        }
+        Self::allowed(decision)?;
+        Ok(self.store.delete(id, actor.id(), now)?)
+    }
+
+    /// The share's log, if the principal may see it (`view_log`).
+    pub fn log(
+        &self,
+        principal: &Principal,
+        id: &ShareId,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Paged<LogEntry>, AdminError> {
+        let share = self.share(id)?;
+        Self::allowed(self.authorize_share(principal, ShareAction::ViewLog, &share, now)?)?;
+        Ok(self.store.log_for_share(id, page)?)
+    }
+
+    /// Records a visit through a share, if the share gives the visitor `view` on its
+    /// resource now.
+    pub fn visit(
+        &self,
+        visitor: &Principal,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Share, AdminError> {
+        let share = self.share(id)?;
+        let decision = self.check(visitor, Permission::View, share.resource(), now)?;
+        Self::allowed(decision)?;
+        if !share.recipient().matches(visitor) || !share.is_active(now) {
+            return Err(AdminError::Invalid(ModelError::Invalid {
+                field: "share",
+                value: id.to_string(),
+                reason: "the visitor is not this active share's recipient",
+            }));
+        }
+        Ok(self.store.record_visit(id, visitor.id(), now)?)
+    }
+
+    /// The shares the principal may read among those the filter selects: for an
+    /// administrator, the admin listings (Filr's `/admin/shares`, `/admin/shares/public`).
+    /// `total` counts only readable shares.
+    pub fn list(
+        &self,
+        principal: &Principal,
+        filter: &ShareFilter,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Paged<Share>, AdminError> {
+        let all = self.store.list(filter, Page::ALL)?;
+        let mut readable = Vec::new();
+        for share in all.items {
+            if self.authorize_share(principal, ShareAction::Read, &share, now)?.allowed {
+                readable.push(share);
+            }
+        }
+        Ok(Paged::from_all(readable, page))
+    }
+
+    /// "Who has access": the shares on the resource the principal may read, each with
+    /// whether it is active.
+    pub fn who_has_access(
+        &self,
+        principal: &Principal,
+        resource: &ResourceRef,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccessEntry>, AdminError> {
+        let entries = self.store.who_has_access(resource, now)?;
+        let mut readable = Vec::with_capacity(entries.len());
+        for entry in entries {
+            if self.authorize_share(principal, ShareAction::Read, &entry.share, now)?.allowed {
+                readable.push(entry);
+            }
+        }
+        Ok(readable)
+    }
+
+    /// "Shared with me": the shares whose recipient matches the principal.
+    pub fn shared_with_me(
+        &self,
+        principal: &Principal,
+        include_public: bool,
+        page: Page,
+    ) -> Result<Paged<Share>, AdminError> {
+        Ok(self.store.shared_with(principal, include_public, page)?)
+    }
+
+    /// A batch grant by the actor (LiquidFiles `add_access`): each item is authorised as a
+    /// create, or as a change of the actor's existing share to that recipient; an item the
+    /// policy denies gets an `Error` outcome with the decision, and changes nothing.
+    pub fn grant_batch(
+        &self,
+        actor: &Principal,
+        resource: &ResourceRef,
+        items: &[GrantItem],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BatchOutcome>, AdminError> {
+        let existing = self.store.shares_on(std::slice::from_ref(resource))?;
+        let existing = existing.first().map(Vec::as_slice).unwrap_or_default();
+        let mut outcomes = Vec::with_capacity(items.len());
+        for item in items {
+            let access = item.resolved_access();
+            let current = existing
+                .iter()
+                .find(|s| s.sharer() == actor.id() && *s.recipient() == item.recipient);
+            let decision = match current {
+                Some(share) => {
+                    let patch = SharePatch {
+                        access: Some(access.level()),
+                        permissions: custom_set(access),
+                        ..SharePatch::default()
+                    };
+                    self.authorize_update(actor, share, &patch, now)?
+                }
+                None => {
+                    let new = NewShare::new(resource.clone(), item.recipient.clone(), access);
+                    self.authorize_create(actor, &new, now)?
+                }
+            };
+            if !decision.allowed {
+                outcomes.push(BatchOutcome::Error { message: format!("denied: {decision}") });
+                continue;
+            }
+            let mut done = self.store.grant_batch(
+                resource,
+                actor.id(),
+                std::slice::from_ref(item),
+                actor.id(),
+                now,
+            )?;
+            outcomes.push(done.pop().unwrap_or(BatchOutcome::Error {
+                message: "the store returned no outcome".to_owned(),
+            }));
+        }
+        Ok(outcomes)
+    }
+
+    /// A batch revoke (LiquidFiles `remove_access`): for each recipient, its shares on the
+    /// resource are removed if the actor may delete every one of them; otherwise the item
+    /// gets an `Error` outcome and changes nothing.
+    pub fn revoke_batch(
+        &self,
+        actor: &Principal,
+        resource: &ResourceRef,
+        recipients: &[Recipient],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BatchOutcome>, AdminError> {
+        let existing = self.store.shares_on(std::slice::from_ref(resource))?;
+        let existing = existing.first().map(Vec::as_slice).unwrap_or_default();
+        let mut outcomes = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            let mut denial = None;
+            for share in existing.iter().filter(|s| s.recipient() == recipient) {
+                let decision = self.authorize_share(actor, ShareAction::Delete, share, now)?;
+                if !decision.allowed {
+                    denial = Some(decision);
+                    break;
+                }
+            }
+            if let Some(decision) = denial {
+                outcomes.push(BatchOutcome::Error { message: format!("denied: {decision}") });
+                continue;
+            }
+            let mut done = self.store.revoke_batch(
+                resource,
+                std::slice::from_ref(recipient),
+                actor.id(),
+                now,
+            )?;
+            outcomes.push(done.pop().unwrap_or(BatchOutcome::Error {
+                message: "the store returned no outcome".to_owned(),
+            }));
+        }
+        Ok(outcomes)
+    }
+
+    /// Removes every share expired at `now`, logging each with `actor` (the service's
+    /// housekeeping identity) as the actor. Needs no policy decision: expired shares grant
+    /// nothing already.
+    pub fn sweep(&self, actor: &PrincipalId, now: DateTime<Utc>) -> Result<Vec<Share>, AdminError> {
+        Ok(self.store.sweep_expired(now, actor)?)
+    }
+}
+
+fn custom_set(access: AccessLevel) -> Option<Permissions> {
+    match access {
+        AccessLevel::Custom(set) => Some(set),
+        _ => None,
+    }
+}

@@ -1,0 +1,430 @@
+//! The policy: pure decisions over a principal, a resource path, its shares, the settings and
+//! `now` (SEMANTICS.md sections 4–6).
+//!
+//! The policy never reads a clock and never touches a store: the caller passes the resource
+//! and its ancestors, nearest first, each with its owner and the shares on it, as a slice of
+//! [`Node`]s. Every answer is a [`Decision`] with a [`Reason`] and [`Evidence`].
+//!
+//! # Cost
+//!
+//! One access check ([`Policy::check`]) walks the shares on the path once, and for each tests
+//! whether its recipient matches the principal (a comparison of ids; a group recipient scans
+//! the principal's groups; a link compares 32-byte digests in constant time). It allocates
+//! only for the decision's evidence (the share id and resource it names). A path with `n`
+//! shares and a principal in `g` groups costs O(n·g) comparisons. [`Policy::permissions`]
+//! allocates nothing.
+
+mod change;
+mod decision;
+
+use chrono::{DateTime, Utc};
+
+pub use decision::{Decision, Evidence, Reason};
+
+use crate::{
+    AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass,
+    ResourceRef, Settings, Share, ShareType,
+};
+
+/// One resource of a path: the resource, its owner, and the shares on it.
+///
+/// ```
+/// use shareguard::Node;
+///
+/// let folder = "folder:f1".parse()?;
+/// let alice = "alice".parse()?;
+/// let node = Node { resource: &folder, owner: Some(&alice), shares: &[] };
+/// assert_eq!(node.resource.kind_str(), "folder");
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Node<'a> {
+    /// The resource.
+    pub resource: &'a ResourceRef,
+    /// Its owner, if known.
+    pub owner: Option<&'a PrincipalId>,
+    /// The shares on it.
+    pub shares: &'a [Share],
+}
+
+/// An action on a share (SEMANTICS.md section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareAction {
+    /// See the share.
+    Read,
+    /// See its log.
+    ViewLog,
+    /// Change its properties or access.
+    Write,
+    /// Delete it.
+    Delete,
+}
+
+impl ShareAction {
+    /// The snake_case name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            ShareAction::Read => "read",
+            ShareAction::ViewLog => "view_log",
+            ShareAction::Write => "write",
+            ShareAction::Delete => "delete",
+        }
+    }
+}
+
+impl std::fmt::Display for ShareAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ShareAction {
+    type Err = crate::ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [ShareAction::Read, ShareAction::ViewLog, ShareAction::Write, ShareAction::Delete]
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| crate::ModelError::UnknownName {
+                field: "share_action",
+                value: s.to_owned(),
+                expected: "read, view_log, write, delete",
+            })
+    }
+}
+
+/// The decision engine: the organisation's [`Settings`] and the rules of SEMANTICS.md.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, Share};
+///
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let (folder, doc) = ("folder:f1".parse()?, "document:d1".parse()?);
+/// let alice = "alice".parse()?;
+/// let folder_shares = [Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::Group { id: "eng".parse()? }, AccessLevel::Editor, now)];
+/// let path = [
+///     Node { resource: &doc, owner: None, shares: &[] },
+///     Node { resource: &folder, owner: Some(&alice), shares: &folder_shares },
+/// ];
+/// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+///
+/// let policy = Policy::default();
+/// assert_eq!(policy.check(&bob, Permission::Edit, &path, now).reason, Reason::Share);
+/// assert_eq!(policy.check(&bob, Permission::Delete, &path, now).reason, Reason::Insufficient);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policy {
+    settings: Settings,
+}
+
+/// What one walk over the path found for a principal.
+#[derive(Debug, Clone, Copy, Default)]
+struct Standing<'a> {
+    owner: Option<&'a ResourceRef>,
+    restrict: Option<(&'a Share, &'a ResourceRef)>,
+    /// What the principal holds: active, enabled, matching grants, less what settings take.
+    held: Permissions,
+    /// What it would hold if the settings disabled nothing and took nothing away.
+    unconstrained: Permissions,
+    active_grant: Option<(&'a Share, &'a ResourceRef)>,
+    expired_grant: Option<(&'a Share, &'a ResourceRef)>,
+}
+
+impl Policy {
+    /// A policy under these settings.
+    #[must_use]
+    pub const fn new(settings: Settings) -> Self {
+        Self { settings }
+    }
+
+    /// The settings the policy applies.
+    #[must_use]
+    pub const fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn is_owner(principal: &Principal, path: &[Node<'_>]) -> Option<usize> {
+        if principal.kind() == PrincipalKind::Anonymous {
+            return None;
+        }
+        path.iter().position(|n| n.owner == Some(principal.id()))
+    }
+
+    /// Whether a grant to this recipient class reaches this principal under the settings
+    /// (SEMANTICS.md 4.3).
+    fn enabled(&self, principal: &Principal, class: RecipientClass) -> bool {
+        if !self.settings.allows_class(class) {
+            return false;
+        }
+        let outsider = matches!(
+            principal.kind(),
+            PrincipalKind::External | PrincipalKind::Partner | PrincipalKind::Customer
+        );
+        !(outsider
+            && !self.settings.allow_external
+            && !matches!(class, RecipientClass::Public | RecipientClass::Link))
+    }
+
+    /// What settings take from a principal that is not internal (SEMANTICS.md 4.5).
+    fn taken_away(&self, principal: &Principal) -> Permissions {
+        match principal.kind() {
+            PrincipalKind::Internal => Permissions::empty(),
+            PrincipalKind::Anonymous => Permissions::MANAGEMENT,
+            _ if self.settings.external_may_manage => Permissions::empty(),
+            _ => Permissions::MANAGEMENT,
+        }
+    }
+
+    fn standing<'a>(
+        &self,
+        principal: &Principal,
+        path: &'a [Node<'a>],
+        now: DateTime<Utc>,
+    ) -> Standing<'a> {
+        let mut st = Standing::default();
+        if let Some(i) = Self::is_owner(principal, path) {
+            st.owner = Some(path[i].resource);
+            st.held = Permissions::all();
+            st.unconstrained = Permissions::all();
+            return st;
+        }
+        for node in path {
+            for share in node.shares {
+                if !share.recipient().matches(principal) {
+                    continue;
+                }
+                let active = share.is_active(now);
+                if share.is_restrict() {
+                    if active && st.restrict.is_none() {
+                        st.restrict = Some((share, node.resource));
+                    }
+                    continue;
+                }
+                if !active {
+                    st.expired_grant.get_or_insert((share, node.resource));
+                    continue;
+                }
+                st.active_grant.get_or_insert((share, node.resource));
+                let granted = share.permissions();
+                st.unconstrained |= granted;
+                if self.enabled(principal, share.recipient().class()) {
+                    st.held |= granted;
+                }
+            }
+        }
+        if st.restrict.is_some() {
+            st.held = Permissions::empty();
+            st.unconstrained = Permissions::empty();
+            return st;
+        }
+        st.held -= self.taken_away(principal);
+        if principal.kind() == PrincipalKind::Anonymous {
+            st.unconstrained -= Permissions::MANAGEMENT;
+        }
+        st
+    }
+
+    /// The permissions the principal holds on the first resource of the path
+    /// (SEMANTICS.md section 4). Allocates nothing.
+    #[must_use]
+    pub fn permissions(
+        &self,
+        principal: &Principal,
+        path: &[Node<'_>],
+        now: DateTime<Utc>,
+    ) -> Permissions {
+        self.standing(principal, path, now).held
+    }
+
+    /// Whether the principal may take an action needing `permission` on the first resource of
+    /// the path, and why (SEMANTICS.md section 4).
+    #[must_use]
+    pub fn check(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        path: &[Node<'_>],
+        now: DateTime<Utc>,
+    ) -> Decision {
+        let st = self.standing(principal, path, now);
+        self.decide(principal, permission, path, now, &st)
+    }
+
+    fn decide(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        path: &[Node<'_>],
+        now: DateTime<Utc>,
+        st: &Standing<'_>,
+    ) -> Decision {
+        let cite = |share: &Share, resource: &ResourceRef, e: &mut Evidence| {
+            e.share = Some(share.id().clone());
+            e.resource = Some(resource.clone());
+        };
+        if let Some(resource) = st.owner {
+            return Decision::allow(Reason::Owner).with(|e| {
+                e.needed = Some(permission);
+                e.resource = Some(resource.clone());
+            });
+        }
+        if let Some((share, resource)) = st.restrict {
+            return Decision::deny(Reason::Restricted).with(|e| {
+                e.needed = Some(permission);
+                cite(share, resource, e);
+            });
+        }
+        if st.held.has(permission) {
+            let giver = self.giver(principal, permission, path, now, true);
+            return Decision::allow(Reason::Share).with(|e| {
+                e.needed = Some(permission);
+                if let Some((share, resource)) = giver {
+                    cite(share, resource, e);
+                }
+            });
+        }
+        if st.unconstrained.has(permission) {
+            let giver = self.giver(principal, permission, path, now, false);
+            let setting = match giver {
+                Some((share, _)) if !self.settings.allows_class(share.recipient().class()) => {
+                    Settings::class_setting(share.recipient().class())
+                }
+                Some((share, _)) if !self.enabled(principal, share.recipient().class()) => {
+                    Some("allow_external")
+                }
+                _ => Some("external_may_manage"),
+            };
+            return Decision::deny(Reason::Setting).with(|e| {
+                e.needed = Some(permission);
+                e.held = Some(st.held);
+                e.setting = setting.map(str::to_owned);
+                if let Some((share, resource)) = giver {
+                    cite(share, resource, e);
+                }
+            });
+        }
+        if let Some((share, resource)) = st.active_grant {
+            return Decision::deny(Reason::Insufficient).with(|e| {
+                e.needed = Some(permission);
+                e.held = Some(st.held);
+                cite(share, resource, e);
+            });
+        }
+        if let Some((share, resource)) = st.expired_grant {
+            return Decision::deny(Reason::Expired).with(|e| {
+                e.needed = Some(permission);
+                cite(share, resource, e);
+            });
+        }
+        Decision::deny(Reason::NoShare).with(|e| e.needed = Some(permission))
+    }
+
+    /// The nearest active matching grant giving `permission`; only enabled ones if
+    /// `enabled_only`.
+    fn giver<'a>(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        path: &'a [Node<'a>],
+        now: DateTime<Utc>,
+        enabled_only: bool,
+    ) -> Option<(&'a Share, &'a ResourceRef)> {
+        path.iter().find_map(|node| {
+            node.shares
+                .iter()
+                .find(|s| {
+                    !s.is_restrict()
+                        && s.permissions().has(permission)
+                        && s.is_active(now)
+                        && (!enabled_only || self.enabled(principal, s.recipient().class()))
+                        && s.recipient().matches(principal)
+                })
+                .map(|s| (s, node.resource))
+        })
+    }
+
+    /// Whether the principal may take a share action, and why (SEMANTICS.md section 5).
+    /// `path` is the share's resource and its ancestors, nearest first, with their shares.
+    #[must_use]
+    pub fn check_share(
+        &self,
+        principal: &Principal,
+        action: ShareAction,
+        share: &Share,
+        path: &[Node<'_>],
+        now: DateTime<Utc>,
+    ) -> Decision {
+        let st = self.standing(principal, path, now);
+        self.share_rule(principal, action, share, &st).with(|e| {
+            if e.share.is_none() {
+                e.share = Some(share.id().clone());
+            }
+        })
+    }
+
+    fn share_rule(
+        &self,
+        principal: &Principal,
+        action: ShareAction,
+        share: &Share,
+        st: &Standing<'_>,
+    ) -> Decision {
+        let anonymous = principal.kind() == PrincipalKind::Anonymous;
+        if st.owner.is_some() {
+            return Decision::allow(Reason::Owner);
+        }
+        let mutating = matches!(action, ShareAction::Write | ShareAction::Delete);
+        if mutating && share.is_restrict() && share.recipient().matches(principal) {
+            return Decision::deny(Reason::NotPermitted)
+                .with(|e| e.detail = Some("no one lifts a restriction on themselves".to_owned()));
+        }
+        if !anonymous && share.sharer() == principal.id() {
+            return Decision::allow(Reason::Sharer);
+        }
+        if st.held.has(Permission::ManageAccess) {
+            return Decision::allow(Reason::Manager);
+        }
+        let recipient_may = match action {
+            ShareAction::Read => true,
+            ShareAction::ViewLog | ShareAction::Write => false,
+            ShareAction::Delete => {
+                matches!(share.recipient().share_type(), ShareType::User | ShareType::Email)
+            }
+        };
+        if recipient_may
+            && !share.is_restrict()
+            && share.recipient().share_type() != ShareType::Public
+            && share.recipient().matches(principal)
+        {
+            return Decision::allow(Reason::Recipient);
+        }
+        if matches!(action, ShareAction::Read | ShareAction::ViewLog)
+            && st.held.has(Permission::ViewLog)
+        {
+            return Decision::allow(Reason::LogViewer);
+        }
+        let kind = share.resource().kind_str();
+        let admin = principal.admin();
+        let right = match action {
+            ShareAction::Read | ShareAction::ViewLog => {
+                [AdminRight::ReadShares, AdminRight::WriteShares]
+                    .into_iter()
+                    .find(|r| admin.allows_kind(*r, kind))
+            }
+            ShareAction::Write => {
+                Some(AdminRight::WriteShares).filter(|r| admin.allows_kind(*r, kind))
+            }
+            ShareAction::Delete => {
+                Some(AdminRight::DeleteShares).filter(|r| admin.allows_kind(*r, kind))
+            }
+        };
+        if let Some(right) = right {
+            return Decision::allow(Reason::Admin).with(|e| e.admin_right = Some(right));
+        }
+        Decision::deny(Reason::NotPermitted)
+    }
+}
