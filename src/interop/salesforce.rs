@@ -402,6 +402,13 @@ impl ErrorBody {
         Self::one(404, "NOT_FOUND", format!("no folder share `{share}`"))
     }
 
+    /// The body of a policy denial (see the [module docs](self) for the mapping); `None`
+    /// when the decision allowed.
+    #[must_use]
+    pub fn from_decision(decision: &crate::Decision) -> Option<Self> {
+        (!decision.allowed).then(|| Self::denied(decision.reason.code()))
+    }
+
     /// The body of a policy denial with reason code `reason` (see the
     /// [module docs](self) for the mapping).
     #[must_use]
