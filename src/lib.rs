@@ -62,6 +62,8 @@ mod admin;
 #[cfg(feature = "proptest")]
 pub mod arbitrary;
 mod error;
+#[cfg(feature = "interop")]
+pub mod interop;
 mod model;
 mod policy;
 #[cfg(feature = "interop")]
