@@ -10,9 +10,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use shareguard::store::conformance;
 use shareguard::{
-    AccessLevel, BatchOutcome, GrantItem, Level, LinkToken, LogEntry, OpenError, Page, Principal,
-    PrincipalId, PrincipalKind, Recipient, ResourceRef, Share, ShareFilter, ShareLink, SharePatch,
-    ShareStore, SqliteStore, StoreError,
+    AccessLevel, BatchOutcome, Durability, GrantItem, Level, LinkToken, LogEntry, OpenError, Page,
+    Principal, PrincipalId, PrincipalKind, Recipient, ResourceRef, Share, ShareFilter, ShareLink,
+    SharePatch, ShareStore, SqliteStore, StoreError,
 };
 
 /// A database path under the temporary directory, removed (with its WAL files) on drop.
@@ -267,6 +267,26 @@ fn everything_survives_reopening() {
 }
 
 #[test]
+fn process_durability_survives_reopening() {
+    let file = TempDb::new();
+    let share = Share::new(
+        "s1".parse().unwrap(),
+        res("folder:f1"),
+        pid("alice"),
+        user("bob"),
+        AccessLevel::Viewer,
+        t(0),
+    );
+    {
+        let store = SqliteStore::open_with(file.path(), Durability::Process).unwrap();
+        store.create(share.clone(), &pid("alice"), t(0)).unwrap();
+    }
+    let store = SqliteStore::open(file.path()).unwrap();
+    assert_eq!(store.get(share.id()).unwrap(), Some(share));
+    assert_eq!(store.log_for_share(&"s1".parse().unwrap(), Page::ALL).unwrap().total, 1);
+}
+
+#[test]
 fn a_non_retrievable_token_never_reaches_the_file() {
     let file = TempDb::new();
     let store = SqliteStore::open(file.path()).unwrap();
@@ -309,7 +329,8 @@ const CRASH_ENV: &str = "SHAREGUARD_SQLITE_CRASH_CHILD";
 #[test]
 fn crash_child_writes_until_killed() {
     let Some(path) = std::env::var_os(CRASH_ENV) else { return };
-    let store = SqliteStore::open(PathBuf::from(path)).unwrap();
+    // The weaker durability: a commit must survive the death of the process all the same.
+    let store = SqliteStore::open_with(PathBuf::from(path), Durability::Process).unwrap();
     let alice = pid("alice");
     for round in 0u32.. {
         let items: Vec<GrantItem> = (0..40)

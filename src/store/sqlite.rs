@@ -73,8 +73,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) const SQL_BY_ID: &str = "SELECT seq, body FROM shares WHERE id = ?1";
 pub(crate) const SQL_BY_SEQ: &str = "SELECT body FROM shares WHERE seq = ?1";
 pub(crate) const SQL_ON_RESOURCE: &str = "SELECT body FROM shares WHERE resource = ?1 ORDER BY seq";
-pub(crate) const SQL_KEY_CANDIDATES: &str =
-    "SELECT seq, rkey FROM shares WHERE rtype = ?1 AND rkey = ?2";
+pub(crate) const SQL_KEY_CANDIDATES: &str = "SELECT seq FROM shares WHERE rtype = ?1 AND rkey = ?2";
 pub(crate) const SQL_EXPIRED: &str = "SELECT seq, body FROM shares \
      WHERE expires_s IS NOT NULL AND (expires_s, expires_ns) <= (?1, ?2) ORDER BY seq";
 pub(crate) const SQL_ON_RESOURCE_TO: &str = "SELECT seq, body FROM shares \
@@ -133,8 +132,11 @@ const SQL_INSERT_LOG: &str = "INSERT INTO log (share, resource, actor, at_s, at_
 /// leaves the mutex poisoned; later calls then fail with [`StoreError::Backend`] rather
 /// than panic: reopen the store.
 ///
-/// Commits are durable (`synchronous = FULL`): a share a call reported is there after a
-/// crash or a power cut.
+/// By default commits are fully durable ([`Durability::Full`]): a share a call reported is
+/// there after a crash of the process, the system or the power. That costs a disk flush per
+/// commit (milliseconds on a virtual disk, see `BENCHMARKS.md`);
+/// [`SqliteStore::open_with`] and [`Durability::Process`] trade the last commits before a
+/// system crash for writes in tens of microseconds.
 ///
 /// # Complexity
 ///
@@ -169,6 +171,27 @@ impl std::fmt::Debug for SqliteStore {
             .field("path", &self.path.as_deref().unwrap_or(":memory:"))
             .finish()
     }
+}
+
+/// How durable a [`SqliteStore`]'s commits are. Either way a commit is atomic and the file
+/// is never left torn: what may be lost is only the newest commits, never part of one.
+///
+/// ```
+/// use shareguard::Durability;
+///
+/// assert_eq!(Durability::default(), Durability::Full);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Durability {
+    /// Every commit is on disk before the call returns (SQLite `synchronous = FULL`): it
+    /// survives a crash of the process, of the system and a power cut. The default.
+    #[default]
+    Full,
+    /// Every commit survives a crash of the process (it is in the write-ahead log); the
+    /// newest commits may be lost if the system crashes or the power fails before the next
+    /// checkpoint (SQLite `synchronous = NORMAL` in WAL mode). Writes cost no disk flush.
+    Process,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -639,9 +662,24 @@ impl SqliteStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// As [`SqliteStore::open`], with the durability of commits chosen.
+    ///
+    /// ```
+    /// use shareguard::{Durability, SqliteStore};
+    ///
+    /// let path = std::env::temp_dir().join(format!("shareguard-doc-{}.db", uuid::Uuid::new_v4()));
+    /// let store = SqliteStore::open_with(&path, Durability::Process)?;
+    /// # drop(store);
+    /// # for suffix in ["", "-wal", "-shm"] { let _ = std::fs::remove_file(format!("{}{suffix}", path.display())); }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_with(path: impl AsRef<Path>, durability: Durability) -> Result<Self, StoreError> {
         let shown = path.as_ref().display().to_string();
         let conn = Connection::open(path.as_ref()).map_err(|e| open_error(&shown, &e))?;
-        Self::setup(conn, Some(shown))
+        Self::setup(conn, Some(shown), durability)
     }
 
     /// A store in memory, gone when dropped: the SQLite engine without a file, for tests.
@@ -655,7 +693,7 @@ impl SqliteStore {
     /// ```
     pub fn in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().map_err(backend)?;
-        Self::setup(conn, None)
+        Self::setup(conn, None, Durability::Full)
     }
 
     /// The path the store was opened at, or `None` in memory.
@@ -678,7 +716,11 @@ impl SqliteStore {
     /// ```
     pub const SCHEMA_VERSION: i64 = SCHEMA_VERSION;
 
-    fn setup(mut conn: Connection, path: Option<String>) -> Result<Self, StoreError> {
+    fn setup(
+        mut conn: Connection,
+        path: Option<String>,
+        durability: Durability,
+    ) -> Result<Self, StoreError> {
         let shown = path.clone().unwrap_or_else(|| ":memory:".to_owned());
         let fail = |e: rusqlite::Error| open_error(&shown, &e);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
@@ -721,7 +763,11 @@ impl SqliteStore {
         let _mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
             .map_err(fail)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+        let synchronous = match durability {
+            Durability::Full => "FULL",
+            Durability::Process => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous).map_err(fail)?;
         if version < SCHEMA_VERSION {
             migrate(&mut conn, version).map_err(fail)?;
             let tables = user_tables(&conn).map_err(fail)?;
@@ -890,9 +936,10 @@ impl ShareStore for SqliteStore {
 
     /// O(m log n + k log k + p log n): one lookup of `shares_by_recipient` per index key the
     /// principal could match (its id, groups, role and role chain, organisation or portal
-    /// audience, emails, presented link digests, and the public when asked), reading only
-    /// the index (no share bodies); the candidates are merged in creation order, each
-    /// checked with [`Recipient::matches`] from its key, and only the page's shares are read.
+    /// audience, emails, presented link digests, and the public when asked), each key checked
+    /// with [`Recipient::matches`], reading only the index (no share bodies); the `k`
+    /// candidates are merged in creation order for `total`, and only the page's shares are
+    /// read (and checked again with [`Recipient::matches`]).
     fn shared_with(
         &self,
         principal: &Principal,
@@ -905,17 +952,16 @@ impl ShareStore for SqliteStore {
             let mut seqs: Vec<i64> = Vec::new();
             let mut stmt = tx.prepare_cached(SQL_KEY_CANDIDATES).map_err(backend)?;
             for (rtype, rkey) in &keys {
+                // A safety net: every row of a key has that very key (SQL equality), so the
+                // key is checked once against the model's matching rule.
+                if !recipient_from_key(rtype, rkey)?.matches(principal) {
+                    continue;
+                }
                 let rows = stmt
-                    .query_map(params![rtype, rkey], |row| {
-                        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-                    })
+                    .query_map(params![rtype, rkey], |row| row.get::<_, i64>(0))
                     .map_err(backend)?;
-                for row in rows {
-                    let (seq, stored_key) = row.map_err(backend)?;
-                    // A safety net: the key must match as the model says it does.
-                    if recipient_from_key(rtype, &stored_key)?.matches(principal) {
-                        seqs.push(seq);
-                    }
+                for seq in rows {
+                    seqs.push(seq.map_err(backend)?);
                 }
             }
             seqs.sort_unstable();
