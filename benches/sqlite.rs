@@ -124,8 +124,9 @@ fn bench_store(c: &mut Criterion, name: &str, store: &dyn ShareStore, n: u64) {
             let i = next.get();
             next.set(i + 1);
             let share = Share::new(
-                format!("new{i}").parse().unwrap(),
-                format!("document:d{}", i % DOCUMENTS).parse().unwrap(),
+                format!("{name}-new{i}").parse().unwrap(),
+                // Resources of their own, so the other benches see the same data in every store.
+                format!("document:{name}-new{}", i % 1000).parse().unwrap(),
                 actor.clone(),
                 Recipient::User { id: format!("u{}", i % USERS).parse().unwrap() },
                 AccessLevel::Viewer,
@@ -203,5 +204,56 @@ fn stores(c: &mut Criterion) {
     eprintln!("sqlite: the file and its WAL took {:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
 }
 
-criterion_group!(benches, stores);
+/// One connection behind a mutex (what `SqliteStore` is) against one connection per thread
+/// (what a pool of two would give): two threads reading shares at random, time per read.
+fn threads(c: &mut Criterion) {
+    let n = size();
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("shareguard-bench-{}.db", uuid::Uuid::new_v4()));
+    {
+        let sqlite = SqliteStore::open_with(&path, Durability::Process).unwrap();
+        load("sqlite (for the threads bench)", &sqlite, &shares(n));
+    }
+    let shared = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
+    let own: Vec<std::sync::Arc<SqliteStore>> =
+        (0..2).map(|_| std::sync::Arc::new(SqliteStore::open(&path).unwrap())).collect();
+    let mut group = c.benchmark_group(format!("sqlite-2-threads-get/{n}"));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let run = |stores: [std::sync::Arc<SqliteStore>; 2], iters: u64| {
+        let started = Instant::now();
+        let handles: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(t, store)| {
+                std::thread::spawn(move || {
+                    let mut rng = Rng(t as u64 + 1);
+                    for _ in 0..iters.div_ceil(2) {
+                        let id: ShareId = format!("s{}", rng.below(n)).parse().unwrap();
+                        black_box(store.get(&id).unwrap());
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        started.elapsed()
+    };
+    group.bench_function("one_connection_behind_a_mutex", |b| {
+        b.iter_custom(|iters| run([shared.clone(), shared.clone()], iters));
+    });
+    group.bench_function("one_connection_per_thread", |b| {
+        b.iter_custom(|iters| run([own[0].clone(), own[1].clone()], iters));
+    });
+    group.finish();
+    drop((shared, own));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+criterion_group!(benches, stores, threads);
 criterion_main!(benches);

@@ -125,8 +125,10 @@ const SQL_INSERT_LOG: &str = "INSERT INTO log (share, resource, actor, at_s, at_
 ///
 /// The store holds **one connection behind a [`Mutex`]**: operations from several threads
 /// are serialised. One connection keeps one statement cache, makes every call's isolation
-/// trivial and costs no pool; the operations measured in `BENCHMARKS.md` take microseconds,
-/// so the lock is held briefly. Other processes may open the same file: WAL lets them read
+/// trivial and needs no pool dependency; reads take microseconds, so the lock is held
+/// briefly, and writes serialise anyway (SQLite has one writer at a time). Measured against
+/// one connection per thread (what a pool would give), two threads reading at random were
+/// no faster on the 2-core machine of `BENCHMARKS.md`, so the simpler design stays. Other processes may open the same file: WAL lets them read
 /// while one writes, and a writer waits up to 5 s (the busy timeout) for another's lock. A
 /// panic in another thread while it held the connection (which rolls its transaction back)
 /// leaves the mutex poisoned; later calls then fail with [`StoreError::Backend`] rather
@@ -134,9 +136,9 @@ const SQL_INSERT_LOG: &str = "INSERT INTO log (share, resource, actor, at_s, at_
 ///
 /// By default commits are fully durable ([`Durability::Full`]): a share a call reported is
 /// there after a crash of the process, the system or the power. That costs a disk flush per
-/// commit (milliseconds on a virtual disk, see `BENCHMARKS.md`);
-/// [`SqliteStore::open_with`] and [`Durability::Process`] trade the last commits before a
-/// system crash for writes in tens of microseconds.
+/// commit (from a few hundred microseconds to milliseconds on a busy virtual disk, see
+/// `BENCHMARKS.md`); [`SqliteStore::open_with`] and [`Durability::Process`] trade the last
+/// commits before a system crash for writes without a flush.
 ///
 /// # Complexity
 ///
