@@ -71,5 +71,6 @@ pub use error::ModelError;
 pub use model::*;
 pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
 pub use store::{
-    AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
+    AccessEntry, BatchOutcome, GrantItem, MemoryStore, Page, Paged, ShareFilter, ShareStore,
+    Status, StoreError,
 };

@@ -29,6 +29,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod memory;
+
+pub use memory::MemoryStore;
+
 use crate::{
     AccessLevel, LinkDigest, LogEntry, ModelError, Permissions, Principal, PrincipalId, Recipient,
     ResourceRef, Share, ShareId, SharePatch, ShareType,
@@ -280,10 +286,13 @@ pub trait ShareStore: Send + Sync {
     ) -> Result<Vec<AccessEntry>, StoreError>;
 
     /// A batch grant on a resource by `sharer` (LiquidFiles `add_access`). For each item in
-    /// order: if the recipient already has a share from `sharer` on `resource`, its access is
-    /// set to the item's ([`GrantItem::resolved_access`]) and its version bumped; otherwise a
-    /// share is created with a fresh id. Each success logs `access_added`. An item that fails
-    /// changes nothing and does not stop the others.
+    /// order: if the recipient already has a share from `sharer` on `resource` (the oldest,
+    /// if several), its access is set to the item's ([`GrantItem::resolved_access`]) and its
+    /// version bumped; otherwise a share is created with a fresh id ([`ShareId::random`]).
+    /// Each success logs `access_added`. An item fails, changing nothing and without stopping
+    /// the others, when its resolved access is `restrict` or an empty `custom` set, or its
+    /// recipient is a link (links are made through the admin facade, which hands out the
+    /// token).
     fn grant_batch(
         &self,
         resource: &ResourceRef,
@@ -312,7 +321,9 @@ pub trait ShareStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Share, StoreError>;
 
-    /// Logs that a retrievable link's token was read back (`link_retrieved`).
+    /// Logs that a retrievable link's token was read back (`link_retrieved`). Fails with
+    /// [`StoreError::NotFound`] for an unknown share and [`StoreError::Invalid`] for a share
+    /// that is not a retrievable link.
     fn record_link_retrieved(
         &self,
         id: &ShareId,

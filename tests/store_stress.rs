@@ -1,0 +1,261 @@
+//! A stress test: four threads run mixed operations (create, update with versions, delete,
+//! batch grant and revoke, visit, sweep, list) on one `MemoryStore` for a bounded number of
+//! iterations; afterwards no update was lost (each accepted update bumped the version exactly
+//! once), the log has exactly one entry per successful mutation, and recipients never changed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use shareguard::{
+    AccessLevel, BatchOutcome, GrantItem, Level, LogEvent, MemoryStore, Page, Principal,
+    PrincipalId, PrincipalKind, Recipient, ResourceRef, Share, ShareFilter, ShareId, SharePatch,
+    ShareStore, StoreError,
+};
+
+const THREADS: usize = 4;
+const ITERATIONS: usize = 2_000;
+const RESOURCES: [&str; 4] = ["folder:f1", "folder:f2", "document:d1", "document:d2"];
+const USERS: [&str; 5] = ["u0", "u1", "u2", "u3", "u4"];
+
+/// A small deterministic generator (xorshift64*), so that runs are reproducible per thread.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let x = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        usize::try_from(x >> 33).unwrap() % n
+    }
+}
+
+fn t(secs: usize) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap() + Duration::seconds(secs as i64)
+}
+
+fn user(id: &str) -> Recipient {
+    Recipient::User { id: id.parse().unwrap() }
+}
+
+/// What one thread saw succeed.
+#[derive(Default)]
+struct Tally {
+    /// Successful mutations per resource: each must have exactly one log entry.
+    mutations: HashMap<ResourceRef, usize>,
+    /// The versions accepted updates (and batch updates) produced, per share.
+    versions: HashMap<ShareId, Vec<u64>>,
+    /// The recipient each share was created with.
+    recipients: HashMap<ShareId, Recipient>,
+}
+
+impl Tally {
+    fn mutated(&mut self, share: &Share) {
+        *self.mutations.entry(share.resource().clone()).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: Tally) {
+        for (r, n) in other.mutations {
+            *self.mutations.entry(r).or_default() += n;
+        }
+        for (id, mut v) in other.versions {
+            self.versions.entry(id).or_default().append(&mut v);
+        }
+        for (id, r) in other.recipients {
+            assert!(self.recipients.insert(id.clone(), r).is_none(), "{id} created twice");
+        }
+    }
+}
+
+fn pick_id(rng: &mut Rng, i: usize) -> ShareId {
+    let thread = rng.below(THREADS);
+    let n = rng.below(i + 1);
+    format!("t{thread}-{n}").parse().unwrap()
+}
+
+fn run(store: &MemoryStore, thread: usize) -> Tally {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (thread as u64 + 1).wrapping_mul(0x1234_5678_9abc));
+    let mut tally = Tally::default();
+    let actor: PrincipalId = format!("t{thread}").parse().unwrap();
+    for i in 0..ITERATIONS {
+        let now = t(i);
+        let resource: ResourceRef = RESOURCES[rng.below(RESOURCES.len())].parse().unwrap();
+        match rng.below(10) {
+            0 | 1 => {
+                let id: ShareId = format!("t{thread}-{i}").parse().unwrap();
+                let recipient = user(USERS[rng.below(USERS.len())]);
+                let expires = (rng.below(3) == 0).then(|| t(i + rng.below(200)));
+                let share = Share::new(
+                    id.clone(),
+                    resource,
+                    actor.clone(),
+                    recipient.clone(),
+                    AccessLevel::Viewer,
+                    now,
+                )
+                .with_expiry(expires);
+                let created = store.create(share, &actor, now).unwrap();
+                tally.mutated(&created);
+                tally.recipients.insert(id, recipient);
+            }
+            2 | 3 => {
+                let id = pick_id(&mut rng, i);
+                let Some(current) = store.get(&id).unwrap() else { continue };
+                let stale = rng.below(5) == 0;
+                let expected = if stale { current.version() - 1 } else { current.version() };
+                let level = [Level::Viewer, Level::Editor, Level::Commenter][rng.below(3)];
+                let patch = SharePatch { access: Some(level), ..SharePatch::default() };
+                match store.update(&id, expected, &patch, &actor, now) {
+                    Ok(updated) => {
+                        assert!(!stale, "a stale version was accepted for {id}");
+                        assert_eq!(updated.version(), expected + 1, "an update bumps once");
+                        tally.versions.entry(id).or_default().push(updated.version());
+                        tally.mutated(&updated);
+                    }
+                    Err(StoreError::Conflict { actual, .. }) => assert!(actual > expected || stale),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => panic!("update {id}: {e}"),
+                }
+            }
+            4 => {
+                let id = pick_id(&mut rng, i);
+                match store.delete(&id, &actor, now) {
+                    Ok(gone) => tally.mutated(&gone),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => panic!("delete {id}: {e}"),
+                }
+            }
+            5 => {
+                let items: Vec<GrantItem> = (0..rng.below(3) + 1)
+                    .map(|_| GrantItem {
+                        recipient: user(USERS[rng.below(USERS.len())]),
+                        access: [AccessLevel::Viewer, AccessLevel::Editor, AccessLevel::Restrict]
+                            [rng.below(3)],
+                        view_log: rng.below(2) == 0,
+                    })
+                    .collect();
+                let outcomes = store.grant_batch(&resource, &actor, &items, &actor, now).unwrap();
+                for (item, outcome) in items.iter().zip(outcomes) {
+                    match outcome {
+                        BatchOutcome::Created { share } => {
+                            assert_eq!(share.version(), 1);
+                            tally.recipients.insert(share.id().clone(), item.recipient.clone());
+                            tally.mutated(&share);
+                        }
+                        BatchOutcome::Updated { share } => {
+                            tally
+                                .versions
+                                .entry(share.id().clone())
+                                .or_default()
+                                .push(share.version());
+                            tally.mutated(&share);
+                        }
+                        BatchOutcome::Error { .. } => {
+                            assert_eq!(item.access, AccessLevel::Restrict, "only restrict fails");
+                        }
+                        BatchOutcome::Removed { .. } => panic!("a grant removes nothing"),
+                    }
+                }
+            }
+            6 => {
+                let recipients = [user(USERS[rng.below(USERS.len())])];
+                for outcome in store.revoke_batch(&resource, &recipients, &actor, now).unwrap() {
+                    if let BatchOutcome::Removed { shares } = outcome {
+                        shares.iter().for_each(|s| tally.mutated(s));
+                    }
+                }
+            }
+            7 => {
+                let id = pick_id(&mut rng, i);
+                match store.record_visit(&id, &actor, now) {
+                    Ok(visited) => tally.mutated(&visited),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => panic!("visit {id}: {e}"),
+                }
+            }
+            8 => {
+                if rng.below(4) == 0 {
+                    for swept in store.sweep_expired(now, &actor).unwrap() {
+                        assert!(!swept.is_active(now));
+                        tally.mutated(&swept);
+                    }
+                }
+            }
+            _ => {
+                let filter = ShareFilter { resource: Some(resource), ..ShareFilter::default() };
+                let page = store.list(&filter, Page::new(rng.below(5), 10)).unwrap();
+                assert!(page.items.len() <= 10 && page.total >= page.items.len());
+                let who =
+                    Principal::builder(USERS[rng.below(USERS.len())], PrincipalKind::Internal)
+                        .build()
+                        .unwrap();
+                let mine = store.shared_with(&who, false, Page::ALL).unwrap();
+                assert!(mine.items.iter().all(|s| s.recipient().matches(&who)));
+            }
+        }
+    }
+    tally
+}
+
+#[test]
+fn concurrent_mixed_operations_keep_every_invariant() {
+    let store = Arc::new(MemoryStore::new());
+    let handles: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let store = Arc::clone(&store);
+            thread::spawn(move || run(&store, thread))
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for handle in handles {
+        tally.merge(handle.join().expect("a worker thread panicked"));
+    }
+
+    // The log has exactly one entry per successful mutation, in increasing order.
+    for r in RESOURCES {
+        let resource: ResourceRef = r.parse().unwrap();
+        let log = store.log_for_resource(&resource, Page::ALL).unwrap();
+        let expected = tally.mutations.get(&resource).copied().unwrap_or(0);
+        assert_eq!(log.total, expected, "log entries of {r}");
+        assert!(log.items.windows(2).all(|w| w[0].seq < w[1].seq), "log order of {r}");
+        assert!(log.items.iter().all(|e| tally.recipients.contains_key(&e.share)));
+    }
+
+    // No update was lost: the versions accepted updates produced for a share are exactly
+    // 2, 3, …, each once, and the share (if it is still there) is at the last of them.
+    for (id, versions) in &mut tally.versions {
+        versions.sort_unstable();
+        let contiguous: Vec<u64> = (2..versions.len() as u64 + 2).collect();
+        assert_eq!(*versions, contiguous, "versions produced for {id}");
+        let log = store.log_for_share(id, Page::ALL).unwrap().items;
+        let updates = log
+            .iter()
+            .filter(|e| matches!(e.event, LogEvent::Changed { .. } | LogEvent::AccessAdded { .. }))
+            .count();
+        let created_by_grant =
+            matches!(log.first().map(|e| &e.event), Some(LogEvent::AccessAdded { .. }));
+        assert_eq!(
+            updates - usize::from(created_by_grant),
+            versions.len(),
+            "logged updates of {id}"
+        );
+    }
+
+    // Every share left has its original recipient and the version its updates gave it.
+    let all = store.list(&ShareFilter::default(), Page::ALL).unwrap().items;
+    assert_eq!(all.len(), store.len().unwrap());
+    for share in &all {
+        assert_eq!(
+            Some(share.recipient()),
+            tally.recipients.get(share.id()),
+            "recipient of {}",
+            share.id()
+        );
+        let updates = tally.versions.get(share.id()).map_or(0, Vec::len) as u64;
+        assert_eq!(share.version(), 1 + updates, "version of {}", share.id());
+    }
+    assert!(!tally.mutations.is_empty(), "the threads did something");
+}
