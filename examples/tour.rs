@@ -7,8 +7,9 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use shareguard::{
-    AccessLevel, Admin, AdminRight, Directory, Hierarchy, LinkRequest, MemoryStore, NewShare,
-    Page, Permission, Policy, Principal, PrincipalKind, Recipient, ReshareRights, ShareFilter,
+    AccessLevel, Admin, AdminRight, Directory, Hierarchy, LinkRequest, MemoryStore, NewShare, Page,
+    Permission, Policy, Principal, PrincipalKind, Recipient, ReshareRights, ShareFilter,
+    ShareStore,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,12 +49,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let later = now + Duration::hours(1);
     let to_carol = admin.create(
         &bob,
-        NewShare::new(doc.clone(), Recipient::User { id: carol.id().clone() }, AccessLevel::Commenter)
-            .expires(now + Duration::days(7)),
+        NewShare::new(
+            doc.clone(),
+            Recipient::User { id: carol.id().clone() },
+            AccessLevel::Commenter,
+        )
+        .expires(now + Duration::days(7)),
         later,
     )?;
     println!("created {} for carol", to_carol.id());
-    let too_much = NewShare::new(doc.clone(), Recipient::User { id: carol.id().clone() }, AccessLevel::Manager);
+    let too_much = NewShare::new(
+        doc.clone(),
+        Recipient::User { id: carol.id().clone() },
+        AccessLevel::Manager,
+    );
     match admin.create(&bob, too_much, later) {
         Ok(share) => println!("unexpected: {}", share.id()),
         Err(e) => println!("bob tries to make carol a manager: {e}"),
@@ -72,15 +81,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         later,
     )?;
     println!("link share {} (its token is never printed: {:?})", link.share.id(), link.token);
-    let visitor = Principal::builder("visitor-1", PrincipalKind::Anonymous).link_token(&link.token).build()?;
+    let visitor = Principal::builder("visitor-1", PrincipalKind::Anonymous)
+        .link_token(&link.token)
+        .build()?;
     let visited = admin.visit(&visitor, link.share.id(), later + Duration::minutes(5))?;
-    println!("visited: {} time(s), last at {:?}", visited.usage().visits, visited.usage().last_visit);
+    println!(
+        "visited: {} time(s), last at {:?}",
+        visited.usage().visits,
+        visited.usage().last_visit
+    );
 
     println!("\n== the administrator lists public and link shares");
-    let public = admin.list(&admin_user, &ShareFilter { public_only: true, ..ShareFilter::default() }, Page::default(), later)?;
+    let public = admin.list(
+        &admin_user,
+        &ShareFilter { public_only: true, ..ShareFilter::default() },
+        Page::default(),
+        later,
+    )?;
     println!("{} public share(s) of {}", public.count, public.total);
     for share in &public.items {
-        println!("  {} on {} by {}, {}", share.id(), share.resource(), share.sharer(), share.access());
+        println!(
+            "  {} on {} by {}, {}",
+            share.id(),
+            share.resource(),
+            share.sharer(),
+            share.access()
+        );
     }
 
     println!("\n== three days on: the link has expired; the sweep removes it");

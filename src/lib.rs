@@ -59,7 +59,11 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod admin;
+#[cfg(feature = "proptest")]
+pub mod arbitrary;
 mod error;
+#[cfg(feature = "interop")]
+pub mod interop;
 mod model;
 mod policy;
 #[cfg(feature = "interop")]

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -11,7 +12,7 @@ macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $field:literal, $example:literal) => {
         $(#[$doc])*
         ///
-        /// A non-empty string, compared exactly.
+        /// A non-empty string, compared exactly. Cloning it is cheap (a reference count).
         ///
         /// ```
         #[doc = concat!("use shareguard::", stringify!($name), ";")]
@@ -21,18 +22,23 @@ macro_rules! string_id {
         #[doc = concat!("assert!(\"\".parse::<", stringify!($name), ">().is_err());")]
         /// # Ok::<(), shareguard::ModelError>(())
         /// ```
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Arc<str>);
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
 
         impl $name {
             /// Makes an identifier, refusing an empty one.
             pub fn new(id: impl Into<String>) -> Result<Self, ModelError> {
-                let id = id.into();
+                let id: String = id.into();
                 if id.is_empty() {
                     return Err(ModelError::Empty { field: $field });
                 }
-                Ok(Self(id))
+                Ok(Self(id.into()))
             }
 
             /// The identifier as a string.
@@ -126,7 +132,7 @@ impl ShareId {
     /// A fresh random id (a UUID v4), for stores that make their own ids.
     #[must_use]
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
+        Self(uuid::Uuid::new_v4().to_string().into())
     }
 }
 
@@ -145,7 +151,7 @@ impl ShareId {
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceRef {
     // `kind:id` in one string, so that a reference costs one allocation and hashes fast.
-    text: String,
+    text: Arc<str>,
     colon: usize,
 }
 
@@ -155,13 +161,13 @@ impl ResourceRef {
         if id.is_empty() {
             return Err(ModelError::Empty { field: "resource.id" });
         }
-        Ok(Self { text: format!("{kind}:{id}"), colon: kind.as_str().len() })
+        Ok(Self { text: format!("{kind}:{id}").into(), colon: kind.as_str().len() })
     }
 
     /// The kind of the resource.
     #[must_use]
     pub fn kind(&self) -> ResourceKind {
-        ResourceKind(self.kind_str().to_owned())
+        ResourceKind(self.kind_str().into())
     }
 
     /// The kind of the resource, as a string.
@@ -188,7 +194,7 @@ impl FromStr for ResourceRef {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.find(':') {
             Some(colon) if colon > 0 && colon + 1 < s.len() => {
-                Ok(Self { text: s.to_owned(), colon })
+                Ok(Self { text: s.into(), colon })
             }
             _ => Err(ModelError::Invalid {
                 field: "resource",
@@ -236,14 +242,19 @@ impl<'de> Deserialize<'de> for ResourceRef {
 /// assert!("not-an-address".parse::<Email>().is_err());
 /// # Ok::<(), shareguard::ModelError>(())
 /// ```
-#[derive(Clone, Serialize)]
-#[serde(transparent)]
-pub struct Email(String);
+#[derive(Clone)]
+pub struct Email(Arc<str>);
+
+impl Serialize for Email {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 impl Email {
     /// Makes an address, refusing one without a local part, an `@` and a domain.
     pub fn new(address: impl Into<String>) -> Result<Self, ModelError> {
-        let address = address.into();
+        let address: String = address.into();
         match address.split_once('@') {
             Some((local, domain))
                 if !local.is_empty()
@@ -251,7 +262,7 @@ impl Email {
                     && !domain.contains('@')
                     && !address.chars().any(char::is_whitespace) =>
             {
-                Ok(Self(address))
+                Ok(Self(address.into()))
             }
             _ => Err(ModelError::Invalid {
                 field: "email",
