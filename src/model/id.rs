@@ -193,9 +193,7 @@ impl FromStr for ResourceRef {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.find(':') {
-            Some(colon) if colon > 0 && colon + 1 < s.len() => {
-                Ok(Self { text: s.into(), colon })
-            }
+            Some(colon) if colon > 0 && colon + 1 < s.len() => Ok(Self { text: s.into(), colon }),
             _ => Err(ModelError::Invalid {
                 field: "resource",
                 value: s.to_owned(),
