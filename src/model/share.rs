@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::time::{rfc3339, rfc3339_change, rfc3339_option};
+
 use crate::{
     AccessLevel, Level, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
     ResourceRef, ShareId,
@@ -12,6 +14,7 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Usage {
     /// When the recipient last visited through the share.
+    #[serde(default, with = "rfc3339_option")]
     pub last_visit: Option<DateTime<Utc>>,
     /// How many times the share has been used.
     pub visits: u64,
@@ -56,8 +59,9 @@ pub struct Share {
     access: AccessLevel,
     #[serde(default, skip_serializing_if = "ReshareRights::is_empty")]
     reshare: ReshareRights,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "rfc3339_option", skip_serializing_if = "Option::is_none")]
     expires: Option<DateTime<Utc>>,
+    #[serde(with = "rfc3339")]
     created: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message: Option<Box<str>>,
@@ -369,7 +373,7 @@ pub struct NewShare {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reshare: Option<ReshareRights>,
     /// When the share expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "rfc3339_option", skip_serializing_if = "Option::is_none")]
     pub expires: Option<DateTime<Utc>>,
     /// A message or comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -446,7 +450,7 @@ pub struct SharePatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reshare: Option<ReshareRights>,
     /// A new expiry (`Some(None)` removes it).
-    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "rfc3339_change", skip_serializing_if = "Option::is_none")]
     pub expires: Option<Option<DateTime<Utc>>>,
     /// A new message (`Some(None)` removes it).
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
