@@ -183,28 +183,34 @@ pub struct ShareContext {
 }
 
 /// Parses a vendor form, mapping serde_json's error onto [`InteropError::Json`] with the JSON
-/// path of the fault worked out from its line and column.
+/// path of the fault (tracked by `serde_path_to_error`), its line and column.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     vendor: &'static str,
     bytes: &[u8],
 ) -> Result<T, InteropError> {
-    serde_json::from_slice(bytes).map_err(|e| json_error(vendor, bytes, &e))
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        json_error(vendor, if path == "." { String::new() } else { path }, &e.into_inner())
+    })
 }
 
-fn json_error(vendor: &'static str, bytes: &[u8], e: &serde_json::Error) -> InteropError {
+fn json_error(vendor: &'static str, mut path: String, e: &serde_json::Error) -> InteropError {
     let (line, column) = (e.line(), e.column());
     let full = e.to_string();
     let suffix = format!(" at line {line} column {column}");
     let message = full.strip_suffix(&suffix).unwrap_or(&full);
     // serde says "unknown variant `robot`, expected …": say it as the other errors do.
-    let message = match message.strip_prefix("unknown variant `").and_then(|m| m.split_once('`')) {
-        Some((value, rest)) => format!("unknown value \"{value}\"{rest}"),
-        None => message.to_owned(),
-    };
-    let mut path = if e.is_data() { path_at(bytes, line, column) } else { String::new() };
+    let mut message =
+        match message.strip_prefix("unknown variant `").and_then(|m| m.split_once('`')) {
+            Some((value, rest)) => format!("unknown value \"{value}\"{rest}"),
+            None => message.to_owned(),
+        };
+    if !e.is_data() {
+        path.clear();
+    }
     // Our own deserializers name their field (`access: …`): serde reports a flattened
     // field's error at its object, so complete the path with it.
-    let mut message = message;
     if let Some((field, rest)) = message.split_once(": ") {
         if e.is_data() && !field.is_empty() && !field.contains(' ') {
             let (field, rest) = (field.to_owned(), rest.to_owned());
@@ -218,84 +224,6 @@ fn json_error(vendor: &'static str, bytes: &[u8], e: &serde_json::Error) -> Inte
         }
     }
     InteropError::Json { vendor, path, message, line, column }
-}
-
-enum Frame {
-    Object { key: Option<String> },
-    Array { index: usize },
-}
-
-/// The JSON path of the value being read at a 1-based line and column of a syntactically
-/// valid document (data errors only come after the syntax was read that far).
-fn path_at(bytes: &[u8], line: usize, column: usize) -> String {
-    let mut offset = 0;
-    let mut current = 1;
-    while current < line && offset < bytes.len() {
-        if bytes.get(offset) == Some(&b'\n') {
-            current += 1;
-        }
-        offset += 1;
-    }
-    let end = offset.saturating_add(column).min(bytes.len());
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut expecting_key = false;
-    let mut i = 0;
-    while i < end {
-        let Some(&b) = bytes.get(i) else { break };
-        match b {
-            b'{' => {
-                stack.push(Frame::Object { key: None });
-                expecting_key = true;
-            }
-            b'[' => {
-                stack.push(Frame::Array { index: 0 });
-                expecting_key = false;
-            }
-            b'}' | b']' => {
-                stack.pop();
-                expecting_key = false;
-            }
-            b',' => match stack.last_mut() {
-                Some(Frame::Array { index }) => *index += 1,
-                Some(Frame::Object { .. }) => expecting_key = true,
-                None => {}
-            },
-            b'"' => {
-                let start = i + 1;
-                i = start;
-                while i < bytes.len() {
-                    match bytes.get(i) {
-                        Some(b'\\') => i += 2,
-                        Some(b'"') => break,
-                        _ => i += 1,
-                    }
-                }
-                if expecting_key {
-                    let text = bytes.get(start..i.min(bytes.len())).unwrap_or_default();
-                    if let Some(Frame::Object { key }) = stack.last_mut() {
-                        *key = Some(String::from_utf8_lossy(text).into_owned());
-                    }
-                    expecting_key = false;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    let mut path = String::new();
-    for frame in &stack {
-        match frame {
-            Frame::Object { key: Some(key) } => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-            }
-            Frame::Object { key: None } => {}
-            Frame::Array { index } => path.push_str(&format!("[{index}]")),
-        }
-    }
-    path
 }
 
 /// Adds `from_json_str`, `from_slice`, `to_json_value` and `to_json_string` to a wire form.
@@ -329,19 +257,3 @@ macro_rules! json_form {
     };
 }
 pub(crate) use json_form;
-
-#[cfg(test)]
-mod tests {
-    use super::path_at;
-
-    #[test]
-    fn paths_from_positions() {
-        let text = br#"{"a": [1, {"b": "x"}], "c": {"d": 2}}"#;
-        // Just after "x".
-        let col = text.iter().position(|&b| b == b'x').unwrap_or(0) + 2;
-        assert_eq!(path_at(text, 1, col), "a[1].b");
-        assert_eq!(path_at(text, 1, text.len()), "");
-        let col = text.iter().position(|&b| b == b'2').unwrap_or(0) + 1;
-        assert_eq!(path_at(text, 1, col), "c.d");
-    }
-}

@@ -150,9 +150,8 @@ impl ShareId {
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceRef {
-    // `kind:id` in one string, so that a reference costs one allocation and hashes fast.
+    // `kind:id` in one shared string; the kind ends at the first colon.
     text: Arc<str>,
-    colon: usize,
 }
 
 impl ResourceRef {
@@ -161,7 +160,14 @@ impl ResourceRef {
         if id.is_empty() {
             return Err(ModelError::Empty { field: "resource.id" });
         }
-        Ok(Self { text: format!("{kind}:{id}").into(), colon: kind.as_str().len() })
+        if kind.as_str().contains(':') {
+            return Err(ModelError::Invalid {
+                field: "resource.kind",
+                value: kind.to_string(),
+                reason: "a kind has no `:`",
+            });
+        }
+        Ok(Self { text: format!("{kind}:{id}").into() })
     }
 
     /// The kind of the resource.
@@ -173,13 +179,13 @@ impl ResourceRef {
     /// The kind of the resource, as a string.
     #[must_use]
     pub fn kind_str(&self) -> &str {
-        &self.text[..self.colon]
+        self.text.split_once(':').map_or(&self.text, |(kind, _)| kind)
     }
 
     /// The id of the resource within its kind.
     #[must_use]
     pub fn id(&self) -> &str {
-        &self.text[self.colon + 1..]
+        self.text.split_once(':').map_or("", |(_, id)| id)
     }
 
     /// The reference as `kind:id`.
@@ -193,7 +199,7 @@ impl FromStr for ResourceRef {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.find(':') {
-            Some(colon) if colon > 0 && colon + 1 < s.len() => Ok(Self { text: s.into(), colon }),
+            Some(colon) if colon > 0 && colon + 1 < s.len() => Ok(Self { text: s.into() }),
             _ => Err(ModelError::Invalid {
                 field: "resource",
                 value: s.to_owned(),
