@@ -526,11 +526,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 .find(|s| s.sharer() == actor.id() && *s.recipient() == item.recipient);
             let decision = match current {
                 Some(share) => {
-                    let patch = SharePatch {
-                        access: Some(access.level()),
-                        permissions: custom_set(access),
-                        ..SharePatch::default()
-                    };
+                    let patch = SharePatch::to_access(access);
                     self.authorize_update(actor, share, &patch, now)?
                 }
                 None => {
@@ -600,12 +596,5 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// nothing already.
     pub fn sweep(&self, actor: &PrincipalId, now: DateTime<Utc>) -> Result<Vec<Share>, AdminError> {
         Ok(self.store.sweep_expired(now, actor)?)
-    }
-}
-
-fn custom_set(access: AccessLevel) -> Option<Permissions> {
-    match access {
-        AccessLevel::Custom(set) => Some(set),
-        _ => None,
     }
 }

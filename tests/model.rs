@@ -624,3 +624,19 @@ fn a_patch_never_changes_the_recipient() {
     };
     assert!(share.patched(&same).is_ok());
 }
+
+#[cfg(feature = "proptest")]
+proptest! {
+    /// A store finds "shared with me" by looking up `recipient_keys`: a recipient matches a
+    /// principal exactly when it is one of them (public aside, when not asked for).
+    #[test]
+    fn recipient_keys_are_exactly_the_matching_recipients(
+        principal in shareguard::arbitrary::principal(),
+        recipient in shareguard::arbitrary::recipient(),
+        include_public in any::<bool>(),
+    ) {
+        let listed = principal.recipient_keys(include_public).contains(&recipient);
+        let expected = recipient.matches(&principal) && (include_public || recipient != Recipient::Public);
+        prop_assert_eq!(listed, expected, "{} for {:?}", recipient, principal);
+    }
+}

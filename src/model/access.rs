@@ -208,6 +208,15 @@ impl AccessLevel {
         }
     }
 
+    /// The set of a `custom` level; `None` for every named level.
+    #[must_use]
+    pub const fn custom_set(self) -> Option<Permissions> {
+        match self {
+            AccessLevel::Custom(set) => Some(set),
+            _ => None,
+        }
+    }
+
     /// Whether this is the `restrict` deny rule.
     #[must_use]
     pub const fn is_restrict(self) -> bool {

@@ -6,6 +6,62 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Email, GroupId, Principal, PrincipalId, PrincipalKind, RoleId, ShareLink};
 
+impl Principal {
+    /// Every recipient that could reach this principal, as exact keys a store can look up
+    /// for "shared with me": its id, transitive groups, exact role, its role and each role
+    /// it reports to for the chains (the internal-only chain for internal principals only),
+    /// the organisation or its portal audience, its emails, its presented links, and the
+    /// public when asked. An anonymous principal gets only the public and its links.
+    ///
+    /// A recipient [`matches`](Recipient::matches) the principal exactly when it equals one
+    /// of these keys (emails compared ignoring case, links by digest), `public` aside when
+    /// not asked for.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind, Recipient};
+    ///
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+    /// let keys = bob.recipient_keys(false);
+    /// assert!(keys.contains(&Recipient::Group { id: "eng".parse()? }));
+    /// assert!(keys.contains(&Recipient::Organization));
+    /// assert!(!keys.contains(&Recipient::Public));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn recipient_keys(&self, include_public: bool) -> Vec<Recipient> {
+        let mut keys = Vec::new();
+        if include_public {
+            keys.push(Recipient::Public);
+        }
+        keys.extend(
+            self.link_digests().iter().map(|d| Recipient::Link(ShareLink::from_digest(*d))),
+        );
+        let kind = self.kind();
+        if kind == PrincipalKind::Anonymous {
+            return keys;
+        }
+        keys.push(Recipient::User { id: self.id().clone() });
+        keys.extend(self.groups().iter().map(|g| Recipient::Group { id: g.clone() }));
+        if let Some(role) = self.role() {
+            keys.push(Recipient::Role { id: role.clone() });
+            for r in std::iter::once(role).chain(self.reports_to()) {
+                keys.push(Recipient::RoleAndSubordinates { id: r.clone() });
+                if kind == PrincipalKind::Internal {
+                    keys.push(Recipient::RoleAndInternalSubordinates { id: r.clone() });
+                }
+            }
+        }
+        match kind {
+            PrincipalKind::Internal => keys.push(Recipient::Organization),
+            PrincipalKind::Partner => keys.push(Recipient::PartnerUsers),
+            PrincipalKind::Customer => keys.push(Recipient::CustomerUsers),
+            PrincipalKind::External | PrincipalKind::Anonymous => {}
+        }
+        keys.extend(self.emails().iter().map(|e| Recipient::Email { email: e.clone() }));
+        keys
+    }
+}
+
 /// Who a share is for. Every recipient kind of the seed products maps onto one of these.
 ///
 /// Serialized with a `type` tag of SEMANTICS.md section 3:

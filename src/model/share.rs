@@ -292,11 +292,7 @@ impl Share {
                 (AccessLevel::Restrict, ReshareRights::empty())
             }
             Level::Custom => {
-                let kept = match self.access {
-                    AccessLevel::Custom(set) => Some(set),
-                    _ => None,
-                };
-                let set = patch.permissions.or(kept);
+                let set = patch.permissions.or(self.access.custom_set());
                 (
                     AccessLevel::from_parts(Level::Custom, set)?,
                     patch.reshare.unwrap_or(self.reshare),
@@ -388,10 +384,7 @@ impl NewShare {
             resource,
             recipient,
             access: access.level(),
-            permissions: match access {
-                AccessLevel::Custom(set) => Some(set),
-                _ => None,
-            },
+            permissions: access.custom_set(),
             reshare: None,
             expires: None,
             message: None,
@@ -458,6 +451,21 @@ pub struct SharePatch {
     /// The recipient, if the caller names it: it must be the share's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<Recipient>,
+}
+
+impl SharePatch {
+    /// A change of the access level alone (with its set, for `custom`).
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Level, Permissions, SharePatch};
+    ///
+    /// let patch = SharePatch::to_access(AccessLevel::Custom(Permissions::VIEW));
+    /// assert_eq!((patch.access, patch.permissions), (Some(Level::Custom), Some(Permissions::VIEW)));
+    /// ```
+    #[must_use]
+    pub fn to_access(access: AccessLevel) -> Self {
+        Self { access: Some(access.level()), permissions: access.custom_set(), ..Self::default() }
+    }
 }
 
 mod double_option {

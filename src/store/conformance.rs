@@ -1415,14 +1415,7 @@ fn step(
                 match existing {
                     Some(i) => {
                         let current = &model.shares[i];
-                        let patch = SharePatch {
-                            access: Some(access.level()),
-                            permissions: match access {
-                                AccessLevel::Custom(set) => Some(set),
-                                _ => None,
-                            },
-                            ..SharePatch::default()
-                        };
+                        let patch = SharePatch::to_access(access);
                         let (next, _) = current
                             .patched(&patch)
                             .map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -7,8 +7,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, PrincipalKind,
-    Recipient, ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType,
+    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient,
+    ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType,
 };
 
 use super::{
@@ -315,40 +315,6 @@ impl State {
             .collect()
     }
 
-    /// The index keys a principal could match (section 3), and whether to look at public.
-    fn keys_for(principal: &Principal, include_public: bool) -> Vec<Recipient> {
-        let mut keys = Vec::new();
-        if include_public {
-            keys.push(Recipient::Public);
-        }
-        keys.extend(
-            principal.link_digests().iter().map(|d| Recipient::Link(ShareLink::from_digest(*d))),
-        );
-        let kind = principal.kind();
-        if kind == PrincipalKind::Anonymous {
-            return keys;
-        }
-        keys.push(Recipient::User { id: principal.id().clone() });
-        keys.extend(principal.groups().iter().map(|g| Recipient::Group { id: g.clone() }));
-        if let Some(role) = principal.role() {
-            keys.push(Recipient::Role { id: role.clone() });
-            for r in std::iter::once(role).chain(principal.reports_to()) {
-                keys.push(Recipient::RoleAndSubordinates { id: r.clone() });
-                if kind == PrincipalKind::Internal {
-                    keys.push(Recipient::RoleAndInternalSubordinates { id: r.clone() });
-                }
-            }
-        }
-        match kind {
-            PrincipalKind::Internal => keys.push(Recipient::Organization),
-            PrincipalKind::Partner => keys.push(Recipient::PartnerUsers),
-            PrincipalKind::Customer => keys.push(Recipient::CustomerUsers),
-            PrincipalKind::External | PrincipalKind::Anonymous => {}
-        }
-        keys.extend(principal.emails().iter().map(|e| Recipient::Email { email: e.clone() }));
-        keys
-    }
-
     /// Validates one batch grant item, or says why it fails.
     fn check_item(item: &GrantItem) -> Result<AccessLevel, String> {
         if matches!(item.recipient, Recipient::Link(_)) {
@@ -385,14 +351,7 @@ impl State {
             .find_map(|seq| self.share(seq).filter(|s| s.sharer() == sharer).map(|s| (seq, s)));
         let event = LogEvent::AccessAdded { recipient: item.recipient.clone() };
         if let Some((seq, current)) = existing {
-            let patch = SharePatch {
-                access: Some(access.level()),
-                permissions: match access {
-                    AccessLevel::Custom(set) => Some(set),
-                    _ => None,
-                },
-                ..SharePatch::default()
-            };
+            let patch = SharePatch::to_access(access);
             let next = match current.patched(&patch) {
                 Ok((next, _)) => next.with_version(current.version().saturating_add(1)),
                 Err(e) => return Ok(BatchOutcome::Error { message: e.to_string() }),
@@ -654,7 +613,8 @@ impl ShareStore for MemoryStore {
         page: Page,
     ) -> Result<Paged<Share>, StoreError> {
         let state = self.read()?;
-        let mut seqs: Vec<Seq> = State::keys_for(principal, include_public)
+        let mut seqs: Vec<Seq> = principal
+            .recipient_keys(include_public)
             .iter()
             .filter_map(|key| state.by_recipient.get(key))
             .flatten()

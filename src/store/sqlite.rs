@@ -12,8 +12,8 @@ use rusqlite::{
 };
 
 use crate::{
-    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, PrincipalKind,
-    Recipient, ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType,
+    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient,
+    ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType,
 };
 
 use super::{
@@ -320,41 +320,10 @@ fn decode_share(body: &str) -> Result<Share, StoreError> {
     serde_json::from_str(body).map_err(|e| corrupt("share", e))
 }
 
-/// The index keys a principal could match ([`Recipient::matches`], SEMANTICS.md section 3):
-/// its id, transitive groups, exact role, role and each role it reports to for the chains
-/// (the internal-only chain for internal principals only), the organisation or its portal
-/// audience, its emails, its presented links, and the public when asked. An anonymous
-/// principal gets only the public and its links.
+/// The `(rtype, rkey)` index keys a principal could match ([`Principal::recipient_keys`]).
 fn keys_for(principal: &Principal, include_public: bool) -> Vec<(&'static str, String)> {
-    let mut keys: Vec<Recipient> = Vec::new();
-    if include_public {
-        keys.push(Recipient::Public);
-    }
-    keys.extend(
-        principal.link_digests().iter().map(|d| Recipient::Link(ShareLink::from_digest(*d))),
-    );
-    let kind = principal.kind();
-    if kind != PrincipalKind::Anonymous {
-        keys.push(Recipient::User { id: principal.id().clone() });
-        keys.extend(principal.groups().iter().map(|g| Recipient::Group { id: g.clone() }));
-        if let Some(role) = principal.role() {
-            keys.push(Recipient::Role { id: role.clone() });
-            for r in std::iter::once(role).chain(principal.reports_to()) {
-                keys.push(Recipient::RoleAndSubordinates { id: r.clone() });
-                if kind == PrincipalKind::Internal {
-                    keys.push(Recipient::RoleAndInternalSubordinates { id: r.clone() });
-                }
-            }
-        }
-        match kind {
-            PrincipalKind::Internal => keys.push(Recipient::Organization),
-            PrincipalKind::Partner => keys.push(Recipient::PartnerUsers),
-            PrincipalKind::Customer => keys.push(Recipient::CustomerUsers),
-            PrincipalKind::External | PrincipalKind::Anonymous => {}
-        }
-        keys.extend(principal.emails().iter().map(|e| Recipient::Email { email: e.clone() }));
-    }
-    let mut keys: Vec<(&'static str, String)> = keys.iter().map(recipient_key).collect();
+    let mut keys: Vec<(&'static str, String)> =
+        principal.recipient_keys(include_public).iter().map(recipient_key).collect();
     keys.sort_unstable();
     keys.dedup();
     keys
@@ -562,14 +531,7 @@ pub(crate) fn grant_one(
         .find(|(_, s)| s.sharer() == sharer);
     let event = LogEvent::AccessAdded { recipient: logged(&item.recipient) };
     if let Some((seq, current)) = existing {
-        let patch = SharePatch {
-            access: Some(access.level()),
-            permissions: match access {
-                AccessLevel::Custom(set) => Some(set),
-                _ => None,
-            },
-            ..SharePatch::default()
-        };
+        let patch = SharePatch::to_access(access);
         let (next, _) = current.patched(&patch)?;
         let next = next.with_version(current.version().saturating_add(1));
         replace_share(tx, seq, &next)?;
