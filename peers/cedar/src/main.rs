@@ -68,7 +68,12 @@ fn run() -> Result<bool, String> {
         (Some(b), Some(a)) => a.saturating_sub(b) as f64 / w.shares.len() as f64,
         _ => f64::NAN,
     };
-    eprintln!("shareguard: built in {:.1?}", t.elapsed());
+    eprintln!(
+        "shareguard: built in {:.1?}; a Share is {} bytes inline, a Principal {}",
+        t.elapsed(),
+        std::mem::size_of::<shareguard::Share>(),
+        std::mem::size_of::<shareguard::Principal>()
+    );
 
     let t = Instant::now();
     let base = baseline::Baseline::build(&w);
