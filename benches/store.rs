@@ -2,9 +2,9 @@
 //! "shared with me" (a page of 50 for a principal reached by 1 000 shares), and the admin
 //! facade's create-with-log.
 //!
-//! Before the timed benches it loads the store once, share by share through
-//! `ShareStore::create`, and prints to stderr how long that took and how much resident memory
-//! (`VmRSS`) it added per share.
+//! Before the timed benches it bulk-loads the store once (`MemoryStore::load`) and prints to
+//! stderr how long that took and how much resident memory (`VmRSS`) it added per share; then
+//! it times loading the same shares one `ShareStore::create` at a time into a second store.
 //!
 //! Targets (issue 8): "shared with me" ≤ 20 µs; ≤ 300 bytes per share; load ≤ 2 s. See
 //! BENCHMARKS.md. `SHARES` sets the store's size (default 1 000 000).
@@ -89,22 +89,29 @@ fn shares(n: u64) -> Vec<Share> {
 
 fn bench(c: &mut Criterion) {
     let n: u64 = std::env::var("SHARES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let all = shares(n);
     let owner: PrincipalId = "owner".parse().unwrap();
-    let store = MemoryStore::new();
+    // Bulk load (`MemoryStore::load`, no log entries): the store the benches use.
+    let all = shares(n);
     let before = resident();
     let start = Instant::now();
-    for share in all {
-        store.create(share, &owner, now()).unwrap();
-    }
+    let store = MemoryStore::load(all).unwrap();
     let load = start.elapsed();
     let bytes = resident().saturating_sub(before);
     eprintln!(
-        "store: loaded {n} shares in {load:.2?} ({:.0} ns a share), resident +{} MiB = {:.0} bytes a share (shares, indexes and the `created` log entries)",
+        "store: MemoryStore::load of {n} shares in {load:.2?} ({:.0} ns a share), resident +{} MiB = {:.0} bytes a share (shares and indexes)",
         load.as_nanos() as f64 / n as f64,
         bytes >> 20,
         bytes as f64 / n as f64
     );
+    // The same shares one `create` at a time (each logged), for comparison; then dropped.
+    let all = shares(n);
+    let one_by_one = MemoryStore::new();
+    let start = Instant::now();
+    for share in all {
+        one_by_one.create(share, &owner, now()).unwrap();
+    }
+    eprintln!("store: {n} shares one `create` at a time (each logged) in {:.2?}", start.elapsed());
+    drop(one_by_one);
 
     let bob = Principal::builder("bob", PrincipalKind::Internal)
         .group("bobs0")

@@ -1,4 +1,4 @@
-//! Public [`proptest`] strategies for the model, for property tests over code that embeds
+//! Public [`proptest`](mod@proptest) strategies for the model, for property tests over code that embeds
 //! shareguard (feature `proptest`).
 //!
 //! The strategies draw ids from small fixed pools (users `u0`–`u3`, groups `g0`–`g3`, roles

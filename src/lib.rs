@@ -11,8 +11,8 @@
 //!   [`Settings`], link tokens, the share log's [`LogEntry`];
 //! - **policy** — [`Policy`]: pure decisions over a principal, a resource path and `now`, each
 //!   a [`Decision`] with a stable [`Reason`] code and the evidence;
-//! - **store** — the [`ShareStore`] port and [`MemoryStore`], with a conformance suite for
-//!   other adapters (feature `conformance`);
+//! - **store** — the [`ShareStore`] port, [`MemoryStore`] and the durable `SqliteStore`
+//!   (feature `sqlite`), with a conformance suite for other adapters (feature `conformance`);
 //! - **admin** — [`Admin`], the facade a service calls: authorised, applied, logged.
 //!
 //! Beside them, [`interop`] (feature `interop`, on by default) reads and writes each vendor's
@@ -62,6 +62,8 @@ mod admin;
 #[cfg(feature = "proptest")]
 pub mod arbitrary;
 mod error;
+#[cfg(feature = "interop")]
+pub mod interop;
 mod model;
 mod policy;
 #[cfg(feature = "interop")]
@@ -73,6 +75,8 @@ pub use error::ModelError;
 pub use model::*;
 pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
 pub use store::{
-    AccessEntry, BatchOutcome, GrantItem, MemoryStore, Page, Paged, ShareFilter, ShareStore,
-    Status, StoreError,
+    AccessEntry, BatchOutcome, GrantItem, MemoryStore, OpenError, Page, Paged, ShareFilter,
+    ShareStore, Status, StoreError,
 };
+#[cfg(feature = "sqlite")]
+pub use store::{Durability, SqliteStore};

@@ -37,6 +37,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::model::time::{rfc3339, rfc3339_change, rfc3339_option};
+
 use crate::{
     Admin, AdminError, AdminRights, Decision, Directory, Email, GroupId, Hierarchy, Level,
     LinkToken, MemoryStore, NewShare, Permission, Permissions, Policy, Principal, PrincipalId,
@@ -63,6 +65,7 @@ impl ScenarioError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Document {
+    #[serde(with = "rfc3339")]
     now: DateTime<Utc>,
     #[serde(default)]
     settings: Settings,
@@ -136,7 +139,7 @@ struct ShareDecl {
     permissions: Option<Permissions>,
     #[serde(default)]
     reshare: Option<ReshareRights>,
-    #[serde(default)]
+    #[serde(default, with = "rfc3339_option")]
     expires: Option<DateTime<Utc>>,
     #[serde(default)]
     message: Option<String>,
@@ -166,7 +169,7 @@ struct UpdateDecl {
     permissions: Option<Permissions>,
     #[serde(default)]
     reshare: Option<ReshareRights>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, with = "rfc3339_change")]
     expires: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "present")]
     message: Option<Option<String>>,
@@ -384,7 +387,10 @@ impl Scenario {
         let de = &mut serde_json::Deserializer::from_str(text);
         let doc: Document = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let path = if path == "." { "$".to_owned() } else { format!("$.{path}") };
+            // serde_path_to_error writes `?` for a place it could not name (truncated input).
+            let path = path.trim_end_matches(".?").trim_end_matches('?');
+            let path =
+                if path == "." || path.is_empty() { "$".to_owned() } else { format!("$.{path}") };
             ScenarioError::at(path, e.into_inner())
         })?;
         Self::from_document(doc)
@@ -405,8 +411,19 @@ impl Scenario {
             directory.add_role(r.id.clone(), r.reports_to.clone());
         }
         directory.check().map_err(|e| {
-            let list = if e.field() == "roles" { "$.roles" } else { "$.groups" };
-            ScenarioError::at(list, e)
+            // Point at the declaration of the first id on the cycle.
+            let first = match &e {
+                crate::ModelError::Cycle { cycle, .. } => cycle.first().cloned(),
+                _ => None,
+            };
+            let at = if e.field() == "roles" {
+                let i = doc.roles.iter().position(|r| Some(r.id.to_string()) == first);
+                i.map_or("$.roles".to_owned(), |i| format!("$.roles[{i}].reports_to"))
+            } else {
+                let i = doc.groups.iter().position(|g| Some(g.id.to_string()) == first);
+                i.map_or("$.groups".to_owned(), |i| format!("$.groups[{i}].member_of"))
+            };
+            ScenarioError::at(at, e)
         })?;
 
         let mut principals = HashMap::new();

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -11,7 +12,7 @@ macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $field:literal, $example:literal) => {
         $(#[$doc])*
         ///
-        /// A non-empty string, compared exactly.
+        /// A non-empty string, compared exactly. Cloning it is cheap (a reference count).
         ///
         /// ```
         #[doc = concat!("use shareguard::", stringify!($name), ";")]
@@ -21,18 +22,23 @@ macro_rules! string_id {
         #[doc = concat!("assert!(\"\".parse::<", stringify!($name), ">().is_err());")]
         /// # Ok::<(), shareguard::ModelError>(())
         /// ```
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Arc<str>);
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
 
         impl $name {
             /// Makes an identifier, refusing an empty one.
             pub fn new(id: impl Into<String>) -> Result<Self, ModelError> {
-                let id = id.into();
+                let id: String = id.into();
                 if id.is_empty() {
                     return Err(ModelError::Empty { field: $field });
                 }
-                Ok(Self(id))
+                Ok(Self(id.into()))
             }
 
             /// The identifier as a string.
@@ -126,7 +132,7 @@ impl ShareId {
     /// A fresh random id (a UUID v4), for stores that make their own ids.
     #[must_use]
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
+        Self(uuid::Uuid::new_v4().to_string().into())
     }
 }
 
@@ -144,9 +150,8 @@ impl ShareId {
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceRef {
-    // `kind:id` in one string, so that a reference costs one allocation and hashes fast.
-    text: String,
-    colon: usize,
+    // `kind:id` in one shared string; the kind ends at the first colon.
+    text: Arc<str>,
 }
 
 impl ResourceRef {
@@ -155,25 +160,32 @@ impl ResourceRef {
         if id.is_empty() {
             return Err(ModelError::Empty { field: "resource.id" });
         }
-        Ok(Self { text: format!("{kind}:{id}"), colon: kind.as_str().len() })
+        if kind.as_str().contains(':') {
+            return Err(ModelError::Invalid {
+                field: "resource.kind",
+                value: kind.to_string(),
+                reason: "a kind has no `:`",
+            });
+        }
+        Ok(Self { text: format!("{kind}:{id}").into() })
     }
 
     /// The kind of the resource.
     #[must_use]
     pub fn kind(&self) -> ResourceKind {
-        ResourceKind(self.kind_str().to_owned())
+        ResourceKind(self.kind_str().into())
     }
 
     /// The kind of the resource, as a string.
     #[must_use]
     pub fn kind_str(&self) -> &str {
-        &self.text[..self.colon]
+        self.text.split_once(':').map_or(&self.text, |(kind, _)| kind)
     }
 
     /// The id of the resource within its kind.
     #[must_use]
     pub fn id(&self) -> &str {
-        &self.text[self.colon + 1..]
+        self.text.split_once(':').map_or("", |(_, id)| id)
     }
 
     /// The reference as `kind:id`.
@@ -187,9 +199,7 @@ impl FromStr for ResourceRef {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.find(':') {
-            Some(colon) if colon > 0 && colon + 1 < s.len() => {
-                Ok(Self { text: s.to_owned(), colon })
-            }
+            Some(colon) if colon > 0 && colon + 1 < s.len() => Ok(Self { text: s.into() }),
             _ => Err(ModelError::Invalid {
                 field: "resource",
                 value: s.to_owned(),
@@ -236,14 +246,19 @@ impl<'de> Deserialize<'de> for ResourceRef {
 /// assert!("not-an-address".parse::<Email>().is_err());
 /// # Ok::<(), shareguard::ModelError>(())
 /// ```
-#[derive(Clone, Serialize)]
-#[serde(transparent)]
-pub struct Email(String);
+#[derive(Clone)]
+pub struct Email(Arc<str>);
+
+impl Serialize for Email {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 impl Email {
     /// Makes an address, refusing one without a local part, an `@` and a domain.
     pub fn new(address: impl Into<String>) -> Result<Self, ModelError> {
-        let address = address.into();
+        let address: String = address.into();
         match address.split_once('@') {
             Some((local, domain))
                 if !local.is_empty()
@@ -251,7 +266,7 @@ impl Email {
                     && !domain.contains('@')
                     && !address.chars().any(char::is_whitespace) =>
             {
-                Ok(Self(address))
+                Ok(Self(address.into()))
             }
             _ => Err(ModelError::Invalid {
                 field: "email",

@@ -168,6 +168,12 @@ impl std::str::FromStr for LinkDigest {
 /// ```
 #[derive(Clone)]
 pub struct ShareLink {
+    // Boxed so that a `Recipient` stays as small as an id: most recipients are not links.
+    inner: Box<LinkInner>,
+}
+
+#[derive(Clone)]
+struct LinkInner {
     digest: LinkDigest,
     token: Option<LinkToken>,
 }
@@ -176,43 +182,48 @@ impl ShareLink {
     /// A link for a token; the token is kept only if `retrievable`.
     #[must_use]
     pub fn new(token: &LinkToken, retrievable: bool) -> Self {
-        Self { digest: token.digest(), token: retrievable.then(|| token.clone()) }
+        Self {
+            inner: Box::new(LinkInner {
+                digest: token.digest(),
+                token: retrievable.then(|| token.clone()),
+            }),
+        }
     }
 
     /// A non-retrievable link known only by its digest (as a store reads it back).
     #[must_use]
     pub fn from_digest(digest: LinkDigest) -> Self {
-        Self { digest, token: None }
+        Self { inner: Box::new(LinkInner { digest, token: None }) }
     }
 
     /// The digest of the link's token.
     #[must_use]
     pub fn digest(&self) -> &LinkDigest {
-        &self.digest
+        &self.inner.digest
     }
 
     /// The token, if the link was made retrievable.
     #[must_use]
     pub fn token(&self) -> Option<&LinkToken> {
-        self.token.as_ref()
+        self.inner.token.as_ref()
     }
 
     /// Whether the link was made retrievable.
     #[must_use]
     pub fn is_retrievable(&self) -> bool {
-        self.token.is_some()
+        self.inner.token.is_some()
     }
 
     /// Whether a presented token's digest opens this link (constant time).
     #[must_use]
     pub fn accepts(&self, presented: &LinkDigest) -> bool {
-        self.digest == *presented
+        self.inner.digest == *presented
     }
 }
 
 impl PartialEq for ShareLink {
     fn eq(&self, other: &Self) -> bool {
-        self.digest == other.digest
+        self.inner.digest == other.inner.digest
     }
 }
 
@@ -220,14 +231,14 @@ impl Eq for ShareLink {}
 
 impl std::hash::Hash for ShareLink {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.digest.hash(state);
+        self.inner.digest.hash(state);
     }
 }
 
 impl fmt::Debug for ShareLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShareLink")
-            .field("digest", &self.digest)
+            .field("digest", &self.inner.digest)
             .field("retrievable", &self.is_retrievable())
             .finish()
     }
@@ -245,8 +256,8 @@ struct LinkWire {
 impl Serialize for ShareLink {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         LinkWire {
-            digest: Some(self.digest.to_hex()),
-            token: self.token.as_ref().map(|t| t.0.clone()),
+            digest: Some(self.inner.digest.to_hex()),
+            token: self.inner.token.as_ref().map(|t| t.0.clone()),
         }
         .serialize(s)
     }
@@ -261,7 +272,8 @@ impl<'de> Deserialize<'de> for ShareLink {
                 let token = LinkToken::presented(token).map_err(D::Error::custom)?;
                 let link = ShareLink::new(&token, true);
                 if let Some(digest) = digest {
-                    if digest.parse::<LinkDigest>().map_err(D::Error::custom)? != link.digest {
+                    if digest.parse::<LinkDigest>().map_err(D::Error::custom)? != link.inner.digest
+                    {
                         return Err(D::Error::custom("link: digest does not match token"));
                     }
                 }

@@ -10,6 +10,7 @@ mod principal;
 mod recipient;
 mod settings;
 mod share;
+pub(crate) mod time;
 
 pub use access::{AccessLevel, Level, ReshareRights};
 pub use directory::Directory;

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::time::{rfc3339, rfc3339_change, rfc3339_option};
+
 use crate::{
     AccessLevel, Level, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
     ResourceRef, ShareId,
@@ -12,6 +14,7 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Usage {
     /// When the recipient last visited through the share.
+    #[serde(default, with = "rfc3339_option")]
     pub last_visit: Option<DateTime<Utc>>,
     /// How many times the share has been used.
     pub visits: u64,
@@ -56,11 +59,12 @@ pub struct Share {
     access: AccessLevel,
     #[serde(default, skip_serializing_if = "ReshareRights::is_empty")]
     reshare: ReshareRights,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "rfc3339_option", skip_serializing_if = "Option::is_none")]
     expires: Option<DateTime<Utc>>,
+    #[serde(with = "rfc3339")]
     created: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
+    message: Option<Box<str>>,
     #[serde(default)]
     usage: Usage,
     #[serde(default = "first_version")]
@@ -129,7 +133,7 @@ impl Share {
     /// Sets the message or comment.
     #[must_use]
     pub fn with_message(mut self, message: Option<String>) -> Self {
-        self.message = message;
+        self.message = message.map(String::into_boxed_str);
         self
     }
 
@@ -201,6 +205,25 @@ impl Share {
     #[must_use]
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// Makes the share hold the given copies of its resource, sharer and recipient (which
+    /// must equal its own), so that a store can keep one copy of each text for many shares.
+    pub(crate) fn share_text(
+        &mut self,
+        resource: Option<&ResourceRef>,
+        sharer: Option<&PrincipalId>,
+        recipient: Option<&Recipient>,
+    ) {
+        if let Some(r) = resource.filter(|r| **r == self.resource) {
+            self.resource = r.clone();
+        }
+        if let Some(s) = sharer.filter(|s| **s == self.sharer) {
+            self.sharer = s.clone();
+        }
+        if let Some(r) = recipient.filter(|r| **r == self.recipient) {
+            self.recipient = r.clone();
+        }
     }
 
     /// Whether this is a `restrict` share.
@@ -291,7 +314,7 @@ impl Share {
             next.expires = expires;
         }
         if let Some(message) = &patch.message {
-            next.message.clone_from(message);
+            next.message = message.as_deref().map(Box::from);
         }
         let mut changes = Vec::new();
         let mut note = |field: &'static str, old: Option<String>, new: Option<String>| {
@@ -302,7 +325,11 @@ impl Share {
         note("access", Some(self.access.to_string()), Some(next.access.to_string()));
         note("reshare", Some(self.reshare.to_string()), Some(next.reshare.to_string()));
         note("expires", self.expires.map(|t| t.to_rfc3339()), next.expires.map(|t| t.to_rfc3339()));
-        note("message", self.message.clone(), next.message.clone());
+        note(
+            "message",
+            self.message.as_deref().map(str::to_owned),
+            next.message.as_deref().map(str::to_owned),
+        );
         Ok((next, changes))
     }
 }
@@ -346,7 +373,7 @@ pub struct NewShare {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reshare: Option<ReshareRights>,
     /// When the share expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "rfc3339_option", skip_serializing_if = "Option::is_none")]
     pub expires: Option<DateTime<Utc>>,
     /// A message or comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -423,7 +450,7 @@ pub struct SharePatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reshare: Option<ReshareRights>,
     /// A new expiry (`Some(None)` removes it).
-    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "rfc3339_change", skip_serializing_if = "Option::is_none")]
     pub expires: Option<Option<DateTime<Utc>>>,
     /// A new message (`Some(None)` removes it).
     #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]

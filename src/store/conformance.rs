@@ -1290,6 +1290,7 @@ fn error_kind(result: &Result<impl std::fmt::Debug, StoreError>) -> &'static str
         Err(StoreError::Conflict { .. }) => "conflict",
         Err(StoreError::Invalid(_)) => "invalid",
         Err(StoreError::Backend(_)) => "backend",
+        Err(StoreError::Open(_)) => "open",
     }
 }
 

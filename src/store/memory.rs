@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: the reference adapter, indexed and thread-safe.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -14,22 +15,28 @@ use super::{
     AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,
 };
 
-/// The internal sequence number of a share: its place in creation order. Indexes hold these,
-/// never clones of shares.
-type Seq = u64;
+/// The place of a share in creation order: an index into the store's slots. Indexes hold
+/// these, never copies of shares.
+type Seq = u32;
+
+/// "No log entry yet" in a log chain.
+const NO_ENTRY: u32 = u32::MAX;
 
 /// The reference [`ShareStore`]: every share and log entry in memory, behind one
 /// [`RwLock`], with indexes by id, resource, sharer, recipient, recipient kind and expiry so
 /// that no filtered list, "shared with me", "who has access", link lookup or sweep scans
 /// every share.
 ///
-/// Each share is stored once; indexes hold its internal sequence number. Reads take the lock
-/// shared, mutations take it exclusively, so every operation is atomic. It never blocks on
-/// I/O, so an async service may call it directly.
+/// Each share is stored once, in creation order; indexes hold its place (4 bytes), and the
+/// texts many shares have in common (a resource, a sharer, a group) are kept once. A deleted
+/// share leaves its place empty until the store compacts itself, which it does when empty
+/// places outnumber shares, in time proportional to the shares it holds: amortised O(1)
+/// per deletion. Reads take the lock shared, mutations exclusively, so every operation is
+/// atomic. It never blocks on I/O, so an async service may call it directly.
 ///
-/// Complexities below use `n` for the number of shares, `k` for the number of shares an
-/// index yields for the query (before the remaining filters), `p` for the page size and
-/// `m` for the number of index keys a principal could match.
+/// Complexities below use `n` for the number of shares, `k` for the number of places an
+/// index yields for the query, `p` for the page size and `m` for the number of index keys a
+/// principal could match. Hash lookups count as O(1).
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -53,42 +60,56 @@ pub struct MemoryStore {
     state: RwLock<State>,
 }
 
+/// What the store knows of an id: where its share is (if it still exists) and the last log
+/// entry about it. Ids of deleted shares stay, so that their log can still be read.
+#[derive(Debug, Clone, Copy)]
+struct IdEntry {
+    /// The share's place, or `NO_ENTRY` once it is gone (kept small: one per id).
+    seq: Seq,
+    last_log: u32,
+}
+
+impl IdEntry {
+    fn place(self) -> Option<Seq> {
+        (self.seq != NO_ENTRY).then_some(self.seq)
+    }
+}
+
+/// A log entry with the previous entry about the same share and the same resource, so
+/// that the log is indexed by chains through itself rather than by lists per key.
+#[derive(Debug)]
+struct Logged {
+    entry: LogEntry,
+    prev_for_share: u32,
+    prev_for_resource: u32,
+}
+
 #[derive(Debug, Default)]
 struct State {
-    next_seq: Seq,
-    shares: BTreeMap<Seq, Share>,
-    by_id: HashMap<ShareId, Seq>,
-    by_resource: HashMap<ResourceRef, BTreeSet<Seq>>,
-    by_sharer: HashMap<PrincipalId, BTreeSet<Seq>>,
+    /// Shares in creation order; `None` where a share was removed.
+    slots: Vec<Option<Share>>,
+    live: usize,
+    by_id: HashMap<ShareId, IdEntry>,
+    // The lists below hold places in increasing order; places of removed shares stay in
+    // them until the next compaction, and readers skip them.
+    by_resource: HashMap<ResourceRef, Vec<Seq>>,
+    by_sharer: HashMap<PrincipalId, Vec<Seq>>,
     // `Recipient` hashes and compares as section 3 matches: emails ignoring ASCII case, links
     // by digest; so it is its own index key.
-    by_recipient: HashMap<Recipient, BTreeSet<Seq>>,
-    by_type: HashMap<ShareType, BTreeSet<Seq>>,
+    by_recipient: HashMap<Recipient, Vec<Seq>>,
+    /// One list per recipient kind, in the order of `ShareType`.
+    by_type: [Vec<Seq>; 11],
     by_expiry: BTreeSet<(DateTime<Utc>, Seq)>,
-    log: Vec<LogEntry>,
-    log_by_share: HashMap<ShareId, Vec<usize>>,
-    log_by_resource: HashMap<ResourceRef, Vec<usize>>,
+    log: Vec<Logged>,
+    last_log_for_resource: HashMap<ResourceRef, u32>,
 }
 
 fn poisoned() -> StoreError {
     StoreError::Backend("memory store: the lock was poisoned by a panic in another thread".into())
 }
 
-fn add_to<K: std::hash::Hash + Eq>(map: &mut HashMap<K, BTreeSet<Seq>>, key: K, seq: Seq) {
-    map.entry(key).or_default().insert(seq);
-}
-
-fn remove_from<K, Q>(map: &mut HashMap<K, BTreeSet<Seq>>, key: &Q, seq: Seq)
-where
-    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
-    Q: std::hash::Hash + Eq + ?Sized,
-{
-    if let Some(set) = map.get_mut(key) {
-        set.remove(&seq);
-        if set.is_empty() {
-            map.remove(key);
-        }
-    }
+fn full() -> StoreError {
+    StoreError::Backend("memory store: more than 4 294 967 294 shares or log entries".into())
 }
 
 /// Cuts a page out of an iterator, counting the whole of it for `total` but cloning only the
@@ -105,19 +126,6 @@ fn paged<'a, T: Clone + 'a>(items: impl Iterator<Item = &'a T>, page: Page) -> P
     Paged { first: page.first, count: out.len(), total, items: out }
 }
 
-/// A page of a log index: O(p), the index is a slice.
-fn log_page(log: &[LogEntry], index: Option<&Vec<usize>>, page: Page) -> Paged<LogEntry> {
-    let index = index.map_or(&[][..], Vec::as_slice);
-    let items: Vec<LogEntry> = index
-        .get(page.first..)
-        .unwrap_or(&[])
-        .iter()
-        .take(page.count)
-        .filter_map(|&i| log.get(i).cloned())
-        .collect();
-    Paged { first: page.first, count: items.len(), total: index.len(), items }
-}
-
 fn empty_custom() -> ModelError {
     ModelError::Invalid {
         field: "permissions",
@@ -126,29 +134,80 @@ fn empty_custom() -> ModelError {
     }
 }
 
+/// Appends a place to the list of a key, keeping one copy of the key's text for every share
+/// under it; returns that copy. One hash lookup; cloning a key costs a reference count.
+fn index<K: std::hash::Hash + Eq + Clone>(map: &mut HashMap<K, Vec<Seq>>, key: &K, seq: Seq) -> K {
+    match map.entry(key.clone()) {
+        Entry::Occupied(mut e) => {
+            e.get_mut().push(seq);
+            e.key().clone()
+        }
+        Entry::Vacant(e) => {
+            let kept = e.key().clone();
+            e.insert(vec![seq]);
+            kept
+        }
+    }
+}
+
 impl State {
-    fn insert(&mut self, share: Share) -> Seq {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.by_id.insert(share.id().clone(), seq);
-        add_to(&mut self.by_resource, share.resource().clone(), seq);
-        add_to(&mut self.by_sharer, share.sharer().clone(), seq);
-        add_to(&mut self.by_recipient, share.recipient().clone(), seq);
-        add_to(&mut self.by_type, share.recipient().share_type(), seq);
+    fn share(&self, seq: Seq) -> Option<&Share> {
+        self.slots.get(seq as usize).and_then(Option::as_ref)
+    }
+
+    /// The live shares at the places of an index list, in creation order.
+    fn live<'a>(&'a self, seqs: &'a [Seq]) -> impl Iterator<Item = (Seq, &'a Share)> + 'a {
+        seqs.iter().filter_map(|&seq| self.share(seq).map(|s| (seq, s)))
+    }
+
+    /// Refuses, before anything changes, an operation that could not place its shares or log
+    /// entries (past 4 294 967 294 of either), so that no mutation goes without its entry.
+    fn room_for(&self, shares: usize, entries: usize) -> Result<(), StoreError> {
+        let limit = NO_ENTRY as usize;
+        if self.slots.len().saturating_add(shares) < limit
+            && self.log.len().saturating_add(entries) < limit
+        {
+            Ok(())
+        } else {
+            Err(full())
+        }
+    }
+
+    fn seq_of(&self, id: &ShareId) -> Result<Seq, StoreError> {
+        self.by_id.get(id).and_then(|e| e.place()).ok_or_else(|| StoreError::NotFound(id.clone()))
+    }
+
+    /// Stores a share whose id is not taken, and returns where. O(1) amortised.
+    fn insert(&mut self, mut share: Share) -> Result<Seq, StoreError> {
+        let seq =
+            Seq::try_from(self.slots.len()).ok().filter(|s| *s < u32::MAX).ok_or_else(full)?;
+        let resource = index(&mut self.by_resource, share.resource(), seq);
+        let sharer = index(&mut self.by_sharer, share.sharer(), seq);
+        let recipient = index(&mut self.by_recipient, share.recipient(), seq);
+        // Emails are equal ignoring case, links by digest: keep each share's own spelling.
+        let exact = !matches!(share.recipient(), Recipient::Email { .. } | Recipient::Link(_));
+        share.share_text(Some(&resource), Some(&sharer), exact.then_some(&recipient));
+        self.by_type[share.recipient().share_type() as usize].push(seq);
         if let Some(expires) = share.expires() {
             self.by_expiry.insert((expires, seq));
         }
-        self.shares.insert(seq, share);
-        seq
+        self.by_id
+            .entry(share.id().clone())
+            .and_modify(|e| e.seq = seq)
+            .or_insert(IdEntry { seq, last_log: NO_ENTRY });
+        self.slots.push(Some(share));
+        self.live += 1;
+        Ok(seq)
     }
 
+    /// Empties a share's place. O(log n) for its expiry; index lists are cleaned at the next
+    /// compaction.
     fn remove(&mut self, seq: Seq) -> Option<Share> {
-        let share = self.shares.remove(&seq)?;
-        self.by_id.remove(share.id());
-        remove_from(&mut self.by_resource, share.resource(), seq);
-        remove_from(&mut self.by_sharer, share.sharer(), seq);
-        remove_from(&mut self.by_recipient, share.recipient(), seq);
-        remove_from(&mut self.by_type, &share.recipient().share_type(), seq);
+        let share = self.slots.get_mut(seq as usize)?.take()?;
+        self.live -= 1;
+        if let Some(entry) = self.by_id.get_mut(share.id()) {
+            entry.seq = NO_ENTRY;
+        }
         if let Some(expires) = share.expires() {
             self.by_expiry.remove(&(expires, seq));
         }
@@ -157,7 +216,7 @@ impl State {
 
     /// Replaces a share by its changed self (same id, resource, sharer and recipient).
     fn replace(&mut self, seq: Seq, next: Share) {
-        if let Some(slot) = self.shares.get_mut(&seq) {
+        if let Some(Some(slot)) = self.slots.get_mut(seq as usize) {
             if slot.expires() != next.expires() {
                 if let Some(old) = slot.expires() {
                     self.by_expiry.remove(&(old, seq));
@@ -170,38 +229,90 @@ impl State {
         }
     }
 
-    fn log(&mut self, share: &Share, actor: &PrincipalId, at: DateTime<Utc>, event: LogEvent) {
-        let index = self.log.len();
-        self.log.push(LogEntry {
-            seq: index as u64 + 1,
-            share: share.id().clone(),
-            resource: share.resource().clone(),
-            actor: actor.clone(),
-            at,
-            event,
+    /// Renumbers the shares densely and rebuilds every index, once empty places outnumber
+    /// shares (so that its O(n) cost is amortised over as many removals).
+    fn compact_if_sparse(&mut self) {
+        let empty = self.slots.len() - self.live;
+        if empty > 1024 && empty > self.live {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        let shares: Vec<Share> = std::mem::take(&mut self.slots).into_iter().flatten().collect();
+        self.live = 0;
+        self.by_resource.clear();
+        self.by_sharer.clear();
+        self.by_recipient.clear();
+        self.by_type = Default::default();
+        self.by_expiry.clear();
+        for entry in self.by_id.values_mut() {
+            entry.seq = NO_ENTRY;
+        }
+        self.slots.reserve(shares.len());
+        for share in shares {
+            // Fewer shares than before, so places fit; `insert` cannot fail here.
+            let _ = self.insert(share);
+        }
+    }
+
+    fn log(
+        &mut self,
+        share: &Share,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+        event: LogEvent,
+    ) -> Result<(), StoreError> {
+        let index =
+            u32::try_from(self.log.len()).ok().filter(|i| *i < NO_ENTRY).ok_or_else(full)?;
+        let id_entry = self
+            .by_id
+            .entry(share.id().clone())
+            .or_insert(IdEntry { seq: NO_ENTRY, last_log: NO_ENTRY });
+        let prev_for_share = std::mem::replace(&mut id_entry.last_log, index);
+        let prev_for_resource =
+            self.last_log_for_resource.insert(share.resource().clone(), index).unwrap_or(NO_ENTRY);
+        self.log.push(Logged {
+            entry: LogEntry {
+                seq: u64::from(index) + 1,
+                share: share.id().clone(),
+                resource: share.resource().clone(),
+                actor: actor.clone(),
+                at,
+                event,
+            },
+            prev_for_share,
+            prev_for_resource,
         });
-        self.log_by_share.entry(share.id().clone()).or_default().push(index);
-        self.log_by_resource.entry(share.resource().clone()).or_default().push(index);
+        Ok(())
     }
 
-    fn seq_of(&self, id: &ShareId) -> Result<Seq, StoreError> {
-        self.by_id.get(id).copied().ok_or_else(|| StoreError::NotFound(id.clone()))
+    /// A page of the log chain ending at `last`, oldest first: O(k + p) for the `k` entries
+    /// of the chain.
+    fn log_page(&self, last: u32, prev: impl Fn(&Logged) -> u32, page: Page) -> Paged<LogEntry> {
+        let mut chain = Vec::new();
+        let mut at = last;
+        while let Some(logged) = self.log.get(at as usize) {
+            chain.push(at);
+            at = prev(logged);
+        }
+        chain.reverse();
+        paged(chain.iter().filter_map(|i| self.log.get(*i as usize)).map(|l| &l.entry), page)
     }
 
-    fn share(&self, seq: Seq) -> Option<&Share> {
-        self.shares.get(&seq)
-    }
-
-    /// The shares on a resource with this recipient, oldest first: O(log n + k) over the
-    /// smaller of the resource's and the recipient's sets.
+    /// The places of the shares on a resource with this recipient, oldest first: O(k) over
+    /// the shorter of the resource's and the recipient's lists.
     fn on_resource_to(&self, resource: &ResourceRef, recipient: &Recipient) -> Vec<Seq> {
         let (Some(on), Some(to)) =
             (self.by_resource.get(resource), self.by_recipient.get(recipient))
         else {
             return Vec::new();
         };
-        let (small, large) = if on.len() <= to.len() { (on, to) } else { (to, on) };
-        small.iter().copied().filter(|seq| large.contains(seq)).collect()
+        let (short, long) = if on.len() <= to.len() { (on, to) } else { (to, on) };
+        self.live(short)
+            .filter(|(seq, _)| long.binary_search(seq).is_ok())
+            .map(|(seq, _)| seq)
+            .collect()
     }
 
     /// The index keys a principal could match (section 3), and whether to look at public.
@@ -262,17 +373,18 @@ impl State {
         item: &GrantItem,
         actor: &PrincipalId,
         at: DateTime<Utc>,
-    ) -> BatchOutcome {
+    ) -> Result<BatchOutcome, StoreError> {
         let access = match Self::check_item(item) {
             Ok(access) => access,
-            Err(message) => return BatchOutcome::Error { message },
+            Err(message) => return Ok(BatchOutcome::Error { message }),
         };
+        self.room_for(1, 1)?;
         let existing = self
             .on_resource_to(resource, &item.recipient)
             .into_iter()
-            .find(|seq| self.share(*seq).is_some_and(|s| s.sharer() == sharer));
+            .find_map(|seq| self.share(seq).filter(|s| s.sharer() == sharer).map(|s| (seq, s)));
         let event = LogEvent::AccessAdded { recipient: item.recipient.clone() };
-        if let Some((seq, current)) = existing.and_then(|seq| self.share(seq).map(|s| (seq, s))) {
+        if let Some((seq, current)) = existing {
             let patch = SharePatch {
                 access: Some(access.level()),
                 permissions: match access {
@@ -283,31 +395,35 @@ impl State {
             };
             let next = match current.patched(&patch) {
                 Ok((next, _)) => next.with_version(current.version().saturating_add(1)),
-                Err(e) => return BatchOutcome::Error { message: e.to_string() },
+                Err(e) => return Ok(BatchOutcome::Error { message: e.to_string() }),
             };
+            self.log(&next, actor, at, event)?;
             self.replace(seq, next.clone());
-            self.log(&next, actor, at, event);
-            BatchOutcome::Updated { share: next }
+            Ok(BatchOutcome::Updated { share: next })
         } else {
-            let id = ShareId::random();
-            if self.by_id.contains_key(&id) {
-                return BatchOutcome::Error {
-                    message: format!("share: a share `{id}` exists already"),
-                };
-            }
             let share = Share::new(
-                id,
+                ShareId::random(),
                 resource.clone(),
                 sharer.clone(),
                 item.recipient.clone(),
                 access,
                 at,
             );
-            self.insert(share.clone());
-            self.log(&share, actor, at, event);
-            BatchOutcome::Created { share }
+            if self.by_id.contains_key(share.id()) {
+                return Ok(BatchOutcome::Error {
+                    message: format!("share: a share `{}` exists already", share.id()),
+                });
+            }
+            self.log(&share, actor, at, event)?;
+            let seq = self.insert(share)?;
+            let share = self.share(seq).cloned().ok_or_else(full)?;
+            Ok(BatchOutcome::Created { share })
         }
     }
+}
+
+fn list(seqs: Option<&Vec<Seq>>) -> &[Seq] {
+    seqs.map_or(&[], Vec::as_slice)
 }
 
 impl MemoryStore {
@@ -325,6 +441,40 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// A store holding these shares, as they are (versions and usage kept), in the order
+    /// given, with an empty log: restoring a snapshot or importing shares kept elsewhere is
+    /// not a change anyone made, so nothing is logged. Fails on a repeated id, or a `custom`
+    /// level with an empty set, naming it. O(n).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, MemoryStore, Page, Recipient, Share, ShareStore};
+    ///
+    /// let shares = (0..3).map(|i| {
+    ///     Share::new(format!("s{i}").parse().unwrap(), "folder:f1".parse().unwrap(),
+    ///         "alice".parse().unwrap(), Recipient::Public, AccessLevel::Viewer, Utc::now())
+    /// });
+    /// let store = MemoryStore::load(shares)?;
+    /// assert_eq!(store.len()?, 3);
+    /// assert_eq!(store.log_for_resource(&"folder:f1".parse()?, Page::ALL)?.total, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load(shares: impl IntoIterator<Item = Share>) -> Result<Self, StoreError> {
+        let mut state = State::default();
+        let shares = shares.into_iter();
+        state.slots.reserve(shares.size_hint().0);
+        for share in shares {
+            if matches!(share.access(), AccessLevel::Custom(set) if set.is_empty()) {
+                return Err(empty_custom().into());
+            }
+            if state.by_id.contains_key(share.id()) {
+                return Err(StoreError::AlreadyExists(share.id().clone()));
+            }
+            state.insert(share)?;
+        }
+        Ok(Self { state: RwLock::new(state) })
+    }
+
     /// How many shares the store holds. O(1).
     ///
     /// ```
@@ -334,7 +484,7 @@ impl MemoryStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> Result<usize, StoreError> {
-        Ok(self.read()?.shares.len())
+        Ok(self.read()?.live)
     }
 
     /// Whether the store holds no share. O(1).
@@ -346,7 +496,7 @@ impl MemoryStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self.read()?.shares.is_empty())
+        Ok(self.read()?.live == 0)
     }
 
     fn read(&self) -> Result<RwLockReadGuard<'_, State>, StoreError> {
@@ -359,8 +509,9 @@ impl MemoryStore {
 }
 
 impl ShareStore for MemoryStore {
-    /// O(log n). The share is stored at version 1 whatever version it carries; a `custom`
-    /// level with an empty set is refused as [`StoreError::Invalid`].
+    /// O(log n) for an expiring share, O(1) amortised otherwise. The share is stored at
+    /// version 1 whatever version it carries; a `custom` level with an empty set is refused
+    /// as [`StoreError::Invalid`].
     fn create(
         &self,
         share: Share,
@@ -371,22 +522,23 @@ impl ShareStore for MemoryStore {
             return Err(empty_custom().into());
         }
         let mut state = self.write()?;
-        if state.by_id.contains_key(share.id()) {
+        if state.by_id.get(share.id()).is_some_and(|e| e.place().is_some()) {
             return Err(StoreError::AlreadyExists(share.id().clone()));
         }
+        state.room_for(1, 1)?;
         let share = share.with_version(1);
-        state.insert(share.clone());
-        state.log(&share, actor, at, LogEvent::Created);
-        Ok(share)
+        state.log(&share, actor, at, LogEvent::Created)?;
+        let seq = state.insert(share)?;
+        state.share(seq).cloned().ok_or_else(full)
     }
 
-    /// O(log n).
+    /// O(1).
     fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError> {
         let state = self.read()?;
-        Ok(state.by_id.get(id).and_then(|seq| state.share(*seq)).cloned())
+        Ok(state.by_id.get(id).and_then(|e| e.place()).and_then(|seq| state.share(seq)).cloned())
     }
 
-    /// O(log n), with [`Share::patched`] checking the patch.
+    /// O(log n) for the expiry index, with [`Share::patched`] checking the patch.
     fn update(
         &self,
         id: &ShareId,
@@ -407,12 +559,12 @@ impl ShareStore for MemoryStore {
         }
         let (next, changes) = current.patched(patch)?;
         let next = next.with_version(current.version().saturating_add(1));
+        state.log(&next, actor, at, LogEvent::Changed { changes })?;
         state.replace(seq, next.clone());
-        state.log(&next, actor, at, LogEvent::Changed { changes });
         Ok(next)
     }
 
-    /// O(log n).
+    /// O(log n) for the expiry index; amortised O(1) for the rest.
     fn delete(
         &self,
         id: &ShareId,
@@ -421,72 +573,70 @@ impl ShareStore for MemoryStore {
     ) -> Result<Share, StoreError> {
         let mut state = self.write()?;
         let seq = state.seq_of(id)?;
-        let share = state.remove(seq).ok_or_else(|| StoreError::NotFound(id.clone()))?;
-        state.log(&share, actor, at, LogEvent::Deleted);
+        let share = state.share(seq).cloned().ok_or_else(|| StoreError::NotFound(id.clone()))?;
+        state.log(&share, actor, at, LogEvent::Deleted)?;
+        state.remove(seq);
+        state.compact_if_sparse();
         Ok(share)
     }
 
-    /// O(k log n + p): walks the smallest index among the filter's resource, sharer,
+    /// O(k + p): walks the shortest index list among the filter's resource, sharer,
     /// recipient, share type and public-only fields, then applies the whole filter. A filter
     /// naming none of them but `status: Expired(at)` walks the expiry index, O(e log e + p)
     /// for the `e` shares expired at `at`; only one naming nothing, or `status: Active(_)`
     /// alone, walks every share, O(n).
     fn list(&self, filter: &ShareFilter, page: Page) -> Result<Paged<Share>, StoreError> {
         let state = self.read()?;
-        let empty = BTreeSet::new();
-        let mut candidates: Vec<&BTreeSet<Seq>> = Vec::new();
+        let mut candidates: Vec<&[Seq]> = Vec::new();
         if let Some(resource) = &filter.resource {
-            candidates.push(state.by_resource.get(resource).unwrap_or(&empty));
+            candidates.push(list(state.by_resource.get(resource)));
         }
         if let Some(sharer) = &filter.shared_by {
-            candidates.push(state.by_sharer.get(sharer).unwrap_or(&empty));
+            candidates.push(list(state.by_sharer.get(sharer)));
         }
         if let Some(recipient) = &filter.recipient {
-            candidates.push(state.by_recipient.get(recipient).unwrap_or(&empty));
+            candidates.push(list(state.by_recipient.get(recipient)));
         }
         if let Some(share_type) = &filter.share_type {
-            candidates.push(state.by_type.get(share_type).unwrap_or(&empty));
+            candidates.push(&state.by_type[*share_type as usize]);
         }
-        let smallest = candidates.into_iter().min_by_key(|set| set.len());
         let public_only = filter.public_only.then(|| {
-            let public = state.by_type.get(&ShareType::Public).unwrap_or(&empty);
-            let link = state.by_type.get(&ShareType::Link).unwrap_or(&empty);
+            let public = &state.by_type[ShareType::Public as usize];
+            let link = &state.by_type[ShareType::Link as usize];
             let mut seqs: Vec<Seq> = public.iter().chain(link).copied().collect();
             seqs.sort_unstable();
             seqs
         });
-        let accepted = |share: &&Share| filter.accepts(share);
-        let result = match (smallest, public_only) {
-            (Some(set), Some(seqs)) if seqs.len() < set.len() => {
-                paged(seqs.iter().filter_map(|seq| state.share(*seq)).filter(accepted), page)
+        if let Some(seqs) = &public_only {
+            candidates.push(seqs);
+        }
+        let expired = match filter.status {
+            Some(Status::Expired(at)) if candidates.is_empty() => {
+                let mut seqs: Vec<Seq> =
+                    state.by_expiry.range(..=(at, Seq::MAX)).map(|(_, seq)| *seq).collect();
+                seqs.sort_unstable();
+                Some(seqs)
             }
-            (None, Some(seqs)) => {
-                paged(seqs.iter().filter_map(|seq| state.share(*seq)).filter(accepted), page)
-            }
-            (Some(set), _) => {
-                paged(set.iter().filter_map(|seq| state.share(*seq)).filter(accepted), page)
-            }
-            (None, None) => match filter.status {
-                Some(Status::Expired(at)) => {
-                    let mut seqs: Vec<Seq> =
-                        state.by_expiry.range(..=(at, Seq::MAX)).map(|(_, seq)| *seq).collect();
-                    seqs.sort_unstable();
-                    paged(seqs.iter().filter_map(|seq| state.share(*seq)).filter(accepted), page)
-                }
-                _ => paged(state.shares.values().filter(accepted), page),
-            },
+            _ => None,
         };
-        Ok(result)
+        if let Some(seqs) = &expired {
+            candidates.push(seqs);
+        }
+        let accepted = |share: &&Share| filter.accepts(share);
+        Ok(match candidates.into_iter().min_by_key(|seqs| seqs.len()) {
+            Some(seqs) => paged(state.live(seqs).map(|(_, s)| s).filter(accepted), page),
+            None => paged(state.slots.iter().flatten().filter(accepted), page),
+        })
     }
 
-    /// O(Σ (log n + k)) over the resources given.
+    /// O(Σ k) over the resources given.
     fn shares_on(&self, resources: &[ResourceRef]) -> Result<Vec<Vec<Share>>, StoreError> {
         let state = self.read()?;
         Ok(resources
             .iter()
             .map(|resource| {
-                state.by_resource.get(resource).map_or_else(Vec::new, |set| {
-                    set.iter().filter_map(|seq| state.share(*seq)).cloned().collect()
+                state.by_resource.get(resource).map_or_else(Vec::new, |seqs| {
+                    state.live(seqs).map(|(_, s)| s.clone()).collect()
                 })
             })
             .collect())
@@ -495,7 +645,8 @@ impl ShareStore for MemoryStore {
     /// O(m + k log k + p): looks up only the index keys the principal could match (its id,
     /// groups, role and role chain, organisation or portal audience, emails, presented link
     /// digests, and public when asked), merges them in creation order, and keeps the shares
-    /// [`Recipient::matches`] accepts.
+    /// [`Recipient::matches`] accepts. Its cost grows with the principal's shares and the
+    /// page, not with the store.
     fn shared_with(
         &self,
         principal: &Principal,
@@ -512,33 +663,35 @@ impl ShareStore for MemoryStore {
         seqs.sort_unstable();
         seqs.dedup();
         Ok(paged(
-            seqs.iter()
-                .filter_map(|seq| state.share(*seq))
-                .filter(|share| share.recipient().matches(principal)),
+            state.live(&seqs).map(|(_, s)| s).filter(|share| share.recipient().matches(principal)),
             page,
         ))
     }
 
-    /// O(log n + k).
+    /// O(k).
     fn who_has_access(
         &self,
         resource: &ResourceRef,
         now: DateTime<Utc>,
     ) -> Result<Vec<AccessEntry>, StoreError> {
         let state = self.read()?;
-        Ok(state.by_resource.get(resource).map_or_else(Vec::new, |set| {
-            set.iter()
-                .filter_map(|seq| state.share(*seq))
-                .map(|share| AccessEntry { share: share.clone(), active: share.is_active(now) })
+        Ok(state.by_resource.get(resource).map_or_else(Vec::new, |seqs| {
+            state
+                .live(seqs)
+                .map(|(_, share)| AccessEntry {
+                    share: share.clone(),
+                    active: share.is_active(now),
+                })
                 .collect()
         }))
     }
 
-    /// O(i (log n + k)) for `i` items, `k` the shares on the resource to one recipient.
+    /// O(i k) for `i` items, `k` the shares on the resource to one recipient.
     ///
     /// An item fails (and changes nothing) when its resolved access is `restrict` or an empty
     /// `custom` set, or its recipient is a link: links are made through the admin facade,
-    /// which hands out their token.
+    /// which hands out their token. If the recipient already has several shares from this
+    /// sharer on the resource, the oldest is updated.
     fn grant_batch(
         &self,
         resource: &ResourceRef,
@@ -548,10 +701,10 @@ impl ShareStore for MemoryStore {
         at: DateTime<Utc>,
     ) -> Result<Vec<BatchOutcome>, StoreError> {
         let mut state = self.write()?;
-        Ok(items.iter().map(|item| state.grant_one(resource, sharer, item, actor, at)).collect())
+        items.iter().map(|item| state.grant_one(resource, sharer, item, actor, at)).collect()
     }
 
-    /// O(r (log n + k)) for `r` recipients.
+    /// O(r k) for `r` recipients.
     fn revoke_batch(
         &self,
         resource: &ResourceRef,
@@ -560,6 +713,7 @@ impl ShareStore for MemoryStore {
         at: DateTime<Utc>,
     ) -> Result<Vec<BatchOutcome>, StoreError> {
         let mut state = self.write()?;
+        state.room_for(0, state.live)?;
         let mut outcomes = Vec::with_capacity(recipients.len());
         for recipient in recipients {
             let seqs = state.on_resource_to(resource, recipient);
@@ -571,18 +725,20 @@ impl ShareStore for MemoryStore {
             }
             let mut removed = Vec::with_capacity(seqs.len());
             for seq in seqs {
-                if let Some(share) = state.remove(seq) {
+                if let Some(share) = state.share(seq).cloned() {
                     let event = LogEvent::AccessRemoved { recipient: recipient.clone() };
-                    state.log(&share, actor, at, event);
+                    state.log(&share, actor, at, event)?;
+                    state.remove(seq);
                     removed.push(share);
                 }
             }
             outcomes.push(BatchOutcome::Removed { shares: removed });
         }
+        state.compact_if_sparse();
         Ok(outcomes)
     }
 
-    /// O(log n). The version does not change.
+    /// O(1). The version does not change.
     fn record_visit(
         &self,
         id: &ShareId,
@@ -591,14 +747,15 @@ impl ShareStore for MemoryStore {
     ) -> Result<Share, StoreError> {
         let mut state = self.write()?;
         let seq = state.seq_of(id)?;
-        let share = state.shares.get_mut(&seq).ok_or_else(|| StoreError::NotFound(id.clone()))?;
+        let mut share =
+            state.share(seq).cloned().ok_or_else(|| StoreError::NotFound(id.clone()))?;
         share.record_visit(at);
-        let share = share.clone();
-        state.log(&share, actor, at, LogEvent::Visited);
+        state.log(&share, actor, at, LogEvent::Visited)?;
+        state.replace(seq, share.clone());
         Ok(share)
     }
 
-    /// O(log n). Fails with [`StoreError::Invalid`] (field `share`) unless the share is a
+    /// O(1). Fails with [`StoreError::Invalid`] (field `share`) unless the share is a
     /// retrievable link.
     fn record_link_retrieved(
         &self,
@@ -618,8 +775,7 @@ impl ShareStore for MemoryStore {
             .into());
         }
         let share = share.clone();
-        state.log(&share, actor, at, LogEvent::LinkRetrieved);
-        Ok(())
+        state.log(&share, actor, at, LogEvent::LinkRetrieved)
     }
 
     /// O(1) expected: a hash lookup by digest, the digest compared in constant time.
@@ -629,9 +785,8 @@ impl ShareStore for MemoryStore {
         Ok(state
             .by_recipient
             .get(&key)
-            .and_then(|set| set.iter().next())
-            .and_then(|seq| state.share(*seq))
-            .cloned())
+            .and_then(|seqs| state.live(seqs).next())
+            .map(|(_, share)| share.clone()))
     }
 
     /// O(e log n) for the `e` shares expired: walks the expiry index up to `now`.
@@ -644,30 +799,35 @@ impl ShareStore for MemoryStore {
         let mut seqs: Vec<Seq> =
             state.by_expiry.range(..=(now, Seq::MAX)).map(|(_, seq)| *seq).collect();
         seqs.sort_unstable();
+        state.room_for(0, seqs.len())?;
         let mut swept = Vec::with_capacity(seqs.len());
         for seq in seqs {
-            if let Some(share) = state.remove(seq) {
-                state.log(&share, actor, now, LogEvent::Expired);
+            if let Some(share) = state.share(seq).cloned() {
+                state.log(&share, actor, now, LogEvent::Expired)?;
+                state.remove(seq);
                 swept.push(share);
             }
         }
+        state.compact_if_sparse();
         Ok(swept)
     }
 
-    /// O(1 + p).
+    /// O(k + p) for the `k` entries about the share.
     fn log_for_share(&self, id: &ShareId, page: Page) -> Result<Paged<LogEntry>, StoreError> {
         let state = self.read()?;
-        Ok(log_page(&state.log, state.log_by_share.get(id), page))
+        let last = state.by_id.get(id).map_or(NO_ENTRY, |e| e.last_log);
+        Ok(state.log_page(last, |l| l.prev_for_share, page))
     }
 
-    /// O(1 + p).
+    /// O(k + p) for the `k` entries about the resource's shares.
     fn log_for_resource(
         &self,
         resource: &ResourceRef,
         page: Page,
     ) -> Result<Paged<LogEntry>, StoreError> {
         let state = self.read()?;
-        Ok(log_page(&state.log, state.log_by_resource.get(resource), page))
+        let last = state.last_log_for_resource.get(resource).copied().unwrap_or(NO_ENTRY);
+        Ok(state.log_page(last, |l| l.prev_for_resource, page))
     }
 }
 
@@ -694,26 +854,60 @@ mod tests {
         assert!(matches!(store.len(), Err(StoreError::Backend(_))));
     }
 
-    #[test]
-    fn indexes_drop_empty_keys() {
-        let store = MemoryStore::new();
-        let alice: PrincipalId = "alice".parse().unwrap();
-        let share = Share::new(
-            "s1".parse().unwrap(),
-            "folder:f1".parse().unwrap(),
-            alice.clone(),
+    fn share(i: usize) -> Share {
+        Share::new(
+            format!("s{i}").parse().unwrap(),
+            format!("folder:f{}", i % 3).parse().unwrap(),
+            "alice".parse().unwrap(),
             Recipient::Public,
             AccessLevel::Viewer,
             Utc::now(),
         )
-        .with_expiry(Some(Utc::now()));
-        store.create(share, &alice, Utc::now()).unwrap();
-        store.delete(&"s1".parse().unwrap(), &alice, Utc::now()).unwrap();
+        .with_expiry(Some(Utc::now()))
+    }
+
+    #[test]
+    fn compaction_drops_empty_places_and_keeps_order_and_log() {
+        let store = MemoryStore::new();
+        let alice: PrincipalId = "alice".parse().unwrap();
+        for i in 0..3000 {
+            store.create(share(i), &alice, Utc::now()).unwrap();
+        }
+        for i in (0..3000).filter(|i| i % 10 != 0) {
+            store.delete(&format!("s{i}").parse().unwrap(), &alice, Utc::now()).unwrap();
+        }
+        {
+            let state = store.state.read().unwrap();
+            assert!(state.slots.len() - state.live <= state.live.max(1024), "compacted");
+            assert_eq!(state.live, 300);
+            assert_eq!(state.by_expiry.len(), 300);
+            let indexed: usize = state.by_resource.values().map(Vec::len).sum();
+            assert!(indexed < 3000, "index lists were rebuilt");
+        }
+        let all = store.list(&ShareFilter::default(), Page::ALL).unwrap();
+        let ids: Vec<String> = all.items.iter().map(|s| s.id().to_string()).collect();
+        let expected: Vec<String> = (0..3000).step_by(10).map(|i| format!("s{i}")).collect();
+        assert_eq!(ids, expected, "creation order survives compaction");
+        let on_f0 = store
+            .list(
+                &ShareFilter {
+                    resource: Some("folder:f0".parse().unwrap()),
+                    ..ShareFilter::default()
+                },
+                Page::ALL,
+            )
+            .unwrap();
+        assert_eq!(on_f0.total, (0..3000).step_by(10).filter(|i| i % 3 == 0).count());
+        let deleted = store.log_for_share(&"s1".parse().unwrap(), Page::ALL).unwrap();
+        assert_eq!(deleted.total, 2, "the log outlives the share and the compaction");
+    }
+
+    #[test]
+    fn shares_keep_one_copy_of_common_texts() {
+        let store = MemoryStore::load((0..4).map(share)).unwrap();
         let state = store.state.read().unwrap();
-        assert!(state.shares.is_empty() && state.by_id.is_empty());
-        assert!(state.by_resource.is_empty() && state.by_sharer.is_empty());
-        assert!(state.by_recipient.is_empty() && state.by_type.is_empty());
-        assert!(state.by_expiry.is_empty());
-        assert_eq!(state.log.len(), 2, "the log outlives the share");
+        let sharers: Vec<*const u8> =
+            state.slots.iter().flatten().map(|s| s.sharer().as_str().as_ptr()).collect();
+        assert!(sharers.windows(2).all(|w| w[0] == w[1]), "one `alice` for all four shares");
     }
 }

@@ -32,8 +32,12 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{Durability, SqliteStore};
 
 use crate::{
     AccessLevel, LinkDigest, LogEntry, ModelError, Permissions, Principal, PrincipalId, Recipient,
@@ -63,9 +67,66 @@ pub enum StoreError {
     /// The input was malformed.
     #[error(transparent)]
     Invalid(#[from] ModelError),
-    /// The storage backend failed (I/O, a corrupt or foreign database, …).
+    /// The storage backend failed while running an operation (I/O, a lock held too long, a
+    /// corrupt row, …).
     #[error("store backend: {0}")]
     Backend(String),
+    /// A durable store's storage could not be opened or is not one this crate can use: what
+    /// is wrong with it, and where ([`OpenError`]).
+    #[error(transparent)]
+    Open(#[from] OpenError),
+}
+
+/// Why a durable store could not be opened. Each case names the path it is about, so a
+/// service can say which file to look at; none of them changed the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The path could not be opened or created (a missing or unwritable directory, a
+    /// directory where a file was expected, …).
+    #[error("store file `{path}`: cannot open: {reason}")]
+    CannotOpen {
+        /// The path given.
+        path: String,
+        /// What the storage engine said.
+        reason: String,
+    },
+    /// The file exists but is not a database.
+    #[error("store file `{path}`: not a database")]
+    NotADatabase {
+        /// The path given.
+        path: String,
+    },
+    /// The file is a database, but one made by something else: its tables are not ours, and
+    /// the store will not write into it.
+    #[error("store file `{path}`: a database of another application (tables: {tables})")]
+    ForeignSchema {
+        /// The path given.
+        path: String,
+        /// The tables found, comma-separated (or the application id found).
+        tables: String,
+    },
+    /// The database was written by a newer version of this crate, whose schema this version
+    /// does not know: it is left untouched.
+    #[error(
+        "store file `{path}`: schema version {found} is newer than the {supported} this version \
+         of shareguard knows; upgrade shareguard to open it"
+    )]
+    NewerSchema {
+        /// The path given.
+        path: String,
+        /// The schema version found in the file.
+        found: i64,
+        /// The newest schema version this crate knows.
+        supported: i64,
+    },
+    /// The database can only be read (a read-only file, directory or mount), and a store
+    /// must write.
+    #[error("store file `{path}`: read-only, and a store must be able to write")]
+    ReadOnly {
+        /// The path given.
+        path: String,
+    },
 }
 
 /// Which part of a list to return: `count` items from index `first` (0-based).

@@ -1,0 +1,324 @@
+//! iconik: a share as its Sharing panel shows it, and the administrative roles sharing
+//! administration needs (seed `000_…`).
+//!
+//! The iconik document shows no JSON: these forms hold what its Sharing panel shows, in
+//! iconik's snake_case style, and are this crate's choice of shape:
+//!
+//! ```json
+//! {
+//!   "id": "sh-1", "object_type": "assets", "object_id": "a-42",
+//!   "expires": "2026-04-01T00:00:00Z", "message": "cut v2", "allow_download": true,
+//!   "share_url": "https://app.iconik.io/share/assets/<token>",
+//!   "users": [{"email": "ed@example.com", "last_visit": "2026-03-02T10:00:00Z", "times_used": 3}]
+//! }
+//! ```
+//!
+//! # Mapping
+//!
+//! An iconik share lists several users; the model has one recipient per share. A panel
+//! share is therefore **a group of model shares on one resource**, one per user
+//! ([`Recipient::Email`], id `{share id}:{email}`, with the user's last visit and times used
+//! as its [`Usage`]), plus, when a share URL was pre-generated, one retrievable link share
+//! (id `{share id}:link`) whose token is the URL's last part after `url_base`. They share the
+//! sharer, creation time, expiry, message and access: `allow_download` true is viewer,
+//! false the custom set {view}.
+//!
+//! Per-recipient emailed links are never retrievable (the document: "those links can not be
+//! retrieved"), so a group holding a non-retrievable link share is refused, as is any other
+//! recipient kind, re-share rights, or shares that disagree on what the panel shows once.
+//! The link share's own usage is not shown by the panel and is not kept.
+//!
+//! The roles: "Can read shares", "Can write shares", "Can delete object shares" are the
+//! model's [`AdminRight`]s over every resource kind; other roles ("Can read assets", "Can
+//! search") are kept as read and do not bear on shares.
+//!
+//! ```
+//! use shareguard::interop::iconik::AdminRoles;
+//! use shareguard::{AdminRight, AdminRights};
+//!
+//! let roles = AdminRoles::from_json_str(r#"["Can read assets", "Can read shares", "Can delete object shares"]"#)?;
+//! let rights = AdminRights::try_from(&roles)?;
+//! assert!(rights.allows_kind(AdminRight::ReadShares, "assets"));
+//! assert!(!rights.allows_kind(AdminRight::WriteShares, "assets"));
+//! # Ok::<(), shareguard::interop::InteropError>(())
+//! ```
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{InteropError, ShareContext, json_form};
+use crate::{
+    AccessLevel, AdminRight, AdminRights, Email, LinkToken, Permissions, Recipient, ResourceKind,
+    ResourceRef, ShareId, ShareLink, Usage,
+};
+
+const VENDOR: &str = "iconik";
+
+/// One user of a share, as the panel lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareUser {
+    /// The user's address.
+    pub email: String,
+    /// When they last visited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_visit: Option<DateTime<Utc>>,
+    /// How many times their link has been used.
+    #[serde(default)]
+    pub times_used: u64,
+}
+
+/// A share as the Sharing panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    /// The share's id.
+    pub id: String,
+    /// `assets` or `collections`: the model's resource kind.
+    pub object_type: String,
+    /// The asset's or collection's id.
+    pub object_id: String,
+    /// When the share expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<DateTime<Utc>>,
+    /// The message sent with the share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Whether recipients may download (viewer) or only view.
+    #[serde(default = "yes")]
+    pub allow_download: bool,
+    /// The pre-generated share URL, when one was generated at the time of sharing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_url: Option<String>,
+    /// The users.
+    #[serde(default)]
+    pub users: Vec<ShareUser>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+json_form!(Share, VENDOR);
+
+fn view_only() -> AccessLevel {
+    AccessLevel::Custom(Permissions::VIEW)
+}
+
+impl Share {
+    /// The group of model shares this panel share stands for (see the [module docs](self)):
+    /// `context.resource` is ignored in favour of `object_type:object_id`.
+    pub fn to_shares(
+        &self,
+        context: &ShareContext,
+        url_base: &str,
+    ) -> Result<Vec<crate::Share>, InteropError> {
+        let kind = ResourceKind::new(self.object_type.clone())
+            .map_err(InteropError::model(VENDOR, "object_type"))?;
+        let resource = ResourceRef::new(&kind, &self.object_id)
+            .map_err(InteropError::model(VENDOR, "object_id"))?;
+        let access = if self.allow_download { AccessLevel::Viewer } else { view_only() };
+        let make = |id: String, recipient: Recipient, field: &str| {
+            let id = ShareId::new(id).map_err(InteropError::model(VENDOR, field.to_owned()))?;
+            Ok::<_, InteropError>(
+                crate::Share::new(
+                    id,
+                    resource.clone(),
+                    context.sharer.clone(),
+                    recipient,
+                    access,
+                    context.created,
+                )
+                .with_expiry(self.expires)
+                .with_message(self.message.clone()),
+            )
+        };
+        let mut out = Vec::with_capacity(self.users.len() + 1);
+        for (i, user) in self.users.iter().enumerate() {
+            let field = format!("users[{i}].email");
+            let email =
+                Email::new(user.email.clone()).map_err(InteropError::model(VENDOR, &field))?;
+            out.push(
+                make(format!("{}:{}", self.id, user.email), Recipient::Email { email }, &field)?
+                    .with_usage(Usage { last_visit: user.last_visit, visits: user.times_used }),
+            );
+        }
+        if let Some(url) = &self.share_url {
+            let token = url.strip_prefix(url_base).filter(|t| !t.is_empty()).ok_or_else(|| {
+                InteropError::invalid(
+                    VENDOR,
+                    "share_url",
+                    url,
+                    format!("expected `{url_base}<token>`"),
+                )
+            })?;
+            let token =
+                LinkToken::presented(token).map_err(InteropError::model(VENDOR, "share_url"))?;
+            out.push(make(
+                format!("{}:link", self.id),
+                Recipient::Link(ShareLink::new(&token, true)),
+                "id",
+            )?);
+        }
+        Ok(out)
+    }
+
+    /// The panel share of a group of model shares on one resource, or why iconik cannot
+    /// show it as one share (see the [module docs](self)).
+    pub fn from_shares(
+        id: &str,
+        shares: &[crate::Share],
+        url_base: &str,
+    ) -> Result<Self, InteropError> {
+        let Some(first) = shares.first() else {
+            return Err(InteropError::inexpressible(VENDOR, "recipient", "a share with no users"));
+        };
+        let allow_download = match first.access() {
+            AccessLevel::Viewer => true,
+            other if other == view_only() => false,
+            other => {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "access",
+                    format!(
+                        "a share at level `{other}` (iconik shares view, with or without download)"
+                    ),
+                ));
+            }
+        };
+        let mut out = Share {
+            id: id.to_owned(),
+            object_type: first.resource().kind_str().to_owned(),
+            object_id: first.resource().id().to_owned(),
+            expires: first.expires(),
+            message: first.message().map(str::to_owned),
+            allow_download,
+            share_url: None,
+            users: Vec::new(),
+        };
+        for share in shares {
+            let same = share.resource() == first.resource()
+                && share.sharer() == first.sharer()
+                && share.created() == first.created()
+                && share.expires() == first.expires()
+                && share.message() == first.message()
+                && share.access() == first.access();
+            if !same {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "id",
+                    "shares that differ in resource, sharer, creation, expiry, message or access as one panel share",
+                ));
+            }
+            if !share.reshare().is_empty() {
+                return Err(InteropError::inexpressible(VENDOR, "reshare", "re-share rights"));
+            }
+            match share.recipient() {
+                Recipient::Email { email } => {
+                    if share.id().as_str() != format!("{id}:{email}") {
+                        return Err(InteropError::inexpressible(
+                            VENDOR,
+                            "id",
+                            format!(
+                                "the share id `{}` (iconik user shares are `{id}:<email>`)",
+                                share.id()
+                            ),
+                        ));
+                    }
+                    let usage = share.usage();
+                    out.users.push(ShareUser {
+                        email: email.as_str().to_owned(),
+                        last_visit: usage.last_visit,
+                        times_used: usage.visits,
+                    });
+                }
+                Recipient::Link(link) => {
+                    let token = link.token().ok_or_else(|| {
+                        InteropError::inexpressible(
+                            VENDOR,
+                            "recipient",
+                            "a link that cannot be retrieved (only a pre-generated share URL is shown)",
+                        )
+                    })?;
+                    if out.share_url.is_some() || share.id().as_str() != format!("{id}:link") {
+                        return Err(InteropError::inexpressible(
+                            VENDOR,
+                            "id",
+                            format!("the link share `{}` (one link, id `{id}:link`)", share.id()),
+                        ));
+                    }
+                    out.share_url = Some(format!("{url_base}{}", token.reveal()));
+                }
+                other => {
+                    return Err(InteropError::inexpressible(
+                        VENDOR,
+                        "recipient",
+                        format!(
+                            "a {} recipient (iconik shares with people by email)",
+                            other.share_type()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The roles an iconik user holds, by the names the document gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AdminRoles(pub Vec<String>);
+
+json_form!(AdminRoles, VENDOR);
+
+const ROLES: [(&str, AdminRight); 3] = [
+    ("Can read shares", AdminRight::ReadShares),
+    ("Can write shares", AdminRight::WriteShares),
+    ("Can delete object shares", AdminRight::DeleteShares),
+];
+
+impl TryFrom<&AdminRoles> for AdminRights {
+    type Error = InteropError;
+    /// The share rights among the roles, each over every resource kind. Unknown role names
+    /// are kept by the form and ignored here.
+    fn try_from(roles: &AdminRoles) -> Result<Self, Self::Error> {
+        Ok(ROLES.iter().fold(AdminRights::none(), |rights, (name, right)| {
+            if roles.0.iter().any(|r| r == name) { rights.with(*right) } else { rights }
+        }))
+    }
+}
+
+impl TryFrom<&AdminRights> for AdminRoles {
+    type Error = InteropError;
+    /// The share roles of the rights; a right limited to some resource kinds cannot be
+    /// expressed (iconik roles hold for every object).
+    fn try_from(rights: &AdminRights) -> Result<Self, Self::Error> {
+        // The rights' own serde form: a name for every kind, `{right, kinds}` when limited.
+        let items = serde_json::to_value(rights).unwrap_or_default();
+        let mut out = Vec::new();
+        for item in items.as_array().into_iter().flatten() {
+            let (right, limited) = match item {
+                serde_json::Value::String(name) => (name.as_str(), false),
+                other => (
+                    other.get("right").and_then(serde_json::Value::as_str).unwrap_or_default(),
+                    other
+                        .get("kinds")
+                        .and_then(serde_json::Value::as_array)
+                        .is_some_and(|k| !k.is_empty()),
+                ),
+            };
+            if limited {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "admin",
+                    format!("the right `{right}` limited to some resource kinds"),
+                ));
+            }
+            if let Some((name, _)) = ROLES.iter().find(|(_, r)| r.name() == right) {
+                if item.is_string() {
+                    out.push((*name).to_owned());
+                }
+            }
+        }
+        Ok(AdminRoles(out))
+    }
+}

@@ -1,0 +1,570 @@
+//! ONLYOFFICE DocSpace: the room share request (`PUT /api/2.0/files/rooms/{id}/share`) and
+//! the room security (members) response (seed `003_…`).
+//!
+//! # Mapping
+//!
+//! | ONLYOFFICE `access` | model |
+//! | --- | --- |
+//! | None (0) | none |
+//! | ReadWrite (1), Editing (10) | editor |
+//! | Read (2) | viewer |
+//! | Restrict (3) | restrict |
+//! | Varies (4) | refused: a display value for mixed access |
+//! | Review (5) | reviewer |
+//! | Comment (6) | commenter |
+//! | FillForms (7) | form_filler |
+//! | CustomFilter (8) | custom {view, download, edit}: see below |
+//! | RoomManager (9) | manager |
+//! | ContentCreator (11) | content_creator |
+//!
+//! | ONLYOFFICE `subjectType` | model |
+//! | --- | --- |
+//! | User (0) | [`Recipient::User`] of `sharedTo.id`, or [`Recipient::Email`] of `sharedTo.email` |
+//! | Group (2) | [`Recipient::Group`] of `sharedTo.id` |
+//! | ExternalLink (1), InvitationLink (3), PrimaryExternalLink (4) | [`Recipient::Link`] |
+//!
+//! `access` and `subjectType` are read both as names and as integers, and a parsed value
+//! writes back in the form it was read ([`Access::form`]); values made from the model are
+//! written as names. ReadWrite and Editing both map to editor: the wire value keeps which
+//! was read.
+//!
+//! Decisions where the document is silent:
+//!
+//! - **CustomFilter** is a spreadsheet access: edit, seeing only one's own filter. The model
+//!   has no filters, so it is the `custom` set {view, download, edit}, and only that exact set
+//!   writes back as CustomFilter; any other custom set is inexpressible.
+//! - **An invitation without `access`** (as the document's example) invites at Read: the
+//!   least access that still grants something.
+//! - **An invitation with both `id` and `email`** (as the example) names the user by `id`;
+//!   the email is where DocSpace sends the invitation and is not kept by the model.
+//! - **`value`**: the example wraps each invitation in `{"value": {...}}`; both the wrapped
+//!   and the plain form are read, and each writes back as it was read.
+//! - **Links.** `sharedTo` of a link member does not carry the link's secret in a form the
+//!   model can trust, so [`Member::to_share`] takes the link from the caller.
+//! - **`sharedTo`** is untyped in the document: it is kept as JSON; the model reads its `id`
+//!   (and `email`), and writes `{"id": …}` or `{"email": …}`.
+//!
+//! ```
+//! use shareguard::interop::onlyoffice::RoomShare;
+//! use shareguard::{Level, Recipient};
+//!
+//! let request = RoomShare::from_json_str(
+//!     r#"{"invitations": [{"id": "6941feb5", "access": 10}], "notify": false}"#,
+//! )?;
+//! let shares = request.to_new_shares(&"room:2330".parse()?)?;
+//! assert_eq!(shares[0].access, Level::Editor);
+//! assert_eq!(shares[0].recipient, Recipient::User { id: "6941feb5".parse()? });
+//! // Written back as it was read: the integer 10 (Editing).
+//! assert_eq!(request.to_json_value()["invitations"][0]["access"], 10);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{InteropError, ShareContext, json_form};
+use crate::{
+    AccessLevel, Email, GroupId, NewShare, Permissions, PrincipalId, Recipient, ResourceRef,
+    ShareLink,
+};
+
+const VENDOR: &str = "onlyoffice";
+
+/// The form a value was written in: a name or an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Form {
+    /// `"ReadWrite"`.
+    #[default]
+    Name,
+    /// `1`.
+    Number,
+}
+
+macro_rules! vendor_enum {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $( $variant:ident = $n:literal : $d:literal ),* $(,)?) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( #[doc = $d] $variant, )*
+        }
+
+        impl $name {
+            /// Every value, in integer order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The name ONLYOFFICE gives the value.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self { $($name::$variant => stringify!($variant),)* }
+            }
+
+            /// The integer ONLYOFFICE gives the value.
+            #[must_use]
+            pub const fn number(self) -> u8 {
+                match self { $($name::$variant => $n,)* }
+            }
+
+            fn from_name(s: &str) -> Option<Self> {
+                match s { $(stringify!($variant) => Some($name::$variant),)* _ => None }
+            }
+
+            fn from_number(n: u64) -> Option<Self> {
+                match n { $($n => Some($name::$variant),)* _ => None }
+            }
+        }
+
+        impl Serialize for Spelled<$name> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.form {
+                    Form::Name => s.serialize_str(self.value.name()),
+                    Form::Number => s.serialize_u8(self.value.number()),
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Spelled<$name> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = Spelled<$name>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("a ", $field, " name or integer"))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                        $name::from_name(v)
+                            .map(|value| Spelled { value, form: Form::Name })
+                            .ok_or_else(|| E::custom(format!(
+                                concat!($field, ": unknown value \"{}\", expected one of {}"), v,
+                                $name::ALL.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
+                            )))
+                    }
+                    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                        $name::from_number(v)
+                            .map(|value| Spelled { value, form: Form::Number })
+                            .ok_or_else(|| E::custom(format!(
+                                concat!($field, ": out of range: {}, expected 0..{}"), v,
+                                $name::ALL.len() - 1
+                            )))
+                    }
+                    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                        Err(E::custom(format!(concat!($field, ": out of range: {}, expected 0..{}"), v, $name::ALL.len() - 1)))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+/// A vendor enum value with the form (name or integer) it was read in, so that it writes
+/// back the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Spelled<T> {
+    /// The value.
+    pub value: T,
+    /// How it is written.
+    pub form: Form,
+}
+
+impl<T> Spelled<T> {
+    /// A value written as a name.
+    pub fn name(value: T) -> Self {
+        Spelled { value, form: Form::Name }
+    }
+}
+
+vendor_enum! {
+    /// ONLYOFFICE's access values.
+    AccessValue, "access",
+    None = 0 : "No access.",
+    ReadWrite = 1 : "Read and write.",
+    Read = 2 : "Read.",
+    Restrict = 3 : "Restrict.",
+    Varies = 4 : "Varies: a display value for mixed access, refused on input.",
+    Review = 5 : "Review.",
+    Comment = 6 : "Comment.",
+    FillForms = 7 : "Fill forms.",
+    CustomFilter = 8 : "Custom filter.",
+    RoomManager = 9 : "Room manager.",
+    Editing = 10 : "Editing.",
+    ContentCreator = 11 : "Content creator.",
+}
+
+vendor_enum! {
+    /// ONLYOFFICE's subject types.
+    SubjectType, "subjectType",
+    User = 0 : "A user.",
+    ExternalLink = 1 : "An external link.",
+    Group = 2 : "A group.",
+    InvitationLink = 3 : "An invitation link.",
+    PrimaryExternalLink = 4 : "The primary external link.",
+}
+
+/// An `access` value as read or to be written.
+pub type Access = Spelled<AccessValue>;
+
+/// The `custom` set ONLYOFFICE's CustomFilter stands for (see the [module docs](self)).
+pub const CUSTOM_FILTER: Permissions =
+    Permissions::VIEW.union(Permissions::DOWNLOAD).union(Permissions::EDIT);
+
+impl Access {
+    /// The model level, refusing Varies (`field` names where it was read).
+    pub fn to_level(self, field: &str) -> Result<AccessLevel, InteropError> {
+        Ok(match self.value {
+            AccessValue::None => AccessLevel::None,
+            AccessValue::ReadWrite | AccessValue::Editing => AccessLevel::Editor,
+            AccessValue::Read => AccessLevel::Viewer,
+            AccessValue::Restrict => AccessLevel::Restrict,
+            AccessValue::Varies => {
+                return Err(InteropError::invalid(
+                    VENDOR,
+                    field,
+                    "Varies",
+                    "a display value for mixed access: it cannot be set or read in",
+                ));
+            }
+            AccessValue::Review => AccessLevel::Reviewer,
+            AccessValue::Comment => AccessLevel::Commenter,
+            AccessValue::FillForms => AccessLevel::FormFiller,
+            AccessValue::CustomFilter => AccessLevel::Custom(CUSTOM_FILTER),
+            AccessValue::RoomManager => AccessLevel::Manager,
+            AccessValue::ContentCreator => AccessLevel::ContentCreator,
+        })
+    }
+
+    /// The access of a model level, written as a name (editor as ReadWrite).
+    pub fn from_level(level: AccessLevel) -> Result<Self, InteropError> {
+        let value = match level {
+            AccessLevel::None => AccessValue::None,
+            AccessLevel::Viewer => AccessValue::Read,
+            AccessLevel::Commenter => AccessValue::Comment,
+            AccessLevel::Reviewer => AccessValue::Review,
+            AccessLevel::FormFiller => AccessValue::FillForms,
+            AccessLevel::Editor => AccessValue::ReadWrite,
+            AccessLevel::ContentCreator => AccessValue::ContentCreator,
+            AccessLevel::Manager => AccessValue::RoomManager,
+            AccessLevel::Restrict => AccessValue::Restrict,
+            AccessLevel::Custom(set) if set == CUSTOM_FILTER => AccessValue::CustomFilter,
+            other @ (AccessLevel::Contributor | AccessLevel::Custom(_)) => {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "access",
+                    format!("the level `{other}`"),
+                ));
+            }
+        };
+        Ok(Spelled::name(value))
+    }
+
+    /// As [`Access::from_level`], in the form (and ReadWrite / Editing choice) of `like`
+    /// when `like` maps to the same level.
+    pub fn from_level_like(level: AccessLevel, like: Option<Access>) -> Result<Self, InteropError> {
+        match like {
+            Some(like) if like.to_level("access").ok() == Some(level) => Ok(like),
+            Some(like) => Ok(Spelled { form: like.form, ..Self::from_level(level)? }),
+            None => Self::from_level(level),
+        }
+    }
+}
+
+/// One invitation: a user by `id` or a person by `email`, at an `access`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The invitee's address.
+    pub email: Option<String>,
+    /// The invitee's user id (a UUID).
+    pub id: Option<String>,
+    /// The access to give.
+    pub access: Option<Access>,
+    /// Whether it was (and is to be) written inside `{"value": {...}}`, as the document's
+    /// example shows it.
+    pub wrapped: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InvitationFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    access: Option<Access>,
+}
+
+#[derive(Deserialize)]
+struct InvitationWire {
+    #[serde(default)]
+    value: Option<InvitationFields>,
+    #[serde(flatten)]
+    fields: InvitationFields,
+}
+
+#[derive(Serialize)]
+struct Wrapped<'a> {
+    value: &'a InvitationFields,
+}
+
+impl Serialize for Invitation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let fields = InvitationFields {
+            email: self.email.clone(),
+            id: self.id.clone(),
+            access: self.access,
+        };
+        if self.wrapped { Wrapped { value: &fields }.serialize(s) } else { fields.serialize(s) }
+    }
+}
+
+impl<'de> Deserialize<'de> for Invitation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let wire = InvitationWire::deserialize(d)?;
+        let plain = wire.fields;
+        match wire.value {
+            Some(inner) => {
+                if plain.email.is_some() || plain.id.is_some() || plain.access.is_some() {
+                    return Err(serde::de::Error::custom(
+                        "value: an invitation is either wrapped in `value` or plain, not both",
+                    ));
+                }
+                Ok(Invitation {
+                    email: inner.email,
+                    id: inner.id,
+                    access: inner.access,
+                    wrapped: true,
+                })
+            }
+            None => Ok(Invitation {
+                email: plain.email,
+                id: plain.id,
+                access: plain.access,
+                wrapped: false,
+            }),
+        }
+    }
+}
+
+impl Invitation {
+    fn to_new_share(&self, room: &ResourceRef, field: &str) -> Result<NewShare, InteropError> {
+        let recipient = match (&self.id, &self.email) {
+            (Some(id), _) => Recipient::User {
+                id: PrincipalId::new(id.clone())
+                    .map_err(InteropError::model(VENDOR, format!("{field}.id")))?,
+            },
+            (None, Some(email)) => Recipient::Email {
+                email: Email::new(email.clone())
+                    .map_err(InteropError::model(VENDOR, format!("{field}.email")))?,
+            },
+            (None, None) => {
+                return Err(InteropError::Missing {
+                    vendor: VENDOR,
+                    field: format!("{field}.id"),
+                    reason: "an invitation names a user `id` or an `email`",
+                });
+            }
+        };
+        let access = match self.access {
+            Some(access) => access.to_level(&format!("{field}.access"))?,
+            None => AccessLevel::Viewer,
+        };
+        Ok(NewShare::new(room.clone(), recipient, access))
+    }
+
+    /// The invitation of a new share (a user by id or a person by email), or why there is
+    /// none.
+    pub fn from_new_share(new: &NewShare) -> Result<Self, InteropError> {
+        let access = AccessLevel::from_parts(new.access, new.permissions)
+            .map_err(InteropError::model(VENDOR, "access"))?;
+        let (id, email) = match &new.recipient {
+            Recipient::User { id } => (Some(id.as_str().to_owned()), None),
+            Recipient::Email { email } => (None, Some(email.as_str().to_owned())),
+            other => {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "recipient",
+                    format!("an invitation of a {} recipient", other.share_type()),
+                ));
+            }
+        };
+        if new.expires.is_some() {
+            return Err(InteropError::inexpressible(
+                VENDOR,
+                "expires",
+                "an invitation with an expiry",
+            ));
+        }
+        if new.reshare.is_some_and(|r| !r.is_empty()) {
+            return Err(InteropError::inexpressible(VENDOR, "reshare", "re-share rights"));
+        }
+        Ok(Invitation { email, id, access: Some(Access::from_level(access)?), wrapped: false })
+    }
+}
+
+/// The room share request: `{"invitations": [...], "notify", "message", "culture"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomShare {
+    /// The invitations.
+    pub invitations: Vec<Invitation>,
+    /// Whether to notify the invitees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<bool>,
+    /// The message sent with the notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The culture (language) of the notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub culture: Option<String>,
+}
+
+json_form!(RoomShare, VENDOR);
+
+impl RoomShare {
+    /// The new shares the request asks for on `room`, in order, each with the message.
+    pub fn to_new_shares(&self, room: &ResourceRef) -> Result<Vec<NewShare>, InteropError> {
+        self.invitations
+            .iter()
+            .enumerate()
+            .map(|(i, inv)| {
+                let mut new = inv.to_new_share(room, &format!("invitations[{i}]"))?;
+                new.message = self.message.clone();
+                Ok(new)
+            })
+            .collect()
+    }
+
+    /// The request for new shares (the first one's message is the request's), notifying.
+    pub fn from_new_shares(shares: &[NewShare]) -> Result<Self, InteropError> {
+        Ok(RoomShare {
+            invitations: shares.iter().map(Invitation::from_new_share).collect::<Result<_, _>>()?,
+            notify: Some(true),
+            message: shares.first().and_then(|s| s.message.clone()),
+            culture: None,
+        })
+    }
+}
+
+/// One room member, as the room security response lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    /// The member's access.
+    pub access: Access,
+    /// Who: a user, group or link object (untyped in the document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_to: Option<serde_json::Value>,
+    /// Whether the file is locked by this member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_locked: Option<bool>,
+    /// Whether the member owns the room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_owner: Option<bool>,
+    /// Whether the member's access can be edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_edit_access: Option<bool>,
+    /// The kind of member.
+    pub subject_type: Spelled<SubjectType>,
+}
+
+/// The room security response: `{"members": [...], "warning"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSecurity {
+    /// The members.
+    pub members: Vec<Member>,
+    /// A warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+json_form!(RoomSecurity, VENDOR);
+json_form!(Member, VENDOR);
+
+impl Member {
+    fn shared_to_str(&self, key: &str) -> Option<&str> {
+        self.shared_to.as_ref().and_then(|v| v.get(key)).and_then(serde_json::Value::as_str)
+    }
+
+    /// The model share this member stands for, with the link a link member needs.
+    /// `id` is the share's id; `field` prefixes error paths.
+    pub fn to_share(
+        &self,
+        id: crate::ShareId,
+        context: &ShareContext,
+        link: Option<&ShareLink>,
+    ) -> Result<crate::Share, InteropError> {
+        let access = self.access.to_level("access")?;
+        let missing = |field: &str, reason| InteropError::Missing {
+            vendor: VENDOR,
+            field: field.to_owned(),
+            reason,
+        };
+        let recipient = match self.subject_type.value {
+            SubjectType::User => match (self.shared_to_str("id"), self.shared_to_str("email")) {
+                (Some(id), _) => Recipient::User {
+                    id: PrincipalId::new(id).map_err(InteropError::model(VENDOR, "sharedTo.id"))?,
+                },
+                (None, Some(email)) => Recipient::Email {
+                    email: Email::new(email)
+                        .map_err(InteropError::model(VENDOR, "sharedTo.email"))?,
+                },
+                (None, None) => return Err(missing("sharedTo.id", "a user member names its id")),
+            },
+            SubjectType::Group => Recipient::Group {
+                id: GroupId::new(
+                    self.shared_to_str("id")
+                        .ok_or_else(|| missing("sharedTo.id", "a group member names its id"))?,
+                )
+                .map_err(InteropError::model(VENDOR, "sharedTo.id"))?,
+            },
+            SubjectType::ExternalLink
+            | SubjectType::InvitationLink
+            | SubjectType::PrimaryExternalLink => {
+                Recipient::Link(link.cloned().ok_or_else(|| {
+                    missing("sharedTo", "a link member's token must be supplied by the caller")
+                })?)
+            }
+        };
+        Ok(crate::Share::new(
+            id,
+            context.resource.clone(),
+            context.sharer.clone(),
+            recipient,
+            access,
+            context.created,
+        ))
+    }
+
+    /// The member of a model share (written with names), or why there is none.
+    pub fn from_share(share: &crate::Share) -> Result<Self, InteropError> {
+        if share.expires().is_some() {
+            return Err(InteropError::inexpressible(VENDOR, "expires", "a member with an expiry"));
+        }
+        if !share.reshare().is_empty() {
+            return Err(InteropError::inexpressible(VENDOR, "reshare", "re-share rights"));
+        }
+        let (subject, shared_to) = match share.recipient() {
+            Recipient::User { id } => (SubjectType::User, serde_json::json!({ "id": id.as_str() })),
+            Recipient::Email { email } => {
+                (SubjectType::User, serde_json::json!({ "email": email.as_str() }))
+            }
+            Recipient::Group { id } => {
+                (SubjectType::Group, serde_json::json!({ "id": id.as_str() }))
+            }
+            Recipient::Link(_) => {
+                (SubjectType::ExternalLink, serde_json::json!({ "id": share.id().as_str() }))
+            }
+            other => {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "recipient",
+                    format!("a {} recipient", other.share_type()),
+                ));
+            }
+        };
+        Ok(Member {
+            access: Access::from_level(share.access())?,
+            shared_to: Some(shared_to),
+            is_locked: Some(false),
+            is_owner: Some(false),
+            can_edit_access: Some(true),
+            subject_type: Spelled::name(subject),
+        })
+    }
+}

@@ -1,0 +1,422 @@
+//! Salesforce Analytics folder shares: the share representation, the PATCH input and the
+//! error body (seed `004_…`).
+//!
+//! # Mapping
+//!
+//! | `accessType` | model |
+//! | --- | --- |
+//! | View / Edit / Manage (any case: the document's example writes `manage`) | viewer / editor / manager |
+//!
+//! | `shareType` (any case) | model recipient of `sharedWithId` |
+//! | --- | --- |
+//! | User, PartnerUser, CustomerPortalUser | [`Recipient::User`] |
+//! | Group, ChannelProgramGroup | [`Recipient::Group`] |
+//! | Role, PortalRole | [`Recipient::Role`] |
+//! | RoleAndSubordinates, PortalRoleAndSubordinates | [`Recipient::RoleAndSubordinates`] |
+//! | RoleAndSubordinatesInternal | [`Recipient::RoleAndInternalSubordinates`] |
+//! | Organization | [`Recipient::Organization`] |
+//! | AllPrmUsers | [`Recipient::PartnerUsers`] |
+//! | AllCspUsers | [`Recipient::CustomerUsers`] |
+//!
+//! Where the model loses the vendor's exact type (PartnerUser and User are both users),
+//! [`FolderShare::from_share_like`] keeps the type, its spelling, the label, the url and the
+//! `sharedWithId` of an audience from the share it is rewriting; [`FolderShare::try_from`]
+//! writes the first type of the table and its canonical spelling.
+//!
+//! A folder share holds no expiry, no re-share rights, no `custom` set and no level but
+//! viewer, editor and manager: such a share is refused, saying why. Nor does it hold the
+//! sharer or creation time: [`FolderShare::to_share`] takes them in a [`ShareContext`].
+//!
+//! Error bodies (`[{"errorCode", "message"}]`): a missing share is 404 `NOT_FOUND`; a
+//! policy denial is 403 `FUNCTIONALITY_NOT_ENABLED` (the document's code for a missing
+//! permission), with the denial's reason code in the message, except a malformed request
+//! (reason `invalid`), which is 400 `INVALID_INPUT`.
+//!
+//! ```
+//! use shareguard::interop::salesforce::FolderShare;
+//! use shareguard::interop::ShareContext;
+//! use shareguard::{AccessLevel, Recipient};
+//!
+//! let json = r#"{"shareId": "004xx", "accessType": "manage", "shareType": "PartnerUser", "sharedWithId": "005xx"}"#;
+//! let wire = FolderShare::from_json_str(json)?;
+//! let context = ShareContext {
+//!     resource: "folder:00lxx".parse()?,
+//!     sharer: "005admin".parse()?,
+//!     created: chrono::DateTime::UNIX_EPOCH,
+//! };
+//! let share = wire.to_share(&context)?;
+//! assert_eq!(share.access(), AccessLevel::Manager);
+//! assert_eq!(share.recipient(), &Recipient::User { id: "005xx".parse()? });
+//! assert_eq!(FolderShare::from_share_like(&share, Some(&wire))?, wire);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{InteropError, ShareContext, json_form};
+use crate::{AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId, SharePatch};
+
+const VENDOR: &str = "salesforce";
+
+/// A value read case-insensitively, with the spelling it was read in (written back as read).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Spelled<T> {
+    /// The value.
+    pub value: T,
+    /// The spelling, as read or canonical.
+    pub text: String,
+}
+
+macro_rules! sf_enum {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $($variant:ident : $d:literal),* $(,)?) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $(#[doc = $d] $variant,)*
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The canonical spelling.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self { $($name::$variant => stringify!($variant),)* }
+            }
+
+            /// Reads a spelling, ignoring ASCII case.
+            #[must_use]
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.name().eq_ignore_ascii_case(s))
+            }
+        }
+
+        impl From<$name> for Spelled<$name> {
+            fn from(value: $name) -> Self {
+                Spelled { value, text: value.name().to_owned() }
+            }
+        }
+
+        impl Serialize for Spelled<$name> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.text)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Spelled<$name> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                match $name::parse(&text) {
+                    Some(value) => Ok(Spelled { value, text }),
+                    None => Err(serde::de::Error::custom(format!(
+                        concat!($field, ": unknown value \"{}\", expected one of {}"), text,
+                        $name::ALL.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+sf_enum! {
+    /// `ConnectFolderAccessTypeEnum`.
+    AccessType, "accessType",
+    View: "View: the model's viewer.",
+    Edit: "Edit: the model's editor.",
+    Manage: "Manage: the model's manager.",
+}
+
+sf_enum! {
+    /// `ConnectFolderShareTypeEnum`: all thirteen share types.
+    ShareType, "shareType",
+    Group: "Users in a specified public group.",
+    Role: "Users with a specified role.",
+    RoleAndSubordinates: "A role and the roles subordinate to it.",
+    RoleAndSubordinatesInternal: "As RoleAndSubordinates, except portal users.",
+    Organization: "All internal users.",
+    AllPrmUsers: "All PRM (partner) portal users.",
+    User: "One user.",
+    PartnerUser: "One partner portal user.",
+    AllCspUsers: "All customer portal users.",
+    CustomerPortalUser: "One customer portal user.",
+    PortalRole: "Users with a role in a portal.",
+    PortalRoleAndSubordinates: "A portal role and its subordinates.",
+    ChannelProgramGroup: "PRM portal users in a channel program group.",
+}
+
+impl AccessType {
+    /// The model level.
+    #[must_use]
+    pub fn level(self) -> AccessLevel {
+        match self {
+            AccessType::View => AccessLevel::Viewer,
+            AccessType::Edit => AccessLevel::Editor,
+            AccessType::Manage => AccessLevel::Manager,
+        }
+    }
+
+    /// The access type of a model level, or why there is none.
+    pub fn from_level(level: AccessLevel) -> Result<Self, InteropError> {
+        match level {
+            AccessLevel::Viewer => Ok(AccessType::View),
+            AccessLevel::Editor => Ok(AccessType::Edit),
+            AccessLevel::Manager => Ok(AccessType::Manage),
+            AccessLevel::Custom(_) => {
+                Err(InteropError::inexpressible(VENDOR, "access", "a share with a custom set"))
+            }
+            other => Err(InteropError::inexpressible(
+                VENDOR,
+                "access",
+                format!("a share at level `{other}` (Salesforce has View, Edit and Manage)"),
+            )),
+        }
+    }
+}
+
+impl ShareType {
+    /// The model recipient of this type for `sharedWithId` (`field` names it in errors).
+    pub fn recipient(self, id: &str, field: &str) -> Result<Recipient, InteropError> {
+        let bad = InteropError::model(VENDOR, field);
+        Ok(match self {
+            ShareType::User | ShareType::PartnerUser | ShareType::CustomerPortalUser => {
+                Recipient::User { id: PrincipalId::new(id).map_err(bad)? }
+            }
+            ShareType::Group | ShareType::ChannelProgramGroup => {
+                Recipient::Group { id: GroupId::new(id).map_err(bad)? }
+            }
+            ShareType::Role | ShareType::PortalRole => {
+                Recipient::Role { id: RoleId::new(id).map_err(bad)? }
+            }
+            ShareType::RoleAndSubordinates | ShareType::PortalRoleAndSubordinates => {
+                Recipient::RoleAndSubordinates { id: RoleId::new(id).map_err(bad)? }
+            }
+            ShareType::RoleAndSubordinatesInternal => {
+                Recipient::RoleAndInternalSubordinates { id: RoleId::new(id).map_err(bad)? }
+            }
+            ShareType::Organization => Recipient::Organization,
+            ShareType::AllPrmUsers => Recipient::PartnerUsers,
+            ShareType::AllCspUsers => Recipient::CustomerUsers,
+        })
+    }
+
+    /// The canonical type of a model recipient and its `sharedWithId` (empty for the
+    /// audiences, which the model does not name), or why there is none.
+    pub fn of(recipient: &Recipient) -> Result<(Self, String), InteropError> {
+        Ok(match recipient {
+            Recipient::User { id } => (ShareType::User, id.as_str().to_owned()),
+            Recipient::Group { id } => (ShareType::Group, id.as_str().to_owned()),
+            Recipient::Role { id } => (ShareType::Role, id.as_str().to_owned()),
+            Recipient::RoleAndSubordinates { id } => {
+                (ShareType::RoleAndSubordinates, id.as_str().to_owned())
+            }
+            Recipient::RoleAndInternalSubordinates { id } => {
+                (ShareType::RoleAndSubordinatesInternal, id.as_str().to_owned())
+            }
+            Recipient::Organization => (ShareType::Organization, String::new()),
+            Recipient::PartnerUsers => (ShareType::AllPrmUsers, String::new()),
+            Recipient::CustomerUsers => (ShareType::AllCspUsers, String::new()),
+            other => {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "recipient",
+                    format!("a share with a {} recipient", other.share_type()),
+                ));
+            }
+        })
+    }
+
+    fn names_recipient(self) -> bool {
+        !matches!(self, ShareType::Organization | ShareType::AllPrmUsers | ShareType::AllCspUsers)
+    }
+}
+
+/// `FolderShareRepresentation`: one folder share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderShare {
+    /// The share's id.
+    pub share_id: String,
+    /// View, Edit or Manage.
+    pub access_type: Spelled<AccessType>,
+    /// The kind of recipient.
+    pub share_type: Spelled<ShareType>,
+    /// The recipient's id.
+    pub shared_with_id: String,
+    /// The recipient's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_with_label: Option<String>,
+    /// The share's URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+json_form!(FolderShare, VENDOR);
+
+impl FolderShare {
+    /// The model share, with what the representation does not carry.
+    pub fn to_share(&self, context: &ShareContext) -> Result<crate::Share, InteropError> {
+        let id =
+            ShareId::new(self.share_id.clone()).map_err(InteropError::model(VENDOR, "shareId"))?;
+        let recipient = self.share_type.value.recipient(&self.shared_with_id, "sharedWithId")?;
+        Ok(crate::Share::new(
+            id,
+            context.resource.clone(),
+            context.sharer.clone(),
+            recipient,
+            self.access_type.value.level(),
+            context.created,
+        ))
+    }
+
+    /// The representation of a model share, keeping from `like` (the representation it
+    /// rewrites) the exact share type and spellings, the label, the url, and an audience's
+    /// `sharedWithId`, where they agree with the share.
+    pub fn from_share_like(
+        share: &crate::Share,
+        like: Option<&FolderShare>,
+    ) -> Result<Self, InteropError> {
+        if share.expires().is_some() {
+            return Err(InteropError::inexpressible(VENDOR, "expires", "a share with an expiry"));
+        }
+        if !share.reshare().is_empty() {
+            return Err(InteropError::inexpressible(
+                VENDOR,
+                "reshare",
+                "a share with re-share rights",
+            ));
+        }
+        let access = AccessType::from_level(share.access())?;
+        let (share_type, id) = ShareType::of(share.recipient())?;
+        let mut out = FolderShare {
+            share_id: share.id().as_str().to_owned(),
+            access_type: access.into(),
+            share_type: share_type.into(),
+            shared_with_id: id,
+            shared_with_label: None,
+            url: None,
+        };
+        if let Some(like) = like {
+            if like.access_type.value == access {
+                out.access_type = like.access_type.clone();
+            }
+            let same_recipient = like
+                .share_type
+                .value
+                .recipient(&like.shared_with_id, "sharedWithId")
+                .is_ok_and(|r| &r == share.recipient());
+            if same_recipient {
+                out.share_type = like.share_type.clone();
+                if !like.share_type.value.names_recipient() {
+                    out.shared_with_id.clone_from(&like.shared_with_id);
+                }
+                out.shared_with_label.clone_from(&like.shared_with_label);
+            }
+            if like.share_id == out.share_id {
+                out.url.clone_from(&like.url);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl TryFrom<&crate::Share> for FolderShare {
+    type Error = InteropError;
+    /// As [`FolderShare::from_share_like`] with nothing to keep.
+    fn try_from(share: &crate::Share) -> Result<Self, Self::Error> {
+        FolderShare::from_share_like(share, None)
+    }
+}
+
+/// `FolderShareInputRepresentation`: the PATCH body. The document spells the recipient
+/// `shareWithId` here (and `sharedWithId` in the representation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderShareInput {
+    /// The new access.
+    pub access_type: Spelled<AccessType>,
+    /// The recipient's type (it cannot change).
+    pub share_type: Spelled<ShareType>,
+    /// The recipient's id (it cannot change).
+    pub share_with_id: String,
+}
+
+json_form!(FolderShareInput, VENDOR);
+
+impl FolderShareInput {
+    /// The patch: the new level, naming the recipient so that a change of recipient is
+    /// refused by [`Share::patched`](crate::Share::patched).
+    pub fn to_patch(&self) -> Result<SharePatch, InteropError> {
+        Ok(SharePatch {
+            access: Some(self.access_type.value.level().level()),
+            recipient: Some(self.share_type.value.recipient(&self.share_with_id, "shareWithId")?),
+            ..SharePatch::default()
+        })
+    }
+
+    /// The input setting a share's access to `access` (viewer, editor or manager).
+    pub fn for_share(share: &crate::Share, access: Level) -> Result<Self, InteropError> {
+        let level =
+            AccessLevel::from_parts(access, None).map_err(InteropError::model(VENDOR, "access"))?;
+        let (share_type, id) = ShareType::of(share.recipient())?;
+        Ok(FolderShareInput {
+            access_type: AccessType::from_level(level)?.into(),
+            share_type: share_type.into(),
+            share_with_id: id,
+        })
+    }
+}
+
+/// One item of an error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorItem {
+    /// The error code (`FUNCTIONALITY_NOT_ENABLED`, `NOT_FOUND`, …).
+    pub error_code: String,
+    /// The message.
+    pub message: String,
+}
+
+/// An error body: `[{"errorCode", "message"}]`, with the HTTP status it goes with (not part
+/// of the JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ErrorBody {
+    /// The items.
+    pub items: Vec<ErrorItem>,
+    /// The HTTP status: 403, 404 or 400.
+    #[serde(skip)]
+    pub status: u16,
+}
+
+json_form!(ErrorBody, VENDOR);
+
+impl ErrorBody {
+    fn one(status: u16, code: &str, message: String) -> Self {
+        ErrorBody { items: vec![ErrorItem { error_code: code.to_owned(), message }], status }
+    }
+
+    /// 404 for a share that does not exist.
+    #[must_use]
+    pub fn not_found(share: &str) -> Self {
+        Self::one(404, "NOT_FOUND", format!("no folder share `{share}`"))
+    }
+
+    /// The body of a policy denial (see the [module docs](self) for the mapping); `None`
+    /// when the decision allowed.
+    #[must_use]
+    pub fn from_decision(decision: &crate::Decision) -> Option<Self> {
+        (!decision.allowed).then(|| Self::denied(decision.reason.code()))
+    }
+
+    /// The body of a policy denial with reason code `reason` (see the
+    /// [module docs](self) for the mapping).
+    #[must_use]
+    pub fn denied(reason: &str) -> Self {
+        if reason == "invalid" {
+            Self::one(400, "INVALID_INPUT", format!("invalid request ({reason})"))
+        } else {
+            Self::one(403, "FUNCTIONALITY_NOT_ENABLED", format!("access denied ({reason})"))
+        }
+    }
+}
