@@ -132,6 +132,11 @@ struct Standing<'a> {
     unconstrained: Permissions,
     active_grant: Option<(&'a Share, &'a ResourceRef)>,
     expired_grant: Option<(&'a Share, &'a ResourceRef)>,
+    /// For the permission asked about (if any): the nearest active, enabled, matching grant
+    /// that gives it, found on the same walk so that a decision needs no second one.
+    giver: Option<(&'a Share, &'a ResourceRef)>,
+    /// The same, enabled or not.
+    unconstrained_giver: Option<(&'a Share, &'a ResourceRef)>,
 }
 
 impl Policy {
@@ -185,6 +190,18 @@ impl Policy {
         path: &'a [Node<'a>],
         now: DateTime<Utc>,
     ) -> Standing<'a> {
+        self.standing_for(principal, path, now, None)
+    }
+
+    /// One walk over the path; with `want`, it also notes the nearest grants giving that
+    /// permission (the evidence [`Policy::check`] cites).
+    fn standing_for<'a>(
+        &self,
+        principal: &Principal,
+        path: &'a [Node<'a>],
+        now: DateTime<Utc>,
+        want: Option<Permission>,
+    ) -> Standing<'a> {
         let mut st = Standing::default();
         if let Some(i) = Self::is_owner(principal, path) {
             st.owner = Some(path[i].resource);
@@ -211,8 +228,15 @@ impl Policy {
                 st.active_grant.get_or_insert((share, node.resource));
                 let granted = share.permissions();
                 st.unconstrained |= granted;
-                if self.enabled(principal, share.recipient().class()) {
+                let enabled = self.enabled(principal, share.recipient().class());
+                if enabled {
                     st.held |= granted;
+                }
+                if want.is_some_and(|p| granted.has(p)) {
+                    st.unconstrained_giver.get_or_insert((share, node.resource));
+                    if enabled {
+                        st.giver.get_or_insert((share, node.resource));
+                    }
                 }
             }
         }
@@ -250,18 +274,11 @@ impl Policy {
         path: &[Node<'_>],
         now: DateTime<Utc>,
     ) -> Decision {
-        let st = self.standing(principal, path, now);
-        self.decide(principal, permission, path, now, &st)
+        let st = self.standing_for(principal, path, now, Some(permission));
+        self.decide(principal, permission, &st)
     }
 
-    fn decide(
-        &self,
-        principal: &Principal,
-        permission: Permission,
-        path: &[Node<'_>],
-        now: DateTime<Utc>,
-        st: &Standing<'_>,
-    ) -> Decision {
+    fn decide(&self, principal: &Principal, permission: Permission, st: &Standing<'_>) -> Decision {
         let cite = |share: &Share, resource: &ResourceRef, e: &mut Evidence| {
             e.share = Some(share.id().clone());
             e.resource = Some(resource.clone());
@@ -279,7 +296,7 @@ impl Policy {
             });
         }
         if st.held.has(permission) {
-            let giver = self.giver(principal, permission, path, now, true);
+            let giver = st.giver;
             return Decision::allow(Reason::Share).with(|e| {
                 e.needed = Some(permission);
                 if let Some((share, resource)) = giver {
@@ -288,7 +305,7 @@ impl Policy {
             });
         }
         if st.unconstrained.has(permission) {
-            let giver = self.giver(principal, permission, path, now, false);
+            let giver = st.unconstrained_giver;
             let setting = match giver {
                 Some((share, _)) if !self.settings.allows_class(share.recipient().class()) => {
                     Settings::class_setting(share.recipient().class())
@@ -321,30 +338,6 @@ impl Policy {
             });
         }
         Decision::deny(Reason::NoShare).with(|e| e.needed = Some(permission))
-    }
-
-    /// The nearest active matching grant giving `permission`; only enabled ones if
-    /// `enabled_only`.
-    fn giver<'a>(
-        &self,
-        principal: &Principal,
-        permission: Permission,
-        path: &'a [Node<'a>],
-        now: DateTime<Utc>,
-        enabled_only: bool,
-    ) -> Option<(&'a Share, &'a ResourceRef)> {
-        path.iter().find_map(|node| {
-            node.shares
-                .iter()
-                .find(|s| {
-                    !s.is_restrict()
-                        && s.permissions().has(permission)
-                        && s.is_active(now)
-                        && (!enabled_only || self.enabled(principal, s.recipient().class()))
-                        && s.recipient().matches(principal)
-                })
-                .map(|s| (s, node.resource))
-        })
     }
 
     /// Whether the principal may take a share action, and why (SEMANTICS.md section 5).

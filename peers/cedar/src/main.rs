@@ -1,0 +1,200 @@
+//! The WORKLOAD.md sharing workload, built once, answered by shareguard, by Cedar and by a
+//! hand-written baseline, every decision compared, each engine timed over the same queries.
+//!
+//! Sizes come from `USERS`, `GROUPS`, `FOLDERS`, `DOCUMENTS`, `GRANTS`, `QUERIES`, `SEED` and
+//! `REPETITIONS`. Progress goes to stderr; the figures, one `name=value` a line, to stdout.
+//! Exits 1 if any query has a mismatch.
+
+mod baseline;
+mod cedar;
+mod guard;
+mod workload;
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use workload::{Sizes, Target, Who, Workload};
+
+/// Resident memory in bytes, from `/proc/self/status` (`VmRSS`).
+fn resident() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Nanoseconds per query of one pass of `f` over all queries.
+fn time_pass(queries: usize, mut f: impl FnMut() -> usize) -> f64 {
+    let start = Instant::now();
+    black_box(f());
+    start.elapsed().as_nanos() as f64 / queries as f64
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let sizes = Sizes::from_env()?;
+    eprintln!("sizes: {sizes:?}");
+    let t = Instant::now();
+    let w = Workload::generate(&sizes);
+    eprintln!(
+        "workload: {} shares, {} queries, {:.1?}",
+        w.shares.len(),
+        w.queries.len(),
+        t.elapsed()
+    );
+
+    // shareguard first, so that its resident growth is not hidden in memory freed by others.
+    let t = Instant::now();
+    let before = resident();
+    let guard = guard::Guard::build(&w)?;
+    let after = resident();
+    let bytes_per_share = match (before, after) {
+        (Some(b), Some(a)) => a.saturating_sub(b) as f64 / w.shares.len() as f64,
+        _ => f64::NAN,
+    };
+    eprintln!(
+        "shareguard: built in {:.1?}; a Share is {} bytes inline, a Principal {}",
+        t.elapsed(),
+        std::mem::size_of::<shareguard::Share>(),
+        std::mem::size_of::<shareguard::Principal>()
+    );
+
+    let t = Instant::now();
+    let base = baseline::Baseline::build(&w);
+    eprintln!("baseline: built in {:.1?}", t.elapsed());
+
+    // `SKIP_CEDAR=1` leaves Cedar out (for profiling the other two under callgrind).
+    let cedar = if std::env::var_os("SKIP_CEDAR").is_some() {
+        None
+    } else {
+        let t = Instant::now();
+        let cedar = cedar::Cedar::build(&w)?;
+        eprintln!(
+            "cedar: {} share policies, {} slices, built in {:.1?}, resident {} MiB",
+            cedar.share_policies,
+            cedar.slices.len(),
+            t.elapsed(),
+            resident().unwrap_or(0) >> 20
+        );
+        Some(cedar)
+    };
+
+    // Every query through all three, compared.
+    let perms: Vec<_> = w.queries.iter().map(|q| guard::permission(q.action)).collect();
+    let needs: Vec<_> = w.queries.iter().map(|q| baseline::needed(q.action)).collect();
+    let now = w.now;
+    let (mut allowed, mut vs_cedar, mut vs_baseline, mut shown) = (0usize, 0usize, 0usize, 0);
+    for (i, q) in w.queries.iter().enumerate() {
+        let decision = guard.check(q.user, q.document, perms[i]);
+        let c = cedar.as_ref().map_or(decision.allowed, |c| c.check(i, q.document));
+        let b = base.check(q.user, q.document, needs[i], now);
+        allowed += usize::from(decision.allowed);
+        vs_cedar += usize::from(decision.allowed != c);
+        vs_baseline += usize::from(decision.allowed != b);
+        if (decision.allowed != c || decision.allowed != b) && shown < 5 {
+            shown += 1;
+            explain(&w, i, decision.allowed, decision.reason.to_string(), c, b);
+            for e in cedar.iter().flat_map(|c| c.errors(i, q.document)) {
+                eprintln!("  cedar error: {e}");
+            }
+        }
+    }
+    let mismatches = vs_cedar + vs_baseline;
+    if mismatches > 0 {
+        eprintln!("mismatches: {vs_cedar} against cedar, {vs_baseline} against the baseline");
+    }
+
+    // Timing: every engine over the same queries, `repetitions` times, medians.
+    let n = w.queries.len();
+    let (mut sg, mut cd, mut bl) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..sizes.repetitions {
+        sg.push(time_pass(n, || {
+            w.queries
+                .iter()
+                .zip(&perms)
+                .filter(|(q, p)| guard.check(q.user, q.document, **p).allowed)
+                .count()
+        }));
+        cd.push(cedar.as_ref().map_or(f64::NAN, |cedar| {
+            time_pass(n, || {
+                w.queries.iter().enumerate().filter(|(i, q)| cedar.check(*i, q.document)).count()
+            })
+        }));
+        bl.push(time_pass(n, || {
+            w.queries
+                .iter()
+                .zip(&needs)
+                .filter(|(q, need)| base.check(q.user, q.document, **need, now))
+                .count()
+        }));
+        eprintln!(
+            "repetition {}: shareguard {:.0} ns, cedar {:.0} ns, baseline {:.0} ns",
+            r + 1,
+            sg[r],
+            cd[r],
+            bl[r]
+        );
+    }
+    let (sg, cd, bl) = (median(sg), median(cd), median(bl));
+
+    println!("queries={n}");
+    println!("allowed={allowed}");
+    println!("mismatches={mismatches}");
+    println!("shareguard_ns_per_check={sg:.0}");
+    println!("cedar_ns_per_check={cd:.0}");
+    println!("baseline_ns_per_check={bl:.0}");
+    println!("ratio_vs_cedar={:.1}", cd / sg);
+    println!("ratio_vs_baseline={:.2}", sg / bl);
+    println!("shareguard_bytes_per_share={bytes_per_share:.0}");
+    Ok(mismatches == 0)
+}
+
+/// One mismatch, with the shares on the path that reach the user.
+fn explain(w: &Workload, i: usize, guard: bool, reason: String, cedar: bool, baseline: bool) {
+    let q = w.queries[i];
+    let folder = w.doc_folder[q.document as usize];
+    eprintln!(
+        "mismatch on query {i}: user u{} document d{} (folder f{folder}) action {}: \
+         shareguard {guard} ({reason}), cedar {cedar}, baseline {baseline}",
+        q.user,
+        q.document,
+        q.action.name()
+    );
+    let groups = w.transitive_groups(q.user);
+    for (s, share) in w.shares.iter().enumerate() {
+        let on_path = match share.target {
+            Target::Document(d) => d == q.document,
+            Target::Folder(f) => f == folder,
+        };
+        let reaches = match share.who {
+            Who::User(u) => u == q.user,
+            Who::Group(g) => groups.contains(&g),
+        };
+        if on_path && reaches {
+            eprintln!(
+                "  share s{s}: {:?} {:?} {} expires {:?} (now {})",
+                share.target,
+                share.who,
+                share.level.map_or("restrict", |l| l.name()),
+                share.expires,
+                w.now
+            );
+        }
+    }
+}
