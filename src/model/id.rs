@@ -129,10 +129,11 @@ string_id!(
 );
 
 impl ShareId {
-    /// A fresh random id (a UUID v4), for stores that make their own ids.
+    /// A fresh random id: a UUID v4 in its 32-digit simple form (no hyphens: 16 bytes less
+    /// to keep for each of a store's million shares), for stores that make their own ids.
     #[must_use]
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().to_string().into())
+        Self(uuid::Uuid::new_v4().simple().to_string().into())
     }
 }
 

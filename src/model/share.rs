@@ -50,8 +50,32 @@ pub struct Usage {
 /// # Ok::<(), shareguard::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "ShareWire", into = "ShareWire")]
 pub struct Share {
+    id: ShareId,
+    resource: ResourceRef,
+    sharer: PrincipalId,
+    recipient: Recipient,
+    access: AccessLevel,
+    reshare: ReshareRights,
+    expires: Option<DateTime<Utc>>,
+    created: DateTime<Utc>,
+    version: u64,
+    // What most shares never have, boxed so that a store holding a million shares pays a
+    // pointer for it rather than forty bytes.
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Extra {
+    message: Option<Box<str>>,
+    usage: Usage,
+}
+
+/// How a share is written: every field flat, as SEMANTICS.md names them.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShareWire {
     id: ShareId,
     resource: ResourceRef,
     sharer: PrincipalId,
@@ -69,6 +93,37 @@ pub struct Share {
     usage: Usage,
     #[serde(default = "first_version")]
     version: u64,
+}
+
+impl From<ShareWire> for Share {
+    fn from(w: ShareWire) -> Self {
+        let mut share = Share::new(w.id, w.resource, w.sharer, w.recipient, w.access, w.created)
+            .with_reshare(w.reshare)
+            .with_expiry(w.expires)
+            .with_usage(w.usage)
+            .with_version(w.version);
+        share.set_extra(|e| e.message = w.message);
+        share
+    }
+}
+
+impl From<Share> for ShareWire {
+    fn from(s: Share) -> Self {
+        let Extra { message, usage } = s.extra.map(|e| *e).unwrap_or_default();
+        Self {
+            id: s.id,
+            resource: s.resource,
+            sharer: s.sharer,
+            recipient: s.recipient,
+            access: s.access,
+            reshare: s.reshare,
+            expires: s.expires,
+            created: s.created,
+            message,
+            usage,
+            version: s.version,
+        }
+    }
 }
 
 fn first_version() -> u64 {
@@ -95,9 +150,17 @@ impl Share {
             reshare: ReshareRights::empty(),
             expires: None,
             created,
-            message: None,
-            usage: Usage::default(),
             version: 1,
+            extra: None,
+        }
+    }
+
+    /// Changes the rarely set fields, keeping no box when they are all empty.
+    fn set_extra(&mut self, change: impl FnOnce(&mut Extra)) {
+        let mut extra = self.extra.take().map(|e| *e).unwrap_or_default();
+        change(&mut extra);
+        if extra != Extra::default() {
+            self.extra = Some(Box::new(extra));
         }
     }
 
@@ -133,14 +196,14 @@ impl Share {
     /// Sets the message or comment.
     #[must_use]
     pub fn with_message(mut self, message: Option<String>) -> Self {
-        self.message = message.map(String::into_boxed_str);
+        self.set_extra(|e| e.message = message.map(String::into_boxed_str));
         self
     }
 
     /// Sets the usage counters (as a store reads them back).
     #[must_use]
     pub fn with_usage(mut self, usage: Usage) -> Self {
-        self.usage = usage;
+        self.set_extra(|e| e.usage = usage);
         self
     }
 
@@ -194,12 +257,12 @@ impl Share {
     /// The message or comment given with the share.
     #[must_use]
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.extra.as_ref().and_then(|e| e.message.as_deref())
     }
     /// How the share has been used.
     #[must_use]
     pub fn usage(&self) -> Usage {
-        self.usage
+        self.extra.as_ref().map_or_else(Usage::default, |e| e.usage)
     }
     /// The version, bumped by every change; updates name the version they expect.
     #[must_use]
@@ -251,8 +314,10 @@ impl Share {
 
     /// Records one visit at `at`.
     pub fn record_visit(&mut self, at: DateTime<Utc>) {
-        self.usage.last_visit = Some(at);
-        self.usage.visits = self.usage.visits.saturating_add(1);
+        self.set_extra(|e| {
+            e.usage.last_visit = Some(at);
+            e.usage.visits = e.usage.visits.saturating_add(1);
+        });
     }
 
     /// The share as the patch would leave it (same id and version) and the fields that
@@ -310,7 +375,7 @@ impl Share {
             next.expires = expires;
         }
         if let Some(message) = &patch.message {
-            next.message = message.as_deref().map(Box::from);
+            next.set_extra(|e| e.message = message.as_deref().map(Box::from));
         }
         let mut changes = Vec::new();
         let mut note = |field: &'static str, old: Option<String>, new: Option<String>| {
@@ -321,11 +386,7 @@ impl Share {
         note("access", Some(self.access.to_string()), Some(next.access.to_string()));
         note("reshare", Some(self.reshare.to_string()), Some(next.reshare.to_string()));
         note("expires", self.expires.map(|t| t.to_rfc3339()), next.expires.map(|t| t.to_rfc3339()));
-        note(
-            "message",
-            self.message.as_deref().map(str::to_owned),
-            next.message.as_deref().map(str::to_owned),
-        );
+        note("message", self.message().map(str::to_owned), next.message().map(str::to_owned));
         Ok((next, changes))
     }
 }

@@ -89,6 +89,9 @@ struct State {
     /// Shares in creation order; `None` where a share was removed.
     slots: Vec<Option<Share>>,
     live: usize,
+    /// One bit per place, set while a share is there: readers of index lists test this
+    /// compact map rather than touch every share.
+    alive: Vec<u64>,
     by_id: HashMap<ShareId, IdEntry>,
     // The lists below hold places in increasing order; places of removed shares stay in
     // them until the next compaction, and readers skip them.
@@ -155,6 +158,20 @@ impl State {
         self.slots.get(seq as usize).and_then(Option::as_ref)
     }
 
+    fn is_live(&self, seq: Seq) -> bool {
+        self.alive.get(seq as usize / 64).is_some_and(|word| word >> (seq % 64) & 1 == 1)
+    }
+
+    fn mark(&mut self, seq: Seq, live: bool) {
+        let (word, bit) = (seq as usize / 64, seq % 64);
+        if self.alive.len() <= word {
+            self.alive.resize(word + 1, 0);
+        }
+        if let Some(w) = self.alive.get_mut(word) {
+            if live { *w |= 1 << bit } else { *w &= !(1 << bit) }
+        }
+    }
+
     /// The live shares at the places of an index list, in creation order.
     fn live<'a>(&'a self, seqs: &'a [Seq]) -> impl Iterator<Item = (Seq, &'a Share)> + 'a {
         seqs.iter().filter_map(|&seq| self.share(seq).map(|s| (seq, s)))
@@ -196,6 +213,7 @@ impl State {
             .and_modify(|e| e.seq = seq)
             .or_insert(IdEntry { seq, last_log: NO_ENTRY });
         self.slots.push(Some(share));
+        self.mark(seq, true);
         self.live += 1;
         Ok(seq)
     }
@@ -204,6 +222,7 @@ impl State {
     /// compaction.
     fn remove(&mut self, seq: Seq) -> Option<Share> {
         let share = self.slots.get_mut(seq as usize)?.take()?;
+        self.mark(seq, false);
         self.live -= 1;
         if let Some(entry) = self.by_id.get_mut(share.id()) {
             entry.seq = NO_ENTRY;
@@ -241,6 +260,7 @@ impl State {
     fn compact(&mut self) {
         let shares: Vec<Share> = std::mem::take(&mut self.slots).into_iter().flatten().collect();
         self.live = 0;
+        self.alive.clear();
         self.by_resource.clear();
         self.by_sharer.clear();
         self.by_recipient.clear();
@@ -601,11 +621,11 @@ impl ShareStore for MemoryStore {
             .collect())
     }
 
-    /// O(m + k log k + p): looks up only the index keys the principal could match (its id,
-    /// groups, role and role chain, organisation or portal audience, emails, presented link
-    /// digests, and public when asked), merges them in creation order, and keeps the shares
-    /// [`Recipient::matches`] accepts. Its cost grows with the principal's shares and the
-    /// page, not with the store.
+    /// O(m·(first + p) + k): looks up only the index keys the principal could match
+    /// ([`Principal::recipient_keys`]: exactly the recipients that match it), counts the live
+    /// places in their lists for `total` without touching the shares, and merges the lists in
+    /// creation order only as far as the page. Its cost grows with the principal's shares
+    /// and the page, not with the store.
     fn shared_with(
         &self,
         principal: &Principal,
@@ -613,19 +633,41 @@ impl ShareStore for MemoryStore {
         page: Page,
     ) -> Result<Paged<Share>, StoreError> {
         let state = self.read()?;
-        let mut seqs: Vec<Seq> = principal
-            .recipient_keys(include_public)
-            .iter()
-            .filter_map(|key| state.by_recipient.get(key))
-            .flatten()
-            .copied()
-            .collect();
-        seqs.sort_unstable();
-        seqs.dedup();
-        Ok(paged(
-            state.live(&seqs).map(|(_, s)| s).filter(|share| share.recipient().matches(principal)),
-            page,
-        ))
+        let mut lists: Vec<&[Seq]> = Vec::new();
+        for key in principal.recipient_keys(include_public) {
+            if let Some(list) = state.by_recipient.get(&key) {
+                if !lists.iter().any(|l| std::ptr::eq(*l, list.as_slice())) {
+                    lists.push(list);
+                }
+            }
+        }
+        let total = lists.iter().map(|l| l.iter().filter(|seq| state.is_live(**seq)).count()).sum();
+        let mut cursors = vec![0usize; lists.len()];
+        let mut items = Vec::new();
+        let mut index = 0usize;
+        while items.len() < page.count {
+            let mut next: Option<(usize, Seq)> = None;
+            for (i, list) in lists.iter().enumerate() {
+                while list.get(cursors[i]).is_some_and(|seq| !state.is_live(*seq)) {
+                    cursors[i] += 1;
+                }
+                if let Some(&seq) = list.get(cursors[i]) {
+                    if next.is_none_or(|(_, best)| seq < best) {
+                        next = Some((i, seq));
+                    }
+                }
+            }
+            let Some((i, seq)) = next else { break };
+            cursors[i] += 1;
+            if index >= page.first {
+                if let Some(share) = state.share(seq) {
+                    debug_assert!(share.recipient().matches(principal));
+                    items.push(share.clone());
+                }
+            }
+            index += 1;
+        }
+        Ok(Paged { first: page.first, count: items.len(), total, items })
     }
 
     /// O(k).
