@@ -194,10 +194,21 @@ impl State {
         self.by_id.get(id).and_then(|e| e.place()).ok_or_else(|| StoreError::NotFound(id.clone()))
     }
 
-    /// Stores a share whose id is not taken, and returns where. O(1) amortised.
-    fn insert(&mut self, mut share: Share) -> Result<Seq, StoreError> {
+    /// Stores a share and returns where, refusing an id a live share has: O(1) amortised,
+    /// and O(log n) more for an expiring share unless `expiry` is false (the caller then
+    /// indexes expiries itself, in bulk).
+    fn insert(&mut self, mut share: Share, expiry: bool) -> Result<Seq, StoreError> {
         let seq =
             Seq::try_from(self.slots.len()).ok().filter(|s| *s < u32::MAX).ok_or_else(full)?;
+        match self.by_id.entry(share.id().clone()) {
+            Entry::Occupied(e) if e.get().place().is_some() => {
+                return Err(StoreError::AlreadyExists(e.key().clone()));
+            }
+            Entry::Occupied(mut e) => e.get_mut().seq = seq,
+            Entry::Vacant(e) => {
+                e.insert(IdEntry { seq, last_log: NO_ENTRY });
+            }
+        }
         let resource = index(&mut self.by_resource, share.resource(), seq);
         let sharer = index(&mut self.by_sharer, share.sharer(), seq);
         let recipient = index(&mut self.by_recipient, share.recipient(), seq);
@@ -205,13 +216,9 @@ impl State {
         let exact = !matches!(share.recipient(), Recipient::Email { .. } | Recipient::Link(_));
         share.share_text(Some(&resource), Some(&sharer), exact.then_some(&recipient));
         self.by_type[share.recipient().share_type() as usize].push(seq);
-        if let Some(expires) = share.expires() {
+        if let Some(expires) = share.expires().filter(|_| expiry) {
             self.by_expiry.insert((expires, seq));
         }
-        self.by_id
-            .entry(share.id().clone())
-            .and_modify(|e| e.seq = seq)
-            .or_insert(IdEntry { seq, last_log: NO_ENTRY });
         self.slots.push(Some(share));
         self.mark(seq, true);
         self.live += 1;
@@ -259,6 +266,15 @@ impl State {
 
     fn compact(&mut self) {
         let shares: Vec<Share> = std::mem::take(&mut self.slots).into_iter().flatten().collect();
+        for entry in self.by_id.values_mut() {
+            entry.seq = NO_ENTRY;
+        }
+        // Fewer shares than before, and ids already unique: this cannot fail.
+        let _ = self.insert_all(shares);
+    }
+
+    /// Stores many shares into emptied indexes, building the expiry index in one pass.
+    fn insert_all(&mut self, shares: impl IntoIterator<Item = Share>) -> Result<(), StoreError> {
         self.live = 0;
         self.alive.clear();
         self.by_resource.clear();
@@ -266,14 +282,22 @@ impl State {
         self.by_recipient.clear();
         self.by_type = Default::default();
         self.by_expiry.clear();
-        for entry in self.by_id.values_mut() {
-            entry.seq = NO_ENTRY;
-        }
-        self.slots.reserve(shares.len());
+        let shares = shares.into_iter();
+        self.slots.reserve(shares.size_hint().0);
+        let mut expiries = Vec::new();
         for share in shares {
-            // Fewer shares than before, so places fit; `insert` cannot fail here.
-            let _ = self.insert(share);
+            if matches!(share.access(), AccessLevel::Custom(set) if set.is_empty()) {
+                return Err(empty_custom().into());
+            }
+            let expires = share.expires();
+            let seq = self.insert(share, false)?;
+            if let Some(expires) = expires {
+                expiries.push((expires, seq));
+            }
         }
+        // Built from a sorted run at once, rather than one random insertion each.
+        self.by_expiry = expiries.into_iter().collect();
+        Ok(())
     }
 
     fn log(
@@ -394,7 +418,7 @@ impl State {
                 });
             }
             self.log(&share, actor, at, event)?;
-            let seq = self.insert(share)?;
+            let seq = self.insert(share, true)?;
             let share = self.share(seq).cloned().ok_or_else(full)?;
             Ok(BatchOutcome::Created { share })
         }
@@ -439,18 +463,10 @@ impl MemoryStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(shares: impl IntoIterator<Item = Share>) -> Result<Self, StoreError> {
-        let mut state = State::default();
         let shares = shares.into_iter();
-        state.slots.reserve(shares.size_hint().0);
-        for share in shares {
-            if matches!(share.access(), AccessLevel::Custom(set) if set.is_empty()) {
-                return Err(empty_custom().into());
-            }
-            if state.by_id.contains_key(share.id()) {
-                return Err(StoreError::AlreadyExists(share.id().clone()));
-            }
-            state.insert(share)?;
-        }
+        let mut state = State::default();
+        state.by_id.reserve(shares.size_hint().0);
+        state.insert_all(shares)?;
         Ok(Self { state: RwLock::new(state) })
     }
 
@@ -507,7 +523,7 @@ impl ShareStore for MemoryStore {
         state.room_for(1, 1)?;
         let share = share.with_version(1);
         state.log(&share, actor, at, LogEvent::Created)?;
-        let seq = state.insert(share)?;
+        let seq = state.insert(share, true)?;
         state.share(seq).cloned().ok_or_else(full)
     }
 
