@@ -8,11 +8,57 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ModelError;
 
+/// The text of an id, shared (cloning is a reference count), with a 32-bit FNV-1a tag kept
+/// beside it: two different ids almost always differ in their tags, so comparing them
+/// (what matching a recipient to a principal does, many times a decision) rarely reads the
+/// text. Hashing and ordering use the text itself, so a crafted collision of tags costs a
+/// comparison, never a hash table's guarantees.
+#[derive(Clone)]
+struct IdText {
+    text: Arc<str>,
+    tag: u32,
+}
+
+impl IdText {
+    fn new(text: String) -> Self {
+        let tag =
+            text.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        Self { text: text.into(), tag }
+    }
+}
+
+impl PartialEq for IdText {
+    fn eq(&self, other: &Self) -> bool {
+        self.tag == other.tag && (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+    }
+}
+
+impl Eq for IdText {}
+
+impl std::hash::Hash for IdText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl PartialOrd for IdText {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IdText {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
+    }
+}
+
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $field:literal, $example:literal) => {
         $(#[$doc])*
         ///
-        /// A non-empty string, compared exactly. Cloning it is cheap (a reference count).
+        /// A non-empty string, compared exactly. Cloning it is cheap (a reference count), and
+        /// so is comparing two different ids (a 32-bit tag kept beside the text).
         ///
         /// ```
         #[doc = concat!("use shareguard::", stringify!($name), ";")]
@@ -23,11 +69,11 @@ macro_rules! string_id {
         /// # Ok::<(), shareguard::ModelError>(())
         /// ```
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(Arc<str>);
+        pub struct $name(IdText);
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
+                s.serialize_str(&self.0.text)
             }
         }
 
@@ -38,13 +84,13 @@ macro_rules! string_id {
                 if id.is_empty() {
                     return Err(ModelError::Empty { field: $field });
                 }
-                Ok(Self(id.into()))
+                Ok(Self(IdText::new(id)))
             }
 
             /// The identifier as a string.
             #[must_use]
             pub fn as_str(&self) -> &str {
-                &self.0
+                &self.0.text
             }
         }
 
@@ -71,19 +117,19 @@ macro_rules! string_id {
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
-                &self.0
+                &self.0.text
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(&self.0.text)
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
+                write!(f, "{}({:?})", stringify!($name), self.0.text)
             }
         }
 
@@ -133,7 +179,7 @@ impl ShareId {
     /// to keep for each of a store's million shares), for stores that make their own ids.
     #[must_use]
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().simple().to_string().into())
+        Self(IdText::new(uuid::Uuid::new_v4().simple().to_string()))
     }
 }
 
@@ -174,7 +220,7 @@ impl ResourceRef {
     /// The kind of the resource.
     #[must_use]
     pub fn kind(&self) -> ResourceKind {
-        ResourceKind(self.kind_str().into())
+        ResourceKind(IdText::new(self.kind_str().to_owned()))
     }
 
     /// The kind of the resource, as a string.
