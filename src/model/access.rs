@@ -271,6 +271,10 @@ bitflags::bitflags! {
     }
 }
 
+/// Where `reshare_internal` sits in [`Permissions`]; the other four follow it in the order of
+/// [`ReshareRights`]'s bits (checked by the test below).
+const RESHARE_SHIFT: u32 = 9;
+
 const RESHARE_NAMES: [(ReshareRights, &str, Permissions); 5] = [
     (ReshareRights::INTERNAL, "internal", Permissions::RESHARE_INTERNAL),
     (ReshareRights::EXTERNAL, "external", Permissions::RESHARE_EXTERNAL),
@@ -280,22 +284,18 @@ const RESHARE_NAMES: [(ReshareRights, &str, Permissions); 5] = [
 ];
 
 impl ReshareRights {
-    /// The permissions these rights stand for.
+    /// The permissions these rights stand for. Constant time: the five rights have the bits
+    /// of `reshare_internal` … `grant_reshare`, shifted (every decision asks this of every
+    /// share on the path).
     #[must_use]
-    pub fn permissions(self) -> Permissions {
-        RESHARE_NAMES
-            .iter()
-            .filter(|(r, _, _)| self.contains(*r))
-            .fold(Permissions::empty(), |set, (_, _, p)| set | *p)
+    pub const fn permissions(self) -> Permissions {
+        Permissions::from_bits_truncate((self.bits() as u16) << RESHARE_SHIFT)
     }
 
     /// The rights a permission set holds (its re-share rights and `grant_reshare`).
     #[must_use]
-    pub fn from_permissions(set: Permissions) -> Self {
-        RESHARE_NAMES
-            .iter()
-            .filter(|(_, _, p)| set.contains(*p))
-            .fold(ReshareRights::empty(), |rights, (r, _, _)| rights | *r)
+    pub const fn from_permissions(set: Permissions) -> Self {
+        ReshareRights::from_bits_truncate((set.bits() >> RESHARE_SHIFT) as u8)
     }
 
     fn names(self) -> impl Iterator<Item = &'static str> {
@@ -345,5 +345,27 @@ impl<'de> Deserialize<'de> for ReshareRights {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let names = Vec::<String>::deserialize(d)?;
         names.join(",").parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reshare_rights_are_the_shifted_permission_bits() {
+        for (right, _, permission) in RESHARE_NAMES {
+            assert_eq!(right.permissions(), permission);
+            assert_eq!(ReshareRights::from_permissions(permission), right);
+        }
+        assert_eq!(
+            ReshareRights::all().permissions(),
+            Permissions::RESHARE | Permissions::GRANT_RESHARE
+        );
+        assert_eq!(ReshareRights::from_permissions(Permissions::all()), ReshareRights::all());
+        assert_eq!(
+            ReshareRights::from_permissions(Permissions::MANAGE_ACCESS | Permissions::VIEW),
+            ReshareRights::empty()
+        );
     }
 }
