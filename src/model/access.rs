@@ -137,13 +137,7 @@ impl AccessLevel {
     pub fn from_parts(level: Level, set: Option<Permissions>) -> Result<Self, ModelError> {
         let access = match (level, set) {
             (Level::Custom, Some(set)) if !set.is_empty() => AccessLevel::Custom(set),
-            (Level::Custom, _) => {
-                return Err(ModelError::Invalid {
-                    field: "permissions",
-                    value: String::new(),
-                    reason: "a `custom` level needs a non-empty permission set",
-                });
-            }
+            (Level::Custom, _) => return Err(empty_custom_set()),
             (_, Some(set)) => {
                 return Err(ModelError::Invalid {
                     field: "permissions",
@@ -208,6 +202,22 @@ impl AccessLevel {
         }
     }
 
+    /// The level itself, or an error for the one malformed value the type can hold: a
+    /// `custom` level with an empty set.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Permissions};
+    ///
+    /// assert!(AccessLevel::Custom(Permissions::VIEW).validated().is_ok());
+    /// assert_eq!(AccessLevel::Custom(Permissions::empty()).validated().unwrap_err().field(), "permissions");
+    /// ```
+    pub fn validated(self) -> Result<Self, ModelError> {
+        match self {
+            AccessLevel::Custom(set) if set.is_empty() => Err(empty_custom_set()),
+            access => Ok(access),
+        }
+    }
+
     /// The set of a `custom` level; `None` for every named level.
     #[must_use]
     pub const fn custom_set(self) -> Option<Permissions> {
@@ -268,6 +278,14 @@ bitflags::bitflags! {
         const LINK = 1 << 3;
         /// Give re-share rights to others.
         const GRANT = 1 << 4;
+    }
+}
+
+fn empty_custom_set() -> ModelError {
+    ModelError::Invalid {
+        field: "permissions",
+        value: String::new(),
+        reason: "a `custom` level needs a non-empty permission set",
     }
 }
 

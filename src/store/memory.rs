@@ -7,8 +7,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient,
-    ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType,
+    LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient, ResourceRef,
+    Share, ShareId, ShareLink, SharePatch, ShareType,
 };
 
 use super::{
@@ -127,14 +127,6 @@ fn paged<'a, T: Clone + 'a>(items: impl Iterator<Item = &'a T>, page: Page) -> P
         total += 1;
     }
     Paged { first: page.first, count: out.len(), total, items: out }
-}
-
-fn empty_custom() -> ModelError {
-    ModelError::Invalid {
-        field: "permissions",
-        value: String::new(),
-        reason: "a `custom` level needs a non-empty permission set",
-    }
 }
 
 /// Appends a place to the list of a key, keeping one copy of the key's text for every share
@@ -286,9 +278,7 @@ impl State {
         self.slots.reserve(shares.size_hint().0);
         let mut expiries = Vec::new();
         for share in shares {
-            if matches!(share.access(), AccessLevel::Custom(set) if set.is_empty()) {
-                return Err(empty_custom().into());
-            }
+            share.access().validated()?;
             let expires = share.expires();
             let seq = self.insert(share, false)?;
             if let Some(expires) = expires {
@@ -359,23 +349,6 @@ impl State {
             .collect()
     }
 
-    /// Validates one batch grant item, or says why it fails.
-    fn check_item(item: &GrantItem) -> Result<AccessLevel, String> {
-        if matches!(item.recipient, Recipient::Link(_)) {
-            return Err(format!(
-                "recipient: `{}` shares are made through the admin facade, not a batch",
-                item.recipient
-            ));
-        }
-        match item.resolved_access() {
-            AccessLevel::Restrict => {
-                Err("access: `restrict` cannot be given in a batch grant".to_owned())
-            }
-            AccessLevel::Custom(set) if set.is_empty() => Err(empty_custom().to_string()),
-            access => Ok(access),
-        }
-    }
-
     fn grant_one(
         &mut self,
         resource: &ResourceRef,
@@ -384,7 +357,7 @@ impl State {
         actor: &PrincipalId,
         at: DateTime<Utc>,
     ) -> Result<BatchOutcome, StoreError> {
-        let access = match Self::check_item(item) {
+        let access = match item.checked_access().map_err(|e| e.to_string()) {
             Ok(access) => access,
             Err(message) => return Ok(BatchOutcome::Error { message }),
         };
@@ -513,9 +486,7 @@ impl ShareStore for MemoryStore {
         actor: &PrincipalId,
         at: DateTime<Utc>,
     ) -> Result<Share, StoreError> {
-        if matches!(share.access(), AccessLevel::Custom(set) if set.is_empty()) {
-            return Err(empty_custom().into());
-        }
+        share.access().validated()?;
         let mut state = self.write()?;
         if state.by_id.get(share.id()).is_some_and(|e| e.place().is_some()) {
             return Err(StoreError::AlreadyExists(share.id().clone()));
@@ -852,6 +823,7 @@ impl ShareStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AccessLevel;
 
     #[test]
     fn a_poisoned_lock_is_a_backend_error_not_a_panic() {

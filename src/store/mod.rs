@@ -251,6 +251,29 @@ impl GrantItem {
     }
 }
 
+impl GrantItem {
+    /// The access the item gives, or why a store refuses it (the contract of
+    /// [`ShareStore::grant_batch`]): a link recipient (links are made through the admin
+    /// facade, which hands out their token), `restrict`, or an empty `custom` set.
+    pub fn checked_access(&self) -> Result<AccessLevel, ModelError> {
+        if matches!(self.recipient, Recipient::Link(_)) {
+            return Err(ModelError::Invalid {
+                field: "recipient",
+                value: self.recipient.to_string(),
+                reason: "link shares are made through the admin facade, not a batch",
+            });
+        }
+        match self.resolved_access().validated()? {
+            AccessLevel::Restrict => Err(ModelError::Invalid {
+                field: "access",
+                value: "restrict".to_owned(),
+                reason: "`restrict` cannot be given in a batch grant",
+            }),
+            access => Ok(access),
+        }
+    }
+}
+
 /// What one batch item did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]

@@ -232,14 +232,6 @@ fn backend_ref(e: &rusqlite::Error) -> StoreError {
     StoreError::Backend(format!("sqlite: {e}"))
 }
 
-fn empty_custom() -> ModelError {
-    ModelError::Invalid {
-        field: "permissions",
-        value: String::new(),
-        reason: "a `custom` level needs a non-empty permission set",
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
@@ -497,23 +489,6 @@ fn log_page(
 
 // ---------------------------------------------------------------------------------------------
 // Batch items
-
-/// Validates one batch grant item, or says why it fails (the rules of `MemoryStore`).
-fn check_item(item: &GrantItem) -> Result<AccessLevel, String> {
-    if matches!(item.recipient, Recipient::Link(_)) {
-        return Err(format!(
-            "recipient: `{}` shares are made through the admin facade, not a batch",
-            item.recipient
-        ));
-    }
-    match item.resolved_access() {
-        AccessLevel::Restrict => {
-            Err("access: `restrict` cannot be given in a batch grant".to_owned())
-        }
-        AccessLevel::Custom(set) if set.is_empty() => Err(empty_custom().to_string()),
-        access => Ok(access),
-    }
-}
 
 /// One batch grant item, inside its own transaction.
 pub(crate) fn grant_one(
@@ -794,9 +769,7 @@ impl ShareStore for SqliteStore {
         actor: &PrincipalId,
         at: DateTime<Utc>,
     ) -> Result<Share, StoreError> {
-        if matches!(share.access(), AccessLevel::Custom(set) if set.is_empty()) {
-            return Err(empty_custom().into());
-        }
+        share.access().validated()?;
         let share = share.with_version(1);
         let mut conn = self.lock()?;
         in_write(&mut conn, |tx| {
@@ -972,7 +945,7 @@ impl ShareStore for SqliteStore {
         let mut conn = self.lock()?;
         let mut outcomes = Vec::with_capacity(items.len());
         for item in items {
-            let outcome = match check_item(item) {
+            let outcome = match item.checked_access().map_err(|e| e.to_string()) {
                 Err(message) => BatchOutcome::Error { message },
                 Ok(access) => in_write(&mut conn, |tx| {
                     grant_one(tx, resource, sharer, item, access, actor, at)
