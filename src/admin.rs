@@ -315,6 +315,32 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// Creates a link share with a fresh token from the OS random source. The token comes
     /// back this once; it can be read again with [`Admin::retrieve_link`] only if the link
     /// was made retrievable.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, Hierarchy, MemoryStore, Policy, Principal, PrincipalKind};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// use shareguard::LinkRequest;
+    ///
+    /// let link = admin.create_link(&alice, LinkRequest {
+    ///     resource: "document:d1".parse()?,
+    ///     access: AccessLevel::Viewer,
+    ///     expires: Some(now + Duration::days(7)),
+    ///     retrievable: false,
+    ///     message: None,
+    /// }, now)?;
+    /// let url = format!("https://files.example/s/{}", link.token.reveal());
+    /// assert!(url.len() > 60);
+    /// // Only its digest was kept: the token can be checked, never read back.
+    /// assert!(admin.resolve_link(&link.token)?.is_some());
+    /// assert!(admin.retrieve_link(&alice, link.share.id(), now).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn create_link(
         &self,
         actor: &Principal,
@@ -374,6 +400,28 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     }
 
     /// Changes a share if the policy allows and `expected_version` is current.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, Hierarchy, MemoryStore, Policy, Principal, PrincipalKind};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// use shareguard::{AdminError, Level, NewShare, Recipient, SharePatch, StoreError};
+    ///
+    /// let share = admin.create(&alice, NewShare::new("document:d1".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer), now)?;
+    /// let patch = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };
+    /// let changed = admin.update(&alice, share.id(), share.version(), &patch, now)?;
+    /// assert_eq!(changed.version(), 2);
+    /// // A second writer still holding version 1 is refused, and nothing changes.
+    /// let stale = admin.update(&alice, share.id(), 1, &patch, now).unwrap_err();
+    /// assert!(matches!(stale, AdminError::Store(StoreError::Conflict { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn update(
         &self,
         actor: &Principal,
@@ -403,6 +451,25 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
 
     /// A recipient leaves a share: deletes their own `user` or `email` share. Refused for any
     /// other share, even one the actor could delete on other grounds.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, Hierarchy, MemoryStore, Policy, Principal, PrincipalKind};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// use shareguard::{NewShare, Recipient};
+    ///
+    /// let share = admin.create(&alice, NewShare::new("document:d1".parse()?,
+    ///     Recipient::Email { email: "Guest@Example.com".parse()? }, AccessLevel::Viewer), now)?;
+    /// let guest = Principal::builder("g1", PrincipalKind::External).email("guest@example.com").build()?;
+    /// admin.leave(&guest, share.id(), now)?;
+    /// assert!(admin.get(&alice, share.id(), now).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn leave(
         &self,
         actor: &Principal,
@@ -509,6 +576,27 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// A batch grant by the actor (LiquidFiles `add_access`): each item is authorised as a
     /// create, or as a change of the actor's existing share to that recipient; an item the
     /// policy denies gets an `Error` outcome with the decision, and changes nothing.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, Hierarchy, MemoryStore, Policy, Principal, PrincipalKind};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// use shareguard::{BatchOutcome, GrantItem, Recipient};
+    ///
+    /// let items = [
+    ///     GrantItem { recipient: Recipient::Group { id: "admins".parse()? }, access: AccessLevel::Editor, view_log: true },
+    ///     GrantItem { recipient: Recipient::User { id: "bob".parse()? }, access: AccessLevel::Restrict, view_log: false },
+    /// ];
+    /// let outcomes = admin.grant_batch(&alice, &"document:d1".parse()?, &items, now)?;
+    /// assert!(matches!(outcomes[0], BatchOutcome::Created { .. }));
+    /// assert!(matches!(outcomes[1], BatchOutcome::Error { .. }), "a batch gives access, never a restriction");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn grant_batch(
         &self,
         actor: &Principal,

@@ -107,6 +107,32 @@ impl Policy {
 
     /// Whether the actor may change a share as the patch says, and why (SEMANTICS.md
     /// section 6). `path` is the share's resource and its ancestors, nearest first.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Node, Policy, Principal, PrincipalKind, Recipient, Share};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let doc = "document:d1".parse()?;
+    /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
+    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// use shareguard::{Level, Reason, SharePatch};
+    ///
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let to_editor = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };
+    /// let policy = Policy::default();
+    /// // alice made the share, but holds nothing on the document: she cannot widen it.
+    /// assert_eq!(policy.check_update(&alice, &shares[0], &to_editor, &path, now).reason, Reason::NotPermitted);
+    /// // Narrowing needs no re-share right.
+    /// let to_viewer = SharePatch { access: Some(Level::Viewer), ..SharePatch::default() };
+    /// assert_eq!(policy.check_update(&alice, &shares[0], &to_viewer, &path, now).reason, Reason::Sharer);
+    /// // No one can point a share at someone else.
+    /// let other = SharePatch { recipient: Some(Recipient::User { id: "carol".parse()? }), ..SharePatch::default() };
+    /// assert_eq!(policy.check_update(&alice, &shares[0], &other, &path, now).reason, Reason::Invalid);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn check_update(
         &self,

@@ -64,6 +64,14 @@ impl Reason {
     ];
 
     /// The stable snake_case code.
+    ///
+    /// ```
+    /// use shareguard::Reason;
+    ///
+    /// assert_eq!(Reason::NoShare.code(), "no_share");
+    /// assert_eq!("log_viewer".parse::<Reason>()?, Reason::LogViewer);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub const fn code(self) -> &'static str {
         match self {

@@ -254,6 +254,23 @@ impl Policy {
 
     /// The permissions the principal holds on the first resource of the path
     /// (SEMANTICS.md section 4). Allocates nothing.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Node, Policy, Principal, PrincipalKind, Recipient, Share};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let doc = "document:d1".parse()?;
+    /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
+    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// use shareguard::Permissions;
+    ///
+    /// let held = Policy::default().permissions(&bob, &path, now);
+    /// assert_eq!(held, Permissions::VIEW | Permissions::DOWNLOAD | Permissions::COMMENT);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn permissions(
         &self,
@@ -342,6 +359,29 @@ impl Policy {
 
     /// Whether the principal may take a share action, and why (SEMANTICS.md section 5).
     /// `path` is the share's resource and its ancestors, nearest first, with their shares.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Node, Policy, Principal, PrincipalKind, Recipient, Share};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let doc = "document:d1".parse()?;
+    /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
+    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// use shareguard::{Reason, ShareAction};
+    ///
+    /// let policy = Policy::default();
+    /// // bob may see his own share and leave it, not change it.
+    /// assert_eq!(policy.check_share(&bob, ShareAction::Read, &shares[0], &path, now).reason, Reason::Recipient);
+    /// assert!(policy.check_share(&bob, ShareAction::Delete, &shares[0], &path, now).allowed);
+    /// assert_eq!(policy.check_share(&bob, ShareAction::Write, &shares[0], &path, now).reason, Reason::NotPermitted);
+    /// // alice made it: everything.
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// assert_eq!(policy.check_share(&alice, ShareAction::Write, &shares[0], &path, now).reason, Reason::Sharer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn check_share(
         &self,

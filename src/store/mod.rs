@@ -171,6 +171,14 @@ pub struct Paged<T> {
 
 impl<T> Paged<T> {
     /// Cuts a page out of a whole list.
+    ///
+    /// ```
+    /// use shareguard::{Page, Paged};
+    ///
+    /// let page = Paged::from_all(vec!["a", "b", "c"], Page::new(1, 5));
+    /// assert_eq!((page.first, page.count, page.total, page.items), (1, 2, 3, vec!["b", "c"]));
+    /// assert_eq!(Paged::from_all(vec!["a"], Page::new(9, 5)).total, 1);
+    /// ```
     #[must_use]
     pub fn from_all(all: Vec<T>, page: Page) -> Self {
         let total = all.len();
@@ -209,6 +217,17 @@ pub struct ShareFilter {
 
 impl ShareFilter {
     /// Whether a share passes every filter given.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Recipient, Share, ShareFilter};
+    ///
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+    /// assert!(ShareFilter { public_only: true, ..ShareFilter::default() }.accepts(&share));
+    /// assert!(!ShareFilter { shared_by: Some("bob".parse()?), ..ShareFilter::default() }.accepts(&share));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn accepts(&self, share: &Share) -> bool {
         self.shared_by.as_ref().is_none_or(|s| share.sharer() == s)
