@@ -752,6 +752,7 @@ proptest! {
             for perm in Permission::ALL {
                 let d = policy.check(p, perm, &path, now);
                 prop_assert_eq!((d.allowed, d.reason), model.check(p, perm, &path, now), "check {} {}: {}", p.id(), perm, d);
+                prop_assert_eq!(policy.allows(p, perm, &path, now), d.allowed, "allows {} {}", p.id(), perm);
             }
             for i in 0..path.len() {
                 let sub = &path[i..];

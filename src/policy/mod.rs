@@ -282,6 +282,36 @@ impl Policy {
     }
 
     /// Whether the principal may take an action needing `permission` on the first resource of
+    /// the path: the same answer as [`Policy::check`]`(…).allowed`, without the reason and
+    /// evidence, so it allocates nothing and touches no share but those it must read (for a
+    /// service filtering many resources, say). Use `check` where someone may ask why.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, Share};
+    ///
+    /// let now = Utc::now();
+    /// let doc = "document:d1".parse()?;
+    /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::Organization, AccessLevel::Viewer, now)];
+    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// assert!(Policy::default().allows(&bob, Permission::View, &path, now));
+    /// assert!(!Policy::default().allows(&bob, Permission::Edit, &path, now));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn allows(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        path: &[Node<'_>],
+        now: DateTime<Utc>,
+    ) -> bool {
+        self.permissions(principal, path, now).has(permission)
+    }
+
+    /// Whether the principal may take an action needing `permission` on the first resource of
     /// the path, and why (SEMANTICS.md section 4).
     #[must_use]
     pub fn check(
