@@ -369,15 +369,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ) -> Result<LinkToken, AdminError> {
         let share = self.share(id)?;
         Self::allowed(self.authorize_share(actor, ShareAction::Read, &share, now)?)?;
-        let token = match share.recipient() {
-            Recipient::Link(link) => link.token().cloned(),
-            _ => None,
-        };
-        let token = token.ok_or(ModelError::Invalid {
-            field: "share",
-            value: id.to_string(),
-            reason: "not a retrievable link: its token was never kept",
-        })?;
+        let token = share.retrievable_token()?.clone();
         self.store.record_link_retrieved(id, actor.id(), now)?;
         Ok(token)
     }

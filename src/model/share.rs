@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::time::{rfc3339, rfc3339_change, rfc3339_option};
 
 use crate::{
-    AccessLevel, Level, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
+    AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
     ResourceRef, ShareId,
 };
 
@@ -287,6 +287,33 @@ impl Share {
         if let Some(r) = recipient.filter(|r| **r == self.recipient) {
             self.recipient = r.clone();
         }
+    }
+
+    /// The token of a retrievable link share, or why there is none: the share is not a link,
+    /// or its link was not made retrievable, so its token was never kept.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, LinkToken, Recipient, Share, ShareLink};
+    ///
+    /// let token = LinkToken::generate()?;
+    /// let link = |retrievable| Share::new("s1".parse().unwrap(), "document:d1".parse().unwrap(),
+    ///     "alice".parse().unwrap(), Recipient::Link(ShareLink::new(&token, retrievable)),
+    ///     AccessLevel::Viewer, Utc::now());
+    /// assert_eq!(link(true).retrievable_token()?.reveal(), token.reveal());
+    /// assert_eq!(link(false).retrievable_token().unwrap_err().field(), "share");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    pub fn retrievable_token(&self) -> Result<&LinkToken, ModelError> {
+        match &self.recipient {
+            Recipient::Link(link) => link.token(),
+            _ => None,
+        }
+        .ok_or_else(|| ModelError::Invalid {
+            field: "share",
+            value: self.id.to_string(),
+            reason: "not a retrievable link share: its token was never kept",
+        })
     }
 
     /// Whether this is a `restrict` share.

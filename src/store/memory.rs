@@ -7,8 +7,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient, ResourceRef,
-    Share, ShareId, ShareLink, SharePatch, ShareType,
+    LinkDigest, LogEntry, LogEvent, Principal, PrincipalId, Recipient, ResourceRef, Share, ShareId,
+    ShareLink, SharePatch, ShareType,
 };
 
 use super::{
@@ -755,14 +755,7 @@ impl ShareStore for MemoryStore {
         let mut state = self.write()?;
         let seq = state.seq_of(id)?;
         let share = state.share(seq).ok_or_else(|| StoreError::NotFound(id.clone()))?;
-        if !matches!(share.recipient(), Recipient::Link(link) if link.is_retrievable()) {
-            return Err(ModelError::Invalid {
-                field: "share",
-                value: id.to_string(),
-                reason: "not a retrievable link share",
-            }
-            .into());
-        }
+        share.retrievable_token()?;
         let share = share.clone();
         state.log(&share, actor, at, LogEvent::LinkRetrieved)
     }

@@ -1003,14 +1003,7 @@ impl ShareStore for SqliteStore {
         let mut conn = self.lock()?;
         in_write(&mut conn, |tx| {
             let (_, share) = find(tx, id)?;
-            if !matches!(share.recipient(), Recipient::Link(link) if link.is_retrievable()) {
-                return Err(ModelError::Invalid {
-                    field: "share",
-                    value: id.to_string(),
-                    reason: "not a retrievable link share",
-                }
-                .into());
-            }
+            share.retrievable_token()?;
             append_log(tx, &share, actor, at, &LogEvent::LinkRetrieved)
         })
     }
