@@ -32,25 +32,7 @@ macro_rules! each {
     };
 }
 
-each!(
-    create_get_delete,
-    update_versions_and_conflicts,
-    recipient_is_immutable,
-    list_filters,
-    paging_edges,
-    shares_on_path,
-    shared_with_me,
-    who_has_access,
-    batch_grant_per_item,
-    batch_revoke,
-    visits,
-    sweep_at_exact_expiry,
-    find_link,
-    link_retrieved,
-    log_completeness,
-    log_paging,
-    failed_operations_change_nothing,
-);
+shareguard::conformance_checks!(each);
 
 #[test]
 fn run_all_through_box() {

@@ -167,27 +167,52 @@ type Check = fn(&dyn ShareStore);
 /// A call expected to fail, by name.
 type Failure<'a> = (&'static str, Box<dyn Fn() -> bool + 'a>);
 
+/// Calls the macro named `$callback` with the names of every check of the suite, so that an
+/// adapter's tests can make one `#[test]` of each (and a check added here reaches them all):
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore};
+///
+/// macro_rules! each {
+///     ($($check:ident),* $(,)?) => {
+///         $( conformance::$check(&MemoryStore::new()); )*  // in a test file: `#[test] fn $check() { … }`
+///     };
+/// }
+/// shareguard::conformance_checks!(each);
+/// ```
+#[macro_export]
+macro_rules! conformance_checks {
+    ($callback:ident) => {
+        $callback! {
+            create_get_delete,
+            update_versions_and_conflicts,
+            recipient_is_immutable,
+            list_filters,
+            paging_edges,
+            shares_on_path,
+            shared_with_me,
+            who_has_access,
+            batch_grant_per_item,
+            batch_revoke,
+            visits,
+            sweep_at_exact_expiry,
+            find_link,
+            link_retrieved,
+            log_completeness,
+            log_paging,
+            failed_operations_change_nothing,
+        }
+    };
+}
+
 /// Runs every function of the suite, each on a fresh store from `make`.
 pub fn run_all(make: &dyn Fn() -> Box<dyn ShareStore>) {
-    let suite: [Check; 17] = [
-        create_get_delete,
-        update_versions_and_conflicts,
-        recipient_is_immutable,
-        list_filters,
-        paging_edges,
-        shares_on_path,
-        shared_with_me,
-        who_has_access,
-        batch_grant_per_item,
-        batch_revoke,
-        visits,
-        sweep_at_exact_expiry,
-        find_link,
-        link_retrieved,
-        log_completeness,
-        log_paging,
-        failed_operations_change_nothing,
-    ];
+    macro_rules! suite {
+        ($($check:ident),* $(,)?) => {
+            [$($check as Check),*]
+        };
+    }
+    let suite = conformance_checks!(suite);
     for check in suite {
         let store = make();
         check(store.as_ref());
