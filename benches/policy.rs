@@ -13,6 +13,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use shareguard::{
     AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, ResourceRef, Share,
+    ShareList,
 };
 
 fn now() -> DateTime<Utc> {
@@ -106,10 +107,7 @@ fn bench(c: &mut Criterion) {
         ("document:d1".parse().unwrap(), "folder:f1".parse().unwrap());
     let alice = "alice".parse().unwrap();
     let (doc, folder) = realistic();
-    let path = [
-        Node { resource: &doc_res, owner: None, shares: &doc },
-        Node { resource: &folder_res, owner: Some(&alice), shares: &folder },
-    ];
+    let path = [Node::new(&doc_res, None, &doc), Node::new(&folder_res, Some(&alice), &folder)];
     assert!(policy.check(&bob, Permission::Edit, &path, now()).allowed);
     assert!(!policy.check(&bob, Permission::Delete, &path, now()).allowed);
 
@@ -128,10 +126,8 @@ fn bench(c: &mut Criterion) {
     });
 
     let many = crowded();
-    let crowded_path = [
-        Node { resource: &doc_res, owner: None, shares: &doc },
-        Node { resource: &folder_res, owner: Some(&alice), shares: &many },
-    ];
+    let crowded_path =
+        [Node::new(&doc_res, None, &doc), Node::new(&folder_res, Some(&alice), &many)];
     assert!(policy.check(&bob, Permission::Edit, &crowded_path, now()).allowed);
     g.bench_function("check allowed, 1000 shares on the folder", |b| {
         b.iter(|| policy.check(black_box(&bob), Permission::Edit, black_box(&crowded_path), now()))
@@ -140,6 +136,22 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             policy.check(black_box(&bob), Permission::Delete, black_box(&crowded_path), now())
         })
+    });
+
+    // The same shares kept in `ShareList`s: the index rules out the shares to other users
+    // and groups without reading them.
+    let (doc_list, many_list): (ShareList, ShareList) =
+        (doc.iter().cloned().collect(), many.iter().cloned().collect());
+    let listed_path = [
+        Node::listed(&doc_res, None, &doc_list),
+        Node::listed(&folder_res, Some(&alice), &many_list),
+    ];
+    assert!(policy.check(&bob, Permission::Edit, &listed_path, now()).allowed);
+    g.bench_function("check allowed, 1000 shares on the folder, listed", |b| {
+        b.iter(|| policy.check(black_box(&bob), Permission::Edit, black_box(&listed_path), now()))
+    });
+    g.bench_function("check denied, 1000 shares on the folder, listed", |b| {
+        b.iter(|| policy.check(black_box(&bob), Permission::Delete, black_box(&listed_path), now()))
     });
     g.finish();
 }

@@ -225,11 +225,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let nodes: Vec<Node<'_>> = items
             .iter()
             .zip(&shares)
-            .map(|(item, shares)| Node {
-                resource: &item.resource,
-                owner: item.owner.as_ref(),
-                shares,
-            })
+            .map(|(item, shares)| Node::new(&item.resource, item.owner.as_ref(), shares))
             .collect();
         Ok(decide(&nodes))
     }

@@ -429,10 +429,7 @@ impl World {
     /// The path as the policy takes it.
     #[must_use]
     pub fn nodes(&self) -> Vec<Node<'_>> {
-        self.path
-            .iter()
-            .map(|n| Node { resource: &n.resource, owner: n.owner.as_ref(), shares: &n.shares })
-            .collect()
+        self.path.iter().map(|n| Node::new(&n.resource, n.owner.as_ref(), &n.shares)).collect()
     }
 
     /// Every share of the path, nearest resource first.

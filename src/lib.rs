@@ -72,7 +72,7 @@ pub mod store;
 pub use admin::{Admin, AdminError, Hierarchy, LinkRequest, NewLink, PathItem, ResourceTree};
 pub use error::ModelError;
 pub use model::*;
-pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction};
+pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction, ShareList};
 pub use store::{
     AccessEntry, BatchOutcome, GrantItem, MemoryStore, OpenError, Page, Paged, ShareFilter,
     ShareStore, Status, StoreError,

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use shareguard::arbitrary::{self, World};
 use shareguard::{
     AccessLevel, AdminRight, Level, NewShare, Node, Permission, Permissions, Policy, Principal,
-    PrincipalKind, Reason, Recipient, ReshareRights, Settings, Share, ShareAction, SharePatch,
+    PrincipalKind, Reason, Recipient, ReshareRights, Settings, Share, ShareAction, ShareList,
+    SharePatch,
 };
 
 // ====================================================================== the naive model
@@ -203,7 +204,7 @@ mod naive {
             }
             let mut found = false;
             for n in path {
-                if n.owner == Some(p.id()) {
+                if n.owner() == Some(p.id()) {
                     found = true;
                 }
             }
@@ -242,7 +243,7 @@ mod naive {
                 expired_grant: false,
             };
             for n in path {
-                for s in n.shares {
+                for s in n.shares() {
                     if !matches(s.recipient(), p) {
                         continue;
                     }
@@ -453,7 +454,7 @@ mod naive {
                 let mut latest: Option<DateTime<Utc>> = None;
                 let mut any = false;
                 for n in path {
-                    for s in n.shares {
+                    for s in n.shares() {
                         if s.access() == AccessLevel::Restrict
                             || !share_grants(s).contains(Permissions::from(perm))
                             || !active(s.expires(), now)
@@ -756,7 +757,7 @@ proptest! {
             }
             for i in 0..path.len() {
                 let sub = &path[i..];
-                for share in path[i].shares {
+                for share in path[i].shares() {
                     for action in [ShareAction::Read, ShareAction::ViewLog, ShareAction::Write, ShareAction::Delete] {
                         let d = policy.check_share(p, action, share, sub, now);
                         prop_assert_eq!((d.allowed, d.reason), model.check_share(p, action, share, sub, now), "check_share {} {} {}: {}", p.id(), action, share.id(), d);
@@ -777,6 +778,138 @@ proptest! {
                 prop_assert_eq!((d.allowed, d.reason), model.check_create(p, new, &path, now), "check_create {} {:?}: {}", p.id(), new, d);
             }
         }
+    }
+}
+
+// ====================================================================== the ShareList index
+
+/// One change to a list of shares, applied alike to a `ShareList` and to a `Vec<Share>`.
+#[derive(Debug, Clone)]
+enum ListOp {
+    Push(Share),
+    Remove(usize),
+    Replace(usize, Share),
+    Retain(u8),
+    Extend(Vec<Share>),
+}
+
+fn list_op() -> impl Strategy<Value = ListOp> {
+    prop_oneof![
+        arbitrary::share().prop_map(ListOp::Push),
+        (0usize..8).prop_map(ListOp::Remove),
+        (0usize..8, arbitrary::share()).prop_map(|(i, s)| ListOp::Replace(i, s)),
+        any::<u8>().prop_map(ListOp::Retain),
+        proptest::collection::vec(arbitrary::share(), 0..3).prop_map(ListOp::Extend),
+    ]
+}
+
+fn apply(list: &mut ShareList, plain: &mut Vec<Share>, op: ListOp) {
+    match op {
+        ListOp::Push(s) => {
+            list.push(s.clone());
+            plain.push(s);
+        }
+        ListOp::Remove(i) => {
+            let expected = (i < plain.len()).then(|| plain.remove(i));
+            assert_eq!(list.remove(i), expected);
+        }
+        ListOp::Replace(i, s) => match plain.get_mut(i) {
+            Some(slot) => assert_eq!(list.replace(i, s.clone()), Ok(std::mem::replace(slot, s))),
+            None => assert_eq!(list.replace(i, s.clone()), Err(s)),
+        },
+        ListOp::Retain(bits) => {
+            // Keep a share when the bit of its position (mod 8) is set.
+            let keep = |n: &mut usize| {
+                let k = bits & (1 << (*n % 8)) != 0;
+                *n += 1;
+                k
+            };
+            let (mut a, mut b) = (0, 0);
+            list.retain(|_| keep(&mut a));
+            plain.retain(|_| keep(&mut b));
+        }
+        ListOp::Extend(v) => {
+            list.extend(v.clone());
+            plain.extend(v);
+        }
+    }
+}
+
+/// Every decision of the engine over `listed` equals its decision over `plain`, whole
+/// (allowed, reason and evidence).
+fn same_decisions(
+    world: &World,
+    plain: &[Node<'_>],
+    listed: &[Node<'_>],
+) -> Result<(), TestCaseError> {
+    let policy = Policy::new(world.settings);
+    let now = world.now;
+    for p in &world.principals {
+        prop_assert_eq!(policy.permissions(p, listed, now), policy.permissions(p, plain, now));
+        for perm in Permission::ALL {
+            prop_assert_eq!(
+                policy.check(p, perm, listed, now),
+                policy.check(p, perm, plain, now),
+                "check {} {}",
+                p.id(),
+                perm
+            );
+            prop_assert_eq!(
+                policy.allows(p, perm, listed, now),
+                policy.allows(p, perm, plain, now)
+            );
+        }
+        for share in plain.iter().flat_map(|n| n.shares()) {
+            for action in
+                [ShareAction::Read, ShareAction::ViewLog, ShareAction::Write, ShareAction::Delete]
+            {
+                prop_assert_eq!(
+                    policy.check_share(p, action, share, listed, now),
+                    policy.check_share(p, action, share, plain, now)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// A path made of `ShareList`s decides exactly as the same path made of plain slices: the
+    /// index only skips shares that cannot reach the principal.
+    #[test]
+    fn a_share_list_decides_as_its_shares_do(world in arbitrary::world()) {
+        let lists: Vec<ShareList> = world.path.iter().map(|n| n.shares.iter().cloned().collect()).collect();
+        let listed: Vec<Node<'_>> = world
+            .path
+            .iter()
+            .zip(&lists)
+            .map(|(n, list)| Node::listed(&n.resource, n.owner.as_ref(), list))
+            .collect();
+        same_decisions(&world, &world.nodes(), &listed)?;
+    }
+
+    /// Through any sequence of changes a `ShareList` holds what a `Vec` given the same changes
+    /// holds, and its index follows: decisions over it are those over the `Vec`.
+    #[test]
+    fn a_share_list_keeps_its_index_in_step(
+        world in arbitrary::world(),
+        ops in proptest::collection::vec(list_op(), 0..12),
+    ) {
+        let first = &world.path[0];
+        let mut list: ShareList = first.shares.iter().cloned().collect();
+        let mut plain = first.shares.clone();
+        for op in ops {
+            apply(&mut list, &mut plain, op);
+            prop_assert_eq!(list.as_slice(), plain.as_slice());
+        }
+        let plain_path = [Node::new(&first.resource, first.owner.as_ref(), &plain)];
+        let listed_path = [Node::listed(&first.resource, first.owner.as_ref(), &list)];
+        same_decisions(&world, &plain_path, &listed_path)?;
+        let round: ShareList = serde_json::from_str(&serde_json::to_string(&list).unwrap()).unwrap();
+        prop_assert_eq!(&round, &list);
+        prop_assert_eq!(list.into_vec(), plain);
     }
 }
 
@@ -921,7 +1054,7 @@ proptest! {
                 continue;
             }
             for i in 0..path.len() {
-                for share in path[i].shares {
+                for share in path[i].shares() {
                     let d = policy.check_update(actor, share, &patch, &path[i..], now);
                     if !d.allowed {
                         continue;

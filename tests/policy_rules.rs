@@ -89,12 +89,8 @@ impl World {
     }
     fn path(&self) -> [Node<'_>; 2] {
         [
-            Node { resource: &self.doc, owner: None, shares: &self.doc_shares },
-            Node {
-                resource: &self.folder,
-                owner: self.owner.as_ref(),
-                shares: &self.folder_shares,
-            },
+            Node::new(&self.doc, None, &self.doc_shares),
+            Node::new(&self.folder, self.owner.as_ref(), &self.folder_shares),
         ]
     }
     fn policy(&self) -> Policy {
@@ -149,7 +145,7 @@ fn owner_of_the_resource_or_an_ancestor_holds_everything_and_nothing_denies_them
     w.owner = None;
     let doc = w.doc.clone();
     let bob_id = "bob".parse().unwrap();
-    let path = [Node { resource: &doc, owner: Some(&bob_id), shares: &[] }];
+    let path = [Node::new(&doc, Some(&bob_id), &[])];
     let d = Policy::default().check(&internal("bob"), Permission::ManageAccess, &path, now());
     allow(&d, Reason::Owner);
     // An external owner is still an owner (the owner rule comes before 4.5).
@@ -1202,11 +1198,9 @@ fn the_example_scenario_of_section_7() {
         share("s2", "document:d1", link("tok-1"), AccessLevel::Viewer),
         share("s3", "document:d1", user("bob"), AccessLevel::Custom(set("view, comment"))),
     ];
-    let doc_path = [
-        Node { resource: &doc, owner: None, shares: &doc_shares },
-        Node { resource: &folder, owner: Some(&alice), shares: &folder_shares },
-    ];
-    let folder_path = [Node { resource: &folder, owner: Some(&alice), shares: &folder_shares }];
+    let doc_path =
+        [Node::new(&doc, None, &doc_shares), Node::new(&folder, Some(&alice), &folder_shares)];
+    let folder_path = [Node::new(&folder, Some(&alice), &folder_shares)];
     let policy = Policy::new(settings);
     allow(&policy.check(&bob, Permission::Edit, &doc_path, now()), Reason::Share);
     deny(

@@ -27,6 +27,12 @@ impl IdText {
     }
 }
 
+/// The 32-bit tag of an id's text, for compact indexes that tell ids apart without reading
+/// them (two equal ids have equal tags; the converse needs the text).
+pub(crate) trait Tagged {
+    fn tag(&self) -> u32;
+}
+
 impl PartialEq for IdText {
     fn eq(&self, other: &Self) -> bool {
         self.tag == other.tag && (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
@@ -91,6 +97,12 @@ macro_rules! string_id {
             #[must_use]
             pub fn as_str(&self) -> &str {
                 &self.0.text
+            }
+        }
+
+        impl Tagged for $name {
+            fn tag(&self) -> u32 {
+                self.0.tag
             }
         }
 

@@ -15,6 +15,7 @@ pub(crate) mod time;
 pub use access::{AccessLevel, Level, ReshareRights};
 pub use directory::Directory;
 pub use event::{LogEntry, LogEvent};
+pub(crate) use id::Tagged;
 pub use id::{Email, GroupId, PrincipalId, ResourceKind, ResourceRef, RoleId, ShareId};
 pub use link::{LinkDigest, LinkToken, ShareLink};
 pub use permissions::{Permission, Permissions};

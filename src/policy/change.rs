@@ -39,7 +39,7 @@ impl Policy {
     /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, now)
     ///     .with_reshare(ReshareRights::INTERNAL)];
-    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let path = [Node::new(&doc, None, &shares)];
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
     /// let carol = Recipient::User { id: "carol".parse()? };
     ///
@@ -116,7 +116,7 @@ impl Policy {
     /// let doc = "document:d1".parse()?;
     /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
-    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let path = [Node::new(&doc, None, &shares)];
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
     /// use shareguard::{Level, Reason, SharePatch};
     ///

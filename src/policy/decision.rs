@@ -155,7 +155,7 @@ pub struct Evidence {
 /// let doc = "document:d1".parse()?;
 /// let shares = [Share::new("s3".parse()?, "document:d1".parse()?, "alice".parse()?,
 ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
-/// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+/// let path = [Node::new(&doc, None, &shares)];
 /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
 ///
 /// let decision = Policy::default().check(&bob, Permission::Edit, &path, now);

@@ -13,13 +13,23 @@
 //! only for the decision's evidence (the share id and resource it names). A path with `n`
 //! shares and a principal in `g` groups costs O(n·g) comparisons. [`Policy::permissions`]
 //! allocates nothing.
+//!
+//! On a machine the time goes to reading the shares, not to comparing them: a [`Share`] is
+//! 144 bytes, and a folder with many shares spans many cache lines. A path made of
+//! [`ShareList`]s ([`Node::listed`]) is scanned through their eight-byte recipient keys, and
+//! only the shares whose recipient may be the principal are read. Ids cloned from one another
+//! (from a directory, say) compare by pointer, without reading their text.
 
 mod change;
 mod decision;
+mod list;
 
 use chrono::{DateTime, Utc};
 
 pub use decision::{Decision, Evidence, Reason};
+pub use list::ShareList;
+
+use list::{Probe, RecipientKey};
 
 use crate::{
     AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass,
@@ -28,23 +38,68 @@ use crate::{
 
 /// One resource of a path: the resource, its owner, and the shares on it.
 ///
+/// Made from a plain slice of shares with [`Node::new`], or from a [`ShareList`] with
+/// [`Node::listed`], whose index lets a decision skip the shares that cannot reach the
+/// principal without reading them (same answers, fewer cache misses on resources with many
+/// shares).
+///
 /// ```
 /// use shareguard::Node;
 ///
 /// let folder = "folder:f1".parse()?;
 /// let alice = "alice".parse()?;
-/// let node = Node { resource: &folder, owner: Some(&alice), shares: &[] };
-/// assert_eq!(node.resource.kind_str(), "folder");
+/// let node = Node::new(&folder, Some(&alice), &[]);
+/// assert_eq!(node.resource().kind_str(), "folder");
+/// assert!(node.shares().is_empty());
 /// # Ok::<(), shareguard::ModelError>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Node<'a> {
+    resource: &'a ResourceRef,
+    owner: Option<&'a PrincipalId>,
+    shares: &'a [Share],
+    /// Empty, or one key for each share (from a [`ShareList`], which keeps them in step).
+    keys: &'a [RecipientKey],
+}
+
+impl<'a> Node<'a> {
+    /// A resource, its owner if known, and the shares on it.
+    #[must_use]
+    pub const fn new(
+        resource: &'a ResourceRef,
+        owner: Option<&'a PrincipalId>,
+        shares: &'a [Share],
+    ) -> Self {
+        Self { resource, owner, shares, keys: &[] }
+    }
+
+    /// A resource, its owner if known, and the shares on it kept in a [`ShareList`].
+    #[must_use]
+    pub fn listed(
+        resource: &'a ResourceRef,
+        owner: Option<&'a PrincipalId>,
+        shares: &'a ShareList,
+    ) -> Self {
+        Self { resource, owner, shares: shares.as_slice(), keys: shares.keys() }
+    }
+
     /// The resource.
-    pub resource: &'a ResourceRef,
+    #[must_use]
+    pub const fn resource(&self) -> &'a ResourceRef {
+        self.resource
+    }
+
     /// Its owner, if known.
-    pub owner: Option<&'a PrincipalId>,
+    #[must_use]
+    pub const fn owner(&self) -> Option<&'a PrincipalId> {
+        self.owner
+    }
+
     /// The shares on it.
-    pub shares: &'a [Share],
+    #[must_use]
+    pub const fn shares(&self) -> &'a [Share] {
+        self.shares
+    }
 }
 
 /// An action on a share (SEMANTICS.md section 5).
@@ -106,8 +161,8 @@ impl std::str::FromStr for ShareAction {
 /// let folder_shares = [Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
 ///     Recipient::Group { id: "eng".parse()? }, AccessLevel::Editor, now)];
 /// let path = [
-///     Node { resource: &doc, owner: None, shares: &[] },
-///     Node { resource: &folder, owner: Some(&alice), shares: &folder_shares },
+///     Node::new(&doc, None, &[]),
+///     Node::new(&folder, Some(&alice), &folder_shares),
 /// ];
 /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
 ///
@@ -209,34 +264,50 @@ impl Policy {
             st.unconstrained = Permissions::all();
             return st;
         }
-        for node in path {
-            for share in node.shares {
-                if !share.recipient().matches(principal) {
-                    continue;
+        let mut visit = |share: &'a Share, resource: &'a ResourceRef| {
+            if !share.recipient().matches(principal) {
+                return;
+            }
+            let active = share.is_active(now);
+            if share.is_restrict() {
+                if active && st.restrict.is_none() {
+                    st.restrict = Some((share, resource));
                 }
-                let active = share.is_active(now);
-                if share.is_restrict() {
-                    if active && st.restrict.is_none() {
-                        st.restrict = Some((share, node.resource));
-                    }
-                    continue;
-                }
-                if !active {
-                    st.expired_grant.get_or_insert((share, node.resource));
-                    continue;
-                }
-                st.active_grant.get_or_insert((share, node.resource));
-                let granted = share.permissions();
-                st.unconstrained |= granted;
-                let enabled = self.enabled(principal, share.recipient().class());
+                return;
+            }
+            if !active {
+                st.expired_grant.get_or_insert((share, resource));
+                return;
+            }
+            st.active_grant.get_or_insert((share, resource));
+            let granted = share.permissions();
+            st.unconstrained |= granted;
+            let enabled = self.enabled(principal, share.recipient().class());
+            if enabled {
+                st.held |= granted;
+            }
+            if want.is_some_and(|p| granted.has(p)) {
+                st.unconstrained_giver.get_or_insert((share, resource));
                 if enabled {
-                    st.held |= granted;
+                    st.giver.get_or_insert((share, resource));
                 }
-                if want.is_some_and(|p| granted.has(p)) {
-                    st.unconstrained_giver.get_or_insert((share, node.resource));
-                    if enabled {
-                        st.giver.get_or_insert((share, node.resource));
+            }
+        };
+        let probe = Probe::new(principal);
+        for node in path {
+            if node.keys.len() == node.shares.len() {
+                // The index rules out the shares to users and groups the principal is not
+                // in without reading them.
+                for (i, key) in node.keys.iter().enumerate() {
+                    if key.may_match(&probe) {
+                        if let Some(share) = node.shares.get(i) {
+                            visit(share, node.resource);
+                        }
                     }
+                }
+            } else {
+                for share in node.shares {
+                    visit(share, node.resource);
                 }
             }
         }
@@ -263,7 +334,7 @@ impl Policy {
     /// let doc = "document:d1".parse()?;
     /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
-    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let path = [Node::new(&doc, None, &shares)];
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
     /// use shareguard::Permissions;
     ///
@@ -294,7 +365,7 @@ impl Policy {
     /// let doc = "document:d1".parse()?;
     /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
     ///     Recipient::Organization, AccessLevel::Viewer, now)];
-    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let path = [Node::new(&doc, None, &shares)];
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
     /// assert!(Policy::default().allows(&bob, Permission::View, &path, now));
     /// assert!(!Policy::default().allows(&bob, Permission::Edit, &path, now));
@@ -398,7 +469,7 @@ impl Policy {
     /// let doc = "document:d1".parse()?;
     /// let shares = [Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
-    /// let path = [Node { resource: &doc, owner: None, shares: &shares }];
+    /// let path = [Node::new(&doc, None, &shares)];
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
     /// use shareguard::{Reason, ShareAction};
     ///

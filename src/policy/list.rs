@@ -1,0 +1,232 @@
+//! [`ShareList`]: the shares on one resource, with the compact index of their recipients that
+//! the policy scans before it reads a share.
+
+use crate::model::Tagged;
+use crate::{GroupId, Principal, Recipient, Share};
+
+/// Eight bytes a share: enough to rule out most shares on a path without reading them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RecipientKey {
+    tag: u32,
+    kind: KeyKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    /// A user recipient whose id has this tag.
+    User,
+    /// A group recipient whose id has this tag.
+    Group,
+    /// Any other recipient: read the share to know.
+    Other,
+}
+
+impl RecipientKey {
+    fn of(share: &Share) -> Self {
+        match share.recipient() {
+            Recipient::User { id } => Self { tag: id.tag(), kind: KeyKind::User },
+            Recipient::Group { id } => Self { tag: id.tag(), kind: KeyKind::Group },
+            _ => Self { tag: 0, kind: KeyKind::Other },
+        }
+    }
+
+    /// False only when the share's recipient cannot be the principal the probe was made
+    /// for: a user or group recipient whose tag is not among the principal's. True means
+    /// "read the share".
+    #[inline]
+    pub(crate) fn may_match(self, probe: &Probe<'_>) -> bool {
+        // Without branches until a share passes the filter: the kinds come in no order a
+        // processor could predict.
+        let user = (self.kind == KeyKind::User) & (probe.user == self.tag);
+        let group = (self.kind == KeyKind::Group) & (probe.group_bits >> (self.tag % 64) & 1 != 0);
+        if !(user | group | (self.kind == KeyKind::Other)) {
+            return false;
+        }
+        !group || probe.groups.iter().any(|g| g.tag() == self.tag)
+    }
+}
+
+/// A principal's tags, gathered once a decision: its id's, and a 64-bit filter of its
+/// groups' (bit `tag % 64`), so that most shares to groups it is not in cost one test.
+pub(crate) struct Probe<'a> {
+    user: u32,
+    group_bits: u64,
+    groups: &'a [GroupId],
+}
+
+impl<'a> Probe<'a> {
+    pub(crate) fn new(principal: &'a Principal) -> Self {
+        let groups = principal.groups();
+        let group_bits = groups.iter().fold(0, |bits, g| bits | 1 << (g.tag() % 64));
+        Self { user: principal.id().tag(), group_bits, groups }
+    }
+}
+
+/// The shares on one resource, kept with a compact index of their recipients (eight bytes a
+/// share) that [`Policy`](crate::Policy) scans before it reads a share.
+///
+/// A [`Node`](crate::Node) made from a plain slice of shares reads every share on the path
+/// for every decision; one made from a `ShareList` with [`Node::listed`](crate::Node::listed)
+/// reads only the shares whose recipient may be the principal (those to users and groups it
+/// is not in are ruled out by the index), which is what keeps a decision over a folder with
+/// many shares in the processor's cache. The answers are the same. Keep a `ShareList` per
+/// resource where shares are held in memory and decided on often; the index follows every
+/// change made through its methods.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, Share, ShareList};
+///
+/// let now = Utc::now();
+/// let doc = "document:d1".parse()?;
+/// let mut shares = ShareList::new();
+/// shares.push(Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+///     Recipient::User { id: "bob".parse()? }, AccessLevel::Editor, now));
+/// shares.push(Share::new("s2".parse()?, "document:d1".parse()?, "alice".parse()?,
+///     Recipient::Group { id: "sales".parse()? }, AccessLevel::Viewer, now));
+///
+/// let path = [Node::listed(&doc, None, &shares)];
+/// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+/// assert!(Policy::default().allows(&bob, Permission::Edit, &path, now));
+/// assert_eq!(shares.len(), 2);
+/// assert_eq!(shares.remove(0).map(|s| s.id().as_str().to_owned()), Some("s1".to_owned()));
+/// assert!(!Policy::default().allows(&bob, Permission::Edit, &[Node::listed(&doc, None, &shares)], now));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ShareList {
+    shares: Vec<Share>,
+    keys: Vec<RecipientKey>,
+}
+
+impl ShareList {
+    /// An empty list.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { shares: Vec::new(), keys: Vec::new() }
+    }
+
+    /// The shares, in the order they were added.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Share] {
+        &self.shares
+    }
+
+    pub(crate) fn keys(&self) -> &[RecipientKey] {
+        &self.keys
+    }
+
+    /// Adds a share at the end.
+    pub fn push(&mut self, share: Share) {
+        self.keys.push(RecipientKey::of(&share));
+        self.shares.push(share);
+    }
+
+    /// Removes and returns the share at `index`, or `None` if there is none; the shares
+    /// after it move up one place.
+    pub fn remove(&mut self, index: usize) -> Option<Share> {
+        if index >= self.shares.len() {
+            return None;
+        }
+        self.keys.remove(index);
+        Some(self.shares.remove(index))
+    }
+
+    /// Puts `share` at `index` and returns the share it replaces, or gives `share` back as
+    /// the error if there is no share at `index`.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    ///
+    /// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::Organization, AccessLevel::Viewer, Utc::now());
+    /// let mut list: ShareList = [share.clone()].into_iter().collect();
+    /// let longer = share.clone().with_expiry(None);
+    /// assert!(list.replace(0, longer).is_ok());
+    /// assert!(list.replace(1, share).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[allow(clippy::result_large_err)] // the error is the caller's own share, handed back
+    pub fn replace(&mut self, index: usize, share: Share) -> Result<Share, Share> {
+        match (self.shares.get_mut(index), self.keys.get_mut(index)) {
+            (Some(slot), Some(key)) => {
+                *key = RecipientKey::of(&share);
+                Ok(std::mem::replace(slot, share))
+            }
+            _ => Err(share),
+        }
+    }
+
+    /// Keeps only the shares for which `keep` is true, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Share) -> bool) {
+        let mut kept = Vec::with_capacity(self.shares.len());
+        self.shares.retain(|share| {
+            let k = keep(share);
+            kept.push(k);
+            k
+        });
+        let mut kept = kept.into_iter();
+        self.keys.retain(|_| kept.next().unwrap_or(false));
+    }
+
+    /// Drops spare capacity (a list built once and then only read).
+    pub fn shrink_to_fit(&mut self) {
+        self.shares.shrink_to_fit();
+        self.keys.shrink_to_fit();
+    }
+
+    /// The shares, giving up the index.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<Share> {
+        self.shares
+    }
+}
+
+impl std::ops::Deref for ShareList {
+    type Target = [Share];
+    fn deref(&self) -> &[Share] {
+        &self.shares
+    }
+}
+
+impl From<Vec<Share>> for ShareList {
+    fn from(shares: Vec<Share>) -> Self {
+        let keys = shares.iter().map(RecipientKey::of).collect();
+        Self { shares, keys }
+    }
+}
+
+impl FromIterator<Share> for ShareList {
+    fn from_iter<I: IntoIterator<Item = Share>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl Extend<Share> for ShareList {
+    fn extend<I: IntoIterator<Item = Share>>(&mut self, iter: I) {
+        for share in iter {
+            self.push(share);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ShareList {
+    type Item = &'a Share;
+    type IntoIter = std::slice::Iter<'a, Share>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.shares.iter()
+    }
+}
+
+impl serde::Serialize for ShareList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.shares.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ShareList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Share>::deserialize(d).map(Self::from)
+    }
+}
