@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use shareguard::{
     AccessLevel, AdminRight, AdminRights, Directory, Email, FieldChange, GroupId, Level, LinkToken,
     LogEntry, LogEvent, NewShare, Permission, Permissions, Principal, PrincipalKind, Recipient,
-    RecipientClass, ReshareRights, Settings, Share, SharePatch, ShareType, Usage,
+    RecipientClass, ReshareRights, ResourceRef, Settings, Share, SharePatch, ShareType, Usage,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -458,6 +458,44 @@ fn every_permission_name_parses_and_prints_back() {
         assert_eq!(serde_json::to_string(p).unwrap(), format!("\"{name}\""));
     }
     assert_eq!("".parse::<Permissions>().unwrap(), Permissions::empty());
+}
+
+fn hash_of(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+}
+
+/// Texts around the length up to which an id is kept in place, some of them multi-byte.
+fn id_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-c]{1,3}",
+        "[a-cé]{15,21}",
+        "[a-c:]{1,40}",
+        proptest::collection::vec(prop_oneof![Just('a'), Just('é'), Just('字')], 1..12)
+            .prop_map(|v| v.into_iter().collect()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Ids compare, order and hash as their texts do, whether a text is kept in place (short)
+    /// or shared (long), and give their text back unchanged.
+    #[test]
+    fn ids_behave_as_their_texts(a in id_text(), b in id_text()) {
+        let (x, y): (GroupId, GroupId) = (a.parse().unwrap(), b.parse().unwrap());
+        prop_assert_eq!(x.as_str(), a.as_str());
+        prop_assert_eq!(x == y, a == b);
+        prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+        prop_assert_eq!(hash_of(&x) == hash_of(&y), a == b);
+        prop_assert_eq!(x.clone(), x.clone());
+        prop_assert_eq!(serde_json::from_str::<GroupId>(&serde_json::to_string(&x).unwrap()).unwrap(), x.clone());
+        let (r, s) = (format!("k:{a}"), format!("k:{b}"));
+        let (rr, sr): (ResourceRef, ResourceRef) = (r.parse().unwrap(), s.parse().unwrap());
+        prop_assert_eq!((rr.as_str(), rr.id()), (r.as_str(), &r[2..]));
+        prop_assert_eq!(rr == sr, r == s);
+        prop_assert_eq!(rr.cmp(&sr), r.cmp(&s));
+    }
 }
 
 proptest! {

@@ -8,22 +8,58 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ModelError;
 
-/// The text of an id, shared (cloning is a reference count), with a 32-bit FNV-1a tag kept
-/// beside it: two different ids almost always differ in their tags, so comparing them
-/// (what matching a recipient to a principal does, many times a decision) rarely reads the
-/// text. Hashing and ordering use the text itself, so a crafted collision of tags costs a
-/// comparison, never a hash table's guarantees.
+/// The text of an id with a 32-bit FNV-1a tag kept beside it: two different ids almost always
+/// differ in their tags, so comparing them (what matching a recipient to a principal does,
+/// many times a decision) rarely reads the text. A text of up to [`INLINE`] bytes (user names,
+/// numeric and most vendor ids, `kind:id` of short ids) is kept in place, so cloning it
+/// copies 24 bytes and touches no other memory; a longer one is shared (cloning it is a
+/// reference count). Which form a text takes depends on its length alone, so equal texts
+/// always take the same form. Hashing and ordering use the text itself, so a crafted
+/// collision of tags costs a comparison, never a hash table's guarantees.
 #[derive(Clone)]
-struct IdText {
-    text: Arc<str>,
-    tag: u32,
+enum IdText {
+    Inline { tag: u32, len: u8, bytes: [u8; INLINE] },
+    Shared { tag: u32, text: Arc<str> },
 }
+
+/// The longest text an id keeps in place (24 bytes in all, with its tag and length).
+const INLINE: usize = 18;
+
+const _: () = assert!(std::mem::size_of::<IdText>() == 24);
 
 impl IdText {
     fn new(text: String) -> Self {
         let tag =
             text.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-        Self { text: text.into(), tag }
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE => {
+                let mut bytes = [0; INLINE];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Self::Inline { tag, len, bytes }
+            }
+            _ => Self::Shared { tag, text: text.into() },
+        }
+    }
+
+    const fn tag(&self) -> u32 {
+        match self {
+            Self::Inline { tag, .. } | Self::Shared { tag, .. } => *tag,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes, .. } => &bytes[..usize::from(*len)],
+            Self::Shared { text, .. } => text.as_bytes(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Always valid: the bytes were copied whole from a `String`.
+            Self::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Self::Shared { text, .. } => text,
+        }
     }
 }
 
@@ -35,7 +71,15 @@ pub(crate) trait Tagged {
 
 impl PartialEq for IdText {
     fn eq(&self, other: &Self) -> bool {
-        self.tag == other.tag && (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+        self.tag() == other.tag()
+            && match (self, other) {
+                (Self::Shared { text: a, .. }, Self::Shared { text: b, .. })
+                    if Arc::ptr_eq(a, b) =>
+                {
+                    true
+                }
+                _ => self.as_bytes() == other.as_bytes(),
+            }
     }
 }
 
@@ -43,7 +87,7 @@ impl Eq for IdText {}
 
 impl std::hash::Hash for IdText {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.text.hash(state);
+        self.as_str().hash(state);
     }
 }
 
@@ -55,7 +99,7 @@ impl PartialOrd for IdText {
 
 impl Ord for IdText {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.text.cmp(&other.text)
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 
@@ -79,7 +123,7 @@ macro_rules! string_id {
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0.text)
+                s.serialize_str(self.0.as_str())
             }
         }
 
@@ -96,13 +140,13 @@ macro_rules! string_id {
             /// The identifier as a string.
             #[must_use]
             pub fn as_str(&self) -> &str {
-                &self.0.text
+                self.0.as_str()
             }
         }
 
         impl Tagged for $name {
             fn tag(&self) -> u32 {
-                self.0.tag
+                self.0.tag()
             }
         }
 
@@ -129,19 +173,19 @@ macro_rules! string_id {
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
-                &self.0.text
+                self.0.as_str()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0.text)
+                f.write_str(self.0.as_str())
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0.text)
+                write!(f, "{}({:?})", stringify!($name), self.0.as_str())
             }
         }
 
@@ -209,8 +253,8 @@ impl ShareId {
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceRef {
-    // `kind:id` in one shared string; the kind ends at the first colon.
-    text: Arc<str>,
+    // `kind:id` in one text; the kind ends at the first colon.
+    text: IdText,
 }
 
 impl ResourceRef {
@@ -226,7 +270,7 @@ impl ResourceRef {
                 reason: "a kind has no `:`",
             });
         }
-        Ok(Self { text: format!("{kind}:{id}").into() })
+        Ok(Self { text: IdText::new(format!("{kind}:{id}")) })
     }
 
     /// The kind of the resource.
@@ -238,19 +282,20 @@ impl ResourceRef {
     /// The kind of the resource, as a string.
     #[must_use]
     pub fn kind_str(&self) -> &str {
-        self.text.split_once(':').map_or(&self.text, |(kind, _)| kind)
+        let text = self.text.as_str();
+        text.split_once(':').map_or(text, |(kind, _)| kind)
     }
 
     /// The id of the resource within its kind.
     #[must_use]
     pub fn id(&self) -> &str {
-        self.text.split_once(':').map_or("", |(_, id)| id)
+        self.text.as_str().split_once(':').map_or("", |(_, id)| id)
     }
 
     /// The reference as `kind:id`.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 }
 
@@ -258,7 +303,9 @@ impl FromStr for ResourceRef {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.find(':') {
-            Some(colon) if colon > 0 && colon + 1 < s.len() => Ok(Self { text: s.into() }),
+            Some(colon) if colon > 0 && colon + 1 < s.len() => {
+                Ok(Self { text: IdText::new(s.to_owned()) })
+            }
             _ => Err(ModelError::Invalid {
                 field: "resource",
                 value: s.to_owned(),
@@ -270,19 +317,19 @@ impl FromStr for ResourceRef {
 
 impl fmt::Display for ResourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for ResourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ResourceRef({:?})", self.text)
+        write!(f, "ResourceRef({:?})", self.as_str())
     }
 }
 
 impl Serialize for ResourceRef {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
+        s.serialize_str(self.as_str())
     }
 }
 
