@@ -469,7 +469,8 @@ fn hash_of(value: &impl std::hash::Hash) -> u64 {
 fn id_text() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-c]{1,3}",
-        "[a-cé]{15,21}",
+        "[a-c]{14,18}",
+        "[a-cé]{7,12}",
         "[a-c:]{1,40}",
         proptest::collection::vec(prop_oneof![Just('a'), Just('é'), Just('字')], 1..12)
             .prop_map(|v| v.into_iter().collect()),

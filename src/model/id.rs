@@ -16,14 +16,18 @@ use crate::ModelError;
 /// reference count). Which form a text takes depends on its length alone, so equal texts
 /// always take the same form. Hashing and ordering use the text itself, so a crafted
 /// collision of tags costs a comparison, never a hash table's guarantees.
+///
+/// `repr(u8)` lays each form out in the order written, after a one-byte discriminant: the tag
+/// sits at offset 4 in both, so reading it takes one load and no branch.
 #[derive(Clone)]
+#[repr(u8)]
 enum IdText {
-    Inline { tag: u32, len: u8, bytes: [u8; INLINE] },
+    Inline { len: u8, _fill: [u8; 2], tag: u32, bytes: [u8; INLINE] },
     Shared { tag: u32, text: Arc<str> },
 }
 
 /// The longest text an id keeps in place (24 bytes in all, with its tag and length).
-const INLINE: usize = 18;
+const INLINE: usize = 16;
 
 const _: () = assert!(std::mem::size_of::<IdText>() == 24);
 
@@ -35,12 +39,13 @@ impl IdText {
             Ok(len) if text.len() <= INLINE => {
                 let mut bytes = [0; INLINE];
                 bytes[..text.len()].copy_from_slice(text.as_bytes());
-                Self::Inline { tag, len, bytes }
+                Self::Inline { len, _fill: [0; 2], tag, bytes }
             }
             _ => Self::Shared { tag, text: text.into() },
         }
     }
 
+    #[inline]
     const fn tag(&self) -> u32 {
         match self {
             Self::Inline { tag, .. } | Self::Shared { tag, .. } => *tag,
@@ -70,16 +75,21 @@ pub(crate) trait Tagged {
 }
 
 impl PartialEq for IdText {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.tag() == other.tag()
-            && match (self, other) {
-                (Self::Shared { text: a, .. }, Self::Shared { text: b, .. })
-                    if Arc::ptr_eq(a, b) =>
-                {
-                    true
-                }
-                _ => self.as_bytes() == other.as_bytes(),
+        self.tag() == other.tag() && self.same_text(other)
+    }
+}
+
+impl IdText {
+    /// The rare half of `eq`: two tags alike, the texts still to compare.
+    fn same_text(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Shared { text: a, .. }, Self::Shared { text: b, .. }) if Arc::ptr_eq(a, b) => {
+                true
             }
+            _ => self.as_bytes() == other.as_bytes(),
+        }
     }
 }
 

@@ -270,8 +270,9 @@ impl Principal {
 
     /// Whether the principal is in the group, directly or transitively.
     #[must_use]
+    #[inline]
     pub fn in_group(&self, group: &GroupId) -> bool {
-        self.groups.contains(group)
+        self.groups.iter().any(|g| g == group)
     }
 
     /// The principal's role, if any.
@@ -289,7 +290,7 @@ impl Principal {
     /// Whether the principal's role is `role` or reports to it, transitively.
     #[must_use]
     pub fn has_role_or_reports_to(&self, role: &RoleId) -> bool {
-        self.role.as_ref() == Some(role) || self.reports_to.contains(role)
+        self.role.as_ref() == Some(role) || self.reports_to.iter().any(|r| r == role)
     }
 
     /// The principal's verified email addresses.

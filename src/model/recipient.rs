@@ -140,7 +140,10 @@ pub enum RecipientClass {
 /// The kind of a recipient, without its id: what store filters and vendor forms name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[allow(missing_docs)] // each variant is the kind of the `Recipient` variant of the same name
+#[allow(
+    missing_docs,
+    reason = "each variant is the kind of the `Recipient` variant of the same name"
+)]
 pub enum ShareType {
     User,
     Group,
@@ -242,6 +245,7 @@ impl Recipient {
     ///
     /// Settings are not consulted here: see the policy for what a disabled class does.
     #[must_use]
+    #[inline]
     pub fn matches(&self, principal: &Principal) -> bool {
         let anonymous = principal.kind() == PrincipalKind::Anonymous;
         match self {

@@ -259,7 +259,7 @@ impl Policy {
 
     /// Whether giving `added` to `recipient` until `expires` escalates the actor's own
     /// access (SEMANTICS.md 6.4).
-    #[allow(clippy::too_many_arguments)] // the rule's inputs, all needed
+    #[allow(clippy::too_many_arguments, reason = "the rule's inputs, all needed")]
     fn escalation(
         &self,
         actor: &Principal,

@@ -147,7 +147,7 @@ impl ShareList {
     /// assert!(list.replace(1, share).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[allow(clippy::result_large_err)] // the error is the caller's own share, handed back
+    #[allow(clippy::result_large_err, reason = "the error is the caller's own share, handed back")]
     pub fn replace(&mut self, index: usize, share: Share) -> Result<Share, Share> {
         match (self.shares.get_mut(index), self.keys.get_mut(index)) {
             (Some(slot), Some(key)) => {

@@ -264,50 +264,42 @@ impl Policy {
             st.unconstrained = Permissions::all();
             return st;
         }
-        let mut visit = |share: &'a Share, resource: &'a ResourceRef| {
-            if !share.recipient().matches(principal) {
-                return;
-            }
-            let active = share.is_active(now);
-            if share.is_restrict() {
-                if active && st.restrict.is_none() {
-                    st.restrict = Some((share, resource));
-                }
-                return;
-            }
-            if !active {
-                st.expired_grant.get_or_insert((share, resource));
-                return;
-            }
-            st.active_grant.get_or_insert((share, resource));
-            let granted = share.permissions();
-            st.unconstrained |= granted;
-            let enabled = self.enabled(principal, share.recipient().class());
-            if enabled {
-                st.held |= granted;
-            }
-            if want.is_some_and(|p| granted.has(p)) {
-                st.unconstrained_giver.get_or_insert((share, resource));
-                if enabled {
-                    st.giver.get_or_insert((share, resource));
-                }
-            }
-        };
         let probe = Probe::new(principal);
         for node in path {
-            if node.keys.len() == node.shares.len() {
-                // The index rules out the shares to users and groups the principal is not
-                // in without reading them.
-                for (i, key) in node.keys.iter().enumerate() {
-                    if key.may_match(&probe) {
-                        if let Some(share) = node.shares.get(i) {
-                            visit(share, node.resource);
-                        }
-                    }
+            let resource = node.resource;
+            // A ShareList's keys rule out the shares to users and groups the principal is not
+            // in without reading them.
+            let keys = (node.keys.len() == node.shares.len()).then_some(node.keys);
+            for (i, share) in node.shares.iter().enumerate() {
+                if keys.is_some_and(|keys| !keys.get(i).is_some_and(|k| k.may_match(&probe))) {
+                    continue;
                 }
-            } else {
-                for share in node.shares {
-                    visit(share, node.resource);
+                if !share.recipient().matches(principal) {
+                    continue;
+                }
+                let active = share.is_active(now);
+                if share.is_restrict() {
+                    if active && st.restrict.is_none() {
+                        st.restrict = Some((share, resource));
+                    }
+                    continue;
+                }
+                if !active {
+                    st.expired_grant.get_or_insert((share, resource));
+                    continue;
+                }
+                st.active_grant.get_or_insert((share, resource));
+                let granted = share.permissions();
+                st.unconstrained |= granted;
+                let enabled = self.enabled(principal, share.recipient().class());
+                if enabled {
+                    st.held |= granted;
+                }
+                if want.is_some_and(|p| granted.has(p)) {
+                    st.unconstrained_giver.get_or_insert((share, resource));
+                    if enabled {
+                        st.giver.get_or_insert((share, resource));
+                    }
                 }
             }
         }
