@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use shareguard::{
-    AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, ResourceRef, Share,
+    AccessLevel, GroupId, Node, Permission, Policy, Principal, PrincipalId, PrincipalKind,
+    Recipient, ResourceRef, Share, ShareList,
 };
 
 use crate::workload::{Action, Level, Target, Who, Workload};
@@ -13,8 +14,8 @@ pub struct Guard {
     pub now: DateTime<Utc>,
     pub documents: Vec<ResourceRef>,
     pub folders: Vec<ResourceRef>,
-    pub on_doc: Vec<Vec<Share>>,
-    pub on_folder: Vec<Vec<Share>>,
+    pub on_doc: Vec<ShareList>,
+    pub on_folder: Vec<ShareList>,
     pub doc_folder: Vec<u32>,
     pub principals: Vec<Principal>,
 }
@@ -47,43 +48,68 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// Every share of the workload as a shareguard `Share`, in the workload's order.
-pub fn shares(w: &Workload) -> Result<Vec<Share>, String> {
-    let created = time(w.now - 90 * 24 * 3600)?;
-    let sharer: shareguard::PrincipalId = "owner".parse().map_err(err)?;
-    w.shares
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let resource: ResourceRef = match s.target {
-                Target::Document(d) => format!("document:d{d}"),
-                Target::Folder(f) => format!("folder:f{f}"),
-            }
-            .parse()
-            .map_err(err)?;
-            let recipient = match s.who {
-                Who::User(u) => Recipient::User { id: format!("u{u}").parse().map_err(err)? },
-                Who::Group(g) => Recipient::Group { id: format!("g{g}").parse().map_err(err)? },
-            };
-            let expires = s.expires.map(time).transpose()?;
-            Ok(Share::new(
-                format!("s{i}").parse().map_err(err)?,
-                resource,
-                sharer.clone(),
-                recipient,
-                access(s.level),
-                created,
-            )
-            .with_expiry(expires))
+/// Every id of the workload, made once: shares and principals hold clones of these, as a
+/// service that keeps a directory does.
+struct Ids {
+    users: Vec<PrincipalId>,
+    groups: Vec<GroupId>,
+    documents: Vec<ResourceRef>,
+    folders: Vec<ResourceRef>,
+}
+
+impl Ids {
+    fn new(w: &Workload) -> Result<Self, String> {
+        fn make<T: std::str::FromStr<Err = shareguard::ModelError>>(
+            n: usize,
+            prefix: &str,
+        ) -> Result<Vec<T>, String> {
+            (0..n).map(|i| format!("{prefix}{i}").parse().map_err(err)).collect()
+        }
+        Ok(Self {
+            users: make(w.users, "u")?,
+            groups: make(w.group_parent.len(), "g")?,
+            documents: make(w.documents(), "document:d")?,
+            folders: make(w.folders, "folder:f")?,
         })
-        .collect()
+    }
+
+    /// Every share of the workload as a shareguard `Share`, in the workload's order.
+    fn shares(&self, w: &Workload) -> Result<Vec<Share>, String> {
+        let created = time(w.now - 90 * 24 * 3600)?;
+        let sharer: PrincipalId = "owner".parse().map_err(err)?;
+        w.shares
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let resource = match s.target {
+                    Target::Document(d) => &self.documents[d as usize],
+                    Target::Folder(f) => &self.folders[f as usize],
+                };
+                let recipient = match s.who {
+                    Who::User(u) => Recipient::User { id: self.users[u as usize].clone() },
+                    Who::Group(g) => Recipient::Group { id: self.groups[g as usize].clone() },
+                };
+                let expires = s.expires.map(time).transpose()?;
+                Ok(Share::new(
+                    format!("s{i}").parse().map_err(err)?,
+                    resource.clone(),
+                    sharer.clone(),
+                    recipient,
+                    access(s.level),
+                    created,
+                )
+                .with_expiry(expires))
+            })
+            .collect()
+    }
 }
 
 impl Guard {
     pub fn build(w: &Workload) -> Result<Self, String> {
-        let mut on_doc = vec![Vec::new(); w.documents()];
-        let mut on_folder = vec![Vec::new(); w.folders];
-        for (share, s) in shares(w)?.into_iter().zip(&w.shares) {
+        let ids = Ids::new(w)?;
+        let mut on_doc = vec![ShareList::new(); w.documents()];
+        let mut on_folder = vec![ShareList::new(); w.folders];
+        for (share, s) in ids.shares(w)?.into_iter().zip(&w.shares) {
             match s.target {
                 Target::Document(d) => on_doc[d as usize].push(share),
                 Target::Folder(f) => on_folder[f as usize].push(share),
@@ -96,9 +122,10 @@ impl Guard {
             .map(|u| {
                 w.transitive_groups(u)
                     .into_iter()
-                    .fold(Principal::builder(format!("u{u}"), PrincipalKind::Internal), |b, g| {
-                        b.group(format!("g{g}"))
-                    })
+                    .fold(
+                        Principal::builder(ids.users[u as usize].clone(), PrincipalKind::Internal),
+                        |b, g| b.group(ids.groups[g as usize].clone()),
+                    )
                     .build()
                     .map_err(err)
             })
@@ -106,12 +133,8 @@ impl Guard {
         Ok(Self {
             policy: Policy::default(),
             now: time(w.now)?,
-            documents: (0..w.documents())
-                .map(|d| format!("document:d{d}").parse().map_err(err))
-                .collect::<Result<_, _>>()?,
-            folders: (0..w.folders)
-                .map(|f| format!("folder:f{f}").parse().map_err(err))
-                .collect::<Result<_, _>>()?,
+            documents: ids.documents,
+            folders: ids.folders,
             on_doc,
             on_folder,
             doc_folder: w.doc_folder.clone(),
@@ -125,8 +148,8 @@ impl Guard {
         let d = document as usize;
         let f = self.doc_folder[d] as usize;
         let path = [
-            Node { resource: &self.documents[d], owner: None, shares: &self.on_doc[d] },
-            Node { resource: &self.folders[f], owner: None, shares: &self.on_folder[f] },
+            Node::listed(&self.documents[d], None, &self.on_doc[d]),
+            Node::listed(&self.folders[f], None, &self.on_folder[f]),
         ];
         self.policy.allows(&self.principals[user as usize], permission, &path, self.now)
     }
@@ -136,8 +159,8 @@ impl Guard {
         let d = document as usize;
         let f = self.doc_folder[d] as usize;
         let path = [
-            Node { resource: &self.documents[d], owner: None, shares: &self.on_doc[d] },
-            Node { resource: &self.folders[f], owner: None, shares: &self.on_folder[f] },
+            Node::listed(&self.documents[d], None, &self.on_doc[d]),
+            Node::listed(&self.folders[f], None, &self.on_folder[f]),
         ];
         self.policy.check(&self.principals[user as usize], permission, &path, self.now)
     }
