@@ -8,6 +8,15 @@ use crate::{AdminRight, Permission, Permissions, ResourceRef, ShareId};
 
 /// Why a decision went the way it did. The snake_case codes are stable: services may log
 /// them, match on them, and test against them (SEMANTICS.md sections 4–6).
+///
+/// ```
+/// use shareguard::Reason;
+///
+/// let json = serde_json::to_string(&Reason::NotPermitted)?;
+/// assert_eq!(json, r#""not_permitted""#);
+/// assert_eq!(serde_json::from_str::<Reason>(&json)?, Reason::NotPermitted);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -45,6 +54,13 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in the order of SEMANTICS.md.
+    ///
+    /// ```
+    /// use shareguard::Reason;
+    ///
+    /// assert_eq!(Reason::ALL.len(), 15);
+    /// assert!(Reason::ALL.iter().all(|r| r.code().parse::<Reason>().ok() == Some(*r)));
+    /// ```
     pub const ALL: [Reason; 15] = [
         Reason::Owner,
         Reason::Share,
@@ -114,6 +130,25 @@ impl std::str::FromStr for Reason {
 }
 
 /// What a decision rests on. Every field is optional: each decision fills what applies.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, Node, Permission, Permissions, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Share};
+///
+/// let now = Utc::now();
+/// let doc: ResourceRef = "document:d1".parse()?;
+/// let shares = [Share::new("s1".parse()?, doc.clone(), "alice".parse()?,
+///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, now)];
+/// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+/// let decision = Policy::default().check(&bob, Permission::Edit, &[Node::new(&doc, None, &shares)], now);
+///
+/// assert_eq!(decision.reason, Reason::Insufficient);
+/// let evidence = decision.evidence;
+/// assert_eq!(evidence.needed, Some(Permission::Edit));
+/// assert_eq!(evidence.held, Some(Permissions::VIEW | Permissions::DOWNLOAD));
+/// assert_eq!(evidence.resource, Some(doc));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Evidence {
@@ -200,6 +235,17 @@ impl Decision {
     }
 
     /// Whether the action is allowed.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{Node, Permission, Policy, Principal, PrincipalKind, ResourceRef};
+    ///
+    /// let doc: ResourceRef = "document:d1".parse()?;
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// let decision = Policy::default().check(&bob, Permission::View, &[Node::new(&doc, None, &[])], Utc::now());
+    /// assert!(!decision.is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn is_allowed(&self) -> bool {
         self.allowed

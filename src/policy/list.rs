@@ -101,12 +101,30 @@ pub struct ShareList {
 
 impl ShareList {
     /// An empty list.
+    ///
+    /// ```
+    /// use shareguard::ShareList;
+    ///
+    /// let list = ShareList::new();
+    /// assert!(list.is_empty());
+    /// ```
     #[must_use]
     pub const fn new() -> Self {
         Self { shares: Vec::new(), keys: Vec::new() }
     }
 
     /// The shares, in the order they were added.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
+    /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
+    /// let list: ShareList = [share("s1")?, share("s2")?].into_iter().collect();
+    /// let ids: Vec<&str> = list.as_slice().iter().map(|s| s.id().as_str()).collect();
+    /// assert_eq!(ids, ["s1", "s2"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn as_slice(&self) -> &[Share] {
         &self.shares
@@ -117,6 +135,18 @@ impl ShareList {
     }
 
     /// Adds a share at the end.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
+    /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
+    /// let mut list = ShareList::new();
+    /// list.push(share("s1")?);
+    /// list.push(share("s2")?);
+    /// assert_eq!(list.last().map(|s| s.id().as_str()), Some("s2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn push(&mut self, share: Share) {
         self.keys.push(RecipientKey::of(&share));
         self.shares.push(share);
@@ -124,6 +154,18 @@ impl ShareList {
 
     /// Removes and returns the share at `index`, or `None` if there is none; the shares
     /// after it move up one place.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
+    /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
+    /// let mut list: ShareList = [share("s1")?, share("s2")?].into_iter().collect();
+    /// assert_eq!(list.remove(0).map(|s| s.id().as_str().to_owned()), Some("s1".to_owned()));
+    /// assert_eq!(list[0].id().as_str(), "s2");
+    /// assert!(list.remove(5).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove(&mut self, index: usize) -> Option<Share> {
         if index >= self.shares.len() {
             return None;
@@ -159,6 +201,18 @@ impl ShareList {
     }
 
     /// Keeps only the shares for which `keep` is true, in order.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
+    /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
+    /// let mut list: ShareList = [share("s1")?, share("s2")?, share("s3")?].into_iter().collect();
+    /// list.retain(|s| s.id().as_str() != "s2");
+    /// let ids: Vec<&str> = list.iter().map(|s| s.id().as_str()).collect();
+    /// assert_eq!(ids, ["s1", "s3"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&Share) -> bool) {
         let mut kept = Vec::with_capacity(self.shares.len());
         self.shares.retain(|share| {
@@ -171,12 +225,35 @@ impl ShareList {
     }
 
     /// Drops spare capacity (a list built once and then only read).
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
+    /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
+    /// let mut list = ShareList::new();
+    /// list.extend([share("s1")?, share("s2")?]);
+    /// list.shrink_to_fit();
+    /// assert_eq!(list.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shrink_to_fit(&mut self) {
         self.shares.shrink_to_fit();
         self.keys.shrink_to_fit();
     }
 
     /// The shares, giving up the index.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
+    /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
+    /// let list: ShareList = vec![share("s1")?].into();
+    /// let shares: Vec<Share> = list.into_vec();
+    /// assert_eq!(shares[0].id().as_str(), "s1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn into_vec(self) -> Vec<Share> {
         self.shares

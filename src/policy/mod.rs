@@ -64,6 +64,18 @@ pub struct Node<'a> {
 
 impl<'a> Node<'a> {
     /// A resource, its owner if known, and the shares on it.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Node, Recipient, ResourceRef, Share};
+    ///
+    /// let doc: ResourceRef = "document:d1".parse()?;
+    /// let shares = vec![Share::new("s1".parse()?, doc.clone(), "alice".parse()?,
+    ///     Recipient::Organization, AccessLevel::Viewer, Utc::now())];
+    /// let node = Node::new(&doc, None, &shares);
+    /// assert_eq!(node.shares().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn new(
         resource: &'a ResourceRef,
@@ -73,7 +85,25 @@ impl<'a> Node<'a> {
         Self { resource, owner, shares, keys: &[] }
     }
 
-    /// A resource, its owner if known, and the shares on it kept in a [`ShareList`].
+    /// A resource, its owner if known, and the shares on it kept in a [`ShareList`]: the
+    /// policy reads only the shares whose recipient may be the principal it decides for.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, ResourceRef, Share, ShareList};
+    ///
+    /// let now = Utc::now();
+    /// let folder: ResourceRef = "folder:f1".parse()?;
+    /// let shares: ShareList = (0..100)
+    ///     .map(|i| Ok(Share::new(format!("s{i}").parse()?, folder.clone(), "alice".parse()?,
+    ///         Recipient::User { id: format!("user{i}").parse()? }, AccessLevel::Editor, now)))
+    ///     .collect::<Result<_, shareguard::ModelError>>()?;
+    /// let path = [Node::listed(&folder, None, &shares)];
+    /// let user7 = Principal::builder("user7", PrincipalKind::Internal).build()?;
+    /// let decision = Policy::default().check(&user7, Permission::Edit, &path, now);
+    /// assert_eq!(decision.evidence.share.map(|s| s.to_string()), Some("s7".to_owned()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn listed(
         resource: &'a ResourceRef,
@@ -84,25 +114,62 @@ impl<'a> Node<'a> {
     }
 
     /// The resource.
+    ///
+    /// ```
+    /// use shareguard::{Node, ResourceRef};
+    ///
+    /// let doc: ResourceRef = "document:d1".parse()?;
+    /// assert_eq!(Node::new(&doc, None, &[]).resource().id(), "d1");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub const fn resource(&self) -> &'a ResourceRef {
         self.resource
     }
 
     /// Its owner, if known.
+    ///
+    /// ```
+    /// use shareguard::{Node, PrincipalId, ResourceRef};
+    ///
+    /// let (doc, alice): (ResourceRef, PrincipalId) = ("document:d1".parse()?, "alice".parse()?);
+    /// assert_eq!(Node::new(&doc, Some(&alice), &[]).owner(), Some(&alice));
+    /// assert_eq!(Node::new(&doc, None, &[]).owner(), None);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub const fn owner(&self) -> Option<&'a PrincipalId> {
         self.owner
     }
 
-    /// The shares on it.
+    /// The shares on it, whether given as a slice or as a [`ShareList`].
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Node, Recipient, ResourceRef, Share, ShareList};
+    ///
+    /// let doc: ResourceRef = "document:d1".parse()?;
+    /// let list: ShareList = vec![Share::new("s1".parse()?, doc.clone(), "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, Utc::now())].into();
+    /// assert_eq!(Node::listed(&doc, None, &list).shares(), list.as_slice());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn shares(&self) -> &'a [Share] {
         self.shares
     }
 }
 
-/// An action on a share (SEMANTICS.md section 5).
+/// An action on a share (SEMANTICS.md section 5), for [`Policy::check_share`].
+///
+/// ```
+/// use shareguard::ShareAction;
+///
+/// assert_eq!("view_log".parse::<ShareAction>()?, ShareAction::ViewLog);
+/// assert_eq!(ShareAction::Delete.to_string(), "delete");
+/// assert!("remove".parse::<ShareAction>().is_err());
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareAction {
@@ -118,6 +185,12 @@ pub enum ShareAction {
 
 impl ShareAction {
     /// The snake_case name.
+    ///
+    /// ```
+    /// use shareguard::ShareAction;
+    ///
+    /// assert_eq!(ShareAction::ViewLog.name(), "view_log");
+    /// ```
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -196,12 +269,37 @@ struct Standing<'a> {
 
 impl Policy {
     /// A policy under these settings.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Settings, Share};
+    ///
+    /// let now = Utc::now();
+    /// let doc: ResourceRef = "document:d1".parse()?;
+    /// let shares = [Share::new("s1".parse()?, doc.clone(), "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, now)];
+    /// let path = [Node::new(&doc, None, &shares)];
+    /// let anyone = Principal::builder("visitor", PrincipalKind::Anonymous).build()?;
+    ///
+    /// let closed = Policy::new(Settings { allow_public: false, ..Settings::default() });
+    /// assert_eq!(closed.check(&anyone, Permission::View, &path, now).reason, Reason::Setting);
+    /// assert!(Policy::default().allows(&anyone, Permission::View, &path, now));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn new(settings: Settings) -> Self {
         Self { settings }
     }
 
     /// The settings the policy applies.
+    ///
+    /// ```
+    /// use shareguard::{Policy, Settings};
+    ///
+    /// let settings = Settings { allow_links: false, ..Settings::default() };
+    /// assert!(!Policy::new(settings).settings().allow_links);
+    /// assert_eq!(Policy::default().settings(), &Settings::default());
+    /// ```
     #[must_use]
     pub const fn settings(&self) -> &Settings {
         &self.settings
@@ -375,7 +473,27 @@ impl Policy {
     }
 
     /// Whether the principal may take an action needing `permission` on the first resource of
-    /// the path, and why (SEMANTICS.md section 4).
+    /// the path, and why (SEMANTICS.md section 4): the reason, and the share and resource it
+    /// rests on.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Share};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let doc: ResourceRef = "document:d1".parse()?;
+    /// let shares = [Share::new("s1".parse()?, doc.clone(), "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Editor, now - Duration::days(9))
+    ///     .with_expiry(Some(now - Duration::days(1)))];
+    /// let path = [Node::new(&doc, None, &shares)];
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    ///
+    /// let decision = Policy::default().check(&bob, Permission::Edit, &path, now);
+    /// assert!(!decision.allowed);
+    /// assert_eq!(decision.reason, Reason::Expired);
+    /// assert_eq!(decision.evidence.share.map(|s| s.to_string()), Some("s1".to_owned()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn check(
         &self,
