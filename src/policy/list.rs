@@ -93,7 +93,7 @@ impl<'a> Probe<'a> {
 /// assert!(!Policy::default().allows(&bob, Permission::Edit, &[Node::listed(&doc, None, &shares)], now));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ShareList {
     shares: Vec<Share>,
     keys: Vec<RecipientKey>,
@@ -257,6 +257,13 @@ impl ShareList {
     #[must_use]
     pub fn into_vec(self) -> Vec<Share> {
         self.shares
+    }
+}
+
+impl std::fmt::Debug for ShareList {
+    /// The shares, as a list (the keys follow from them).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.shares).finish()
     }
 }
 
