@@ -72,6 +72,16 @@ pub enum ModelError {
 
 impl ModelError {
     /// The name of the field whose value was refused.
+    ///
+    /// ```
+    /// use shareguard::{Email, GroupId, Principal, PrincipalKind};
+    ///
+    /// assert_eq!("".parse::<GroupId>().unwrap_err().field(), "group");
+    /// assert_eq!("bob".parse::<Email>().unwrap_err().field(), "email");
+    /// // A builder reports the first malformed value it was given.
+    /// let err = Principal::builder("bob", PrincipalKind::Internal).group("").email("bob").build();
+    /// assert_eq!(err.unwrap_err().field(), "group");
+    /// ```
     #[must_use]
     pub fn field(&self) -> &'static str {
         match self {

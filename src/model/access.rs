@@ -30,9 +30,25 @@ macro_rules! levels {
 
         impl Level {
             /// Every level, in the order of SEMANTICS.md section 2.
+            ///
+            /// ```
+            /// use shareguard::Level;
+            ///
+            /// assert_eq!(Level::ALL.len(), 11);
+            /// assert_eq!((Level::ALL[0], Level::ALL[10]), (Level::None, Level::Restrict));
+            /// assert!(Level::ALL.iter().all(|l| l.name().parse::<Level>() == Ok(*l)));
+            /// ```
             pub const ALL: [Level; 11] = [$(Level::$variant,)*];
 
-            /// The snake_case name of the level.
+            /// The snake_case name of the level, as it is parsed and serialized.
+            ///
+            /// ```
+            /// use shareguard::Level;
+            ///
+            /// assert_eq!(Level::ContentCreator.name(), "content_creator");
+            /// assert_eq!(serde_json::to_string(&Level::FormFiller)?, r#""form_filler""#);
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
             #[must_use]
             pub const fn name(self) -> &'static str {
                 match self {
@@ -160,6 +176,13 @@ impl AccessLevel {
     }
 
     /// The level's name.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Level, Permissions};
+    ///
+    /// assert_eq!(AccessLevel::Editor.level(), Level::Editor);
+    /// assert_eq!(AccessLevel::Custom(Permissions::VIEW).level(), Level::Custom);
+    /// ```
     #[must_use]
     pub const fn level(self) -> Level {
         match self {
@@ -179,6 +202,18 @@ impl AccessLevel {
 
     /// The set of permissions the level stands for, exactly as the table of SEMANTICS.md
     /// section 2 says. `restrict` and `none` stand for the empty set.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Permissions};
+    ///
+    /// let reviewer = "view, download, comment, review".parse::<Permissions>()?;
+    /// assert_eq!(AccessLevel::Reviewer.permissions(), reviewer);
+    /// assert_eq!(AccessLevel::Manager.permissions(), Permissions::all());
+    /// assert_eq!(AccessLevel::Custom(Permissions::EDIT).permissions(), Permissions::EDIT);
+    /// assert!(AccessLevel::None.permissions().is_empty());
+    /// assert!(AccessLevel::Restrict.permissions().is_empty());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub const fn permissions(self) -> Permissions {
         const VIEWER: Permissions = Permissions::VIEW.union(Permissions::DOWNLOAD);
@@ -219,6 +254,14 @@ impl AccessLevel {
     }
 
     /// The set of a `custom` level; `None` for every named level.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Permissions};
+    ///
+    /// let set = Permissions::VIEW | Permissions::FILL_FORMS;
+    /// assert_eq!(AccessLevel::Custom(set).custom_set(), Some(set));
+    /// assert_eq!(AccessLevel::FormFiller.custom_set(), None);
+    /// ```
     #[must_use]
     pub const fn custom_set(self) -> Option<Permissions> {
         match self {
@@ -228,6 +271,14 @@ impl AccessLevel {
     }
 
     /// Whether this is the `restrict` deny rule.
+    ///
+    /// ```
+    /// use shareguard::AccessLevel;
+    ///
+    /// assert!(AccessLevel::Restrict.is_restrict());
+    /// // `none` grants nothing, but denies nothing either.
+    /// assert!(!AccessLevel::None.is_restrict());
+    /// ```
     #[must_use]
     pub const fn is_restrict(self) -> bool {
         matches!(self, AccessLevel::Restrict)
@@ -305,12 +356,32 @@ impl ReshareRights {
     /// The permissions these rights stand for. Constant time: the five rights have the bits
     /// of `reshare_internal` … `grant_reshare`, shifted (every decision asks this of every
     /// share on the path).
+    ///
+    /// ```
+    /// use shareguard::{Permissions, ReshareRights};
+    ///
+    /// let rights = ReshareRights::EXTERNAL | ReshareRights::LINK;
+    /// assert_eq!(rights.permissions(), Permissions::RESHARE_EXTERNAL | Permissions::RESHARE_LINK);
+    /// let every = Permissions::RESHARE | Permissions::GRANT_RESHARE;
+    /// assert_eq!(ReshareRights::all().permissions(), every);
+    /// ```
     #[must_use]
     pub const fn permissions(self) -> Permissions {
         Permissions::from_bits_truncate((self.bits() as u16) << RESHARE_SHIFT)
     }
 
     /// The rights a permission set holds (its re-share rights and `grant_reshare`).
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Permissions, ReshareRights};
+    ///
+    /// let set = Permissions::VIEW | Permissions::RESHARE_PUBLIC | Permissions::GRANT_RESHARE;
+    /// let rights = ReshareRights::from_permissions(set);
+    /// assert_eq!(rights, ReshareRights::PUBLIC | ReshareRights::GRANT);
+    /// // The other permissions, `manage_access` among them, stand for no right.
+    /// let contributor = AccessLevel::Contributor.permissions() | Permissions::MANAGE_ACCESS;
+    /// assert!(ReshareRights::from_permissions(contributor).is_empty());
+    /// ```
     #[must_use]
     pub const fn from_permissions(set: Permissions) -> Self {
         ReshareRights::from_bits_truncate((set.bits() >> RESHARE_SHIFT) as u8)

@@ -37,12 +37,34 @@ pub struct Directory {
 
 impl Directory {
     /// An empty directory.
+    ///
+    /// ```
+    /// use shareguard::{Directory, GroupId, RoleId};
+    ///
+    /// let dir = Directory::new();
+    /// let eng: GroupId = "eng".parse()?;
+    /// assert_eq!(dir.groups_of(&[eng.clone()])?, [eng]); // no group nests in another
+    /// assert!(dir.role_chain(&"rep".parse::<RoleId>()?)?.is_empty());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Declares a group and the groups it is a member of (adding to any declared before).
+    ///
+    /// ```
+    /// use shareguard::{Directory, GroupId};
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_group("eng".parse()?, ["staff".parse()?]);
+    /// dir.add_group("eng".parse()?, ["on-call".parse()?]);
+    /// let eng: GroupId = "eng".parse()?;
+    /// let names: Vec<String> = dir.groups_of(&[eng])?.iter().map(ToString::to_string).collect();
+    /// assert_eq!(names, ["eng", "staff", "on-call"]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn add_group(&mut self, group: GroupId, member_of: impl IntoIterator<Item = GroupId>) {
         if !self.member_of.contains_key(&group) {
             self.group_order.push(group.clone());
@@ -56,6 +78,20 @@ impl Directory {
     }
 
     /// Declares a role and the role it reports to.
+    ///
+    /// ```
+    /// use shareguard::{Directory, RoleId};
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_role("rep".parse()?, Some("vp-sales".parse()?));
+    /// dir.add_role("vp-sales".parse()?, Some("ceo".parse()?));
+    /// let rep: RoleId = "rep".parse()?;
+    /// assert_eq!(dir.role_chain(&rep)?.len(), 2);
+    /// // Declaring a role again replaces where it reports; `None` makes it report nowhere.
+    /// dir.add_role("vp-sales".parse()?, None);
+    /// assert_eq!(dir.role_chain(&rep)?, ["vp-sales".parse::<RoleId>()?]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn add_role(&mut self, role: RoleId, reports_to: Option<RoleId>) {
         if !self.role_order.contains(&role) {
             self.role_order.push(role.clone());
@@ -67,6 +103,18 @@ impl Directory {
     }
 
     /// Refuses any cycle among groups or roles, naming it.
+    ///
+    /// ```
+    /// use shareguard::Directory;
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_role("vp-sales".parse()?, Some("ceo".parse()?));
+    /// assert!(dir.check().is_ok());
+    /// dir.add_role("ceo".parse()?, Some("vp-sales".parse()?));
+    /// let err = dir.check().unwrap_err();
+    /// assert_eq!(err.to_string(), "roles: cycle vp-sales -> ceo -> vp-sales");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn check(&self) -> Result<(), ModelError> {
         for group in &self.group_order {
             self.groups_of(std::slice::from_ref(group))?;
@@ -77,7 +125,23 @@ impl Directory {
         Ok(())
     }
 
-    /// Every group reached from `direct` through `member_of`, the direct ones first.
+    /// Every group reached from `direct` through `member_of`, each once: depth first, each
+    /// direct group followed by the groups it is in.
+    ///
+    /// ```
+    /// use shareguard::{Directory, GroupId};
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_group("eng".parse()?, ["staff".parse()?]);
+    /// dir.add_group("ops".parse()?, ["staff".parse()?]);
+    /// let direct: Vec<GroupId> = vec!["eng".parse()?, "ops".parse()?];
+    /// let names: Vec<String> = dir.groups_of(&direct)?.iter().map(ToString::to_string).collect();
+    /// assert_eq!(names, ["eng", "staff", "ops"]);
+    ///
+    /// dir.add_group("staff".parse()?, ["eng".parse()?]);
+    /// assert_eq!(dir.groups_of(&direct).unwrap_err().field(), "groups");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn groups_of(&self, direct: &[GroupId]) -> Result<Vec<GroupId>, ModelError> {
         let mut all: Vec<GroupId> = Vec::new();
         for group in direct {
@@ -110,6 +174,17 @@ impl Directory {
     }
 
     /// The roles `role` reports to, transitively, nearest first.
+    ///
+    /// ```
+    /// use shareguard::{Directory, RoleId};
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_role("rep".parse()?, Some("vp-sales".parse()?));
+    /// dir.add_role("vp-sales".parse()?, Some("ceo".parse()?));
+    /// let chain = dir.role_chain(&"rep".parse()?)?;
+    /// assert_eq!(chain, ["vp-sales".parse::<RoleId>()?, "ceo".parse()?]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn role_chain(&self, role: &RoleId) -> Result<Vec<RoleId>, ModelError> {
         let mut seen = vec![role.clone()];
         let mut current = role;
@@ -128,6 +203,20 @@ impl Directory {
 
     /// Builds the principal with its groups expanded through nested groups and its role's
     /// `reports_to` chain added.
+    ///
+    /// ```
+    /// use shareguard::{Directory, Principal, PrincipalKind, RoleId};
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_group("eng".parse()?, ["staff".parse()?]);
+    /// dir.add_role("vp-sales".parse()?, Some("ceo".parse()?));
+    /// let bob = dir.resolve(Principal::builder("bob", PrincipalKind::Internal)
+    ///     .group("eng")
+    ///     .role("vp-sales"))?;
+    /// assert!(bob.in_group(&"staff".parse()?));
+    /// assert_eq!(bob.reports_to(), ["ceo".parse::<RoleId>()?]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn resolve(&self, builder: PrincipalBuilder) -> Result<Principal, ModelError> {
         let principal = builder.build()?;
         let groups = self.groups_of(principal.groups())?;

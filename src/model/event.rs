@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 use crate::{FieldChange, PrincipalId, Recipient, ResourceRef, ShareId};
 
 /// What happened to a share.
+///
+/// ```
+/// use shareguard::{LogEvent, Recipient};
+///
+/// let added = LogEvent::AccessAdded { recipient: Recipient::Group { id: "eng".parse()? } };
+/// // Written with an `event` tag, the variant's fields beside it.
+/// let json = serde_json::to_string(&added)?;
+/// assert_eq!(json, r#"{"event":"access_added","recipient":{"type":"group","id":"eng"}}"#);
+/// assert_eq!(serde_json::from_str::<LogEvent>(&json)?, added);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LogEvent {
@@ -38,6 +49,14 @@ pub enum LogEvent {
 
 impl LogEvent {
     /// The snake_case name of the event.
+    ///
+    /// ```
+    /// use shareguard::{LogEvent, Recipient};
+    ///
+    /// assert_eq!(LogEvent::LinkRetrieved.name(), "link_retrieved");
+    /// let removed = LogEvent::AccessRemoved { recipient: Recipient::Public };
+    /// assert_eq!(removed.name(), "access_removed");
+    /// ```
     #[must_use]
     pub const fn name(&self) -> &'static str {
         match self {
@@ -55,6 +74,32 @@ impl LogEvent {
 
 /// One entry of the share log. Entries are append-only and numbered in the order they were
 /// written.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{FieldChange, LogEntry, LogEvent};
+///
+/// let old = Some("viewer".to_owned());
+/// let change = FieldChange { field: "access".into(), old, new: Some("editor".into()) };
+/// let entry = LogEntry {
+///     seq: 3,
+///     share: "s1".parse()?,
+///     resource: "folder:f1".parse()?,
+///     actor: "alice".parse()?,
+///     at: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+///     event: LogEvent::Changed { changes: vec![change] },
+/// };
+/// assert_eq!(
+///     entry.to_string(),
+///     "2026-03-01T12:00:00+00:00 #3 alice changed s1 on folder:f1 (access: viewer -> editor)"
+/// );
+/// // Written flat: the event's tag and fields beside the entry's own.
+/// let json = serde_json::to_value(&entry)?;
+/// assert_eq!(json["event"], "changed");
+/// assert_eq!(json["changes"][0]["new"], "editor");
+/// assert_eq!(serde_json::from_value::<LogEntry>(json)?, entry);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     /// The entry's number, increasing in the order entries were written.

@@ -117,8 +117,9 @@ macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $field:literal, $example:literal) => {
         $(#[$doc])*
         ///
-        /// A non-empty string, compared exactly. Cloning it is cheap (a reference count), and
-        /// so is comparing two different ids (a 32-bit tag kept beside the text).
+        /// A non-empty string, compared exactly. Cloning it is cheap (a copy of 24 bytes, or a
+        /// reference count for a text longer than 16 bytes), and so is comparing two different
+        /// ids (a 32-bit tag kept beside the text).
         ///
         /// ```
         #[doc = concat!("use shareguard::", stringify!($name), ";")]
@@ -139,6 +140,16 @@ macro_rules! string_id {
 
         impl $name {
             /// Makes an identifier, refusing an empty one.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("let id = ", stringify!($name), "::new(\"", $example, "\")?;")]
+            #[doc = concat!("assert_eq!(id, \"", $example, "\".parse()?);")]
+            #[doc = concat!("let empty = ", stringify!($name), "::new(String::new());")]
+            #[doc = concat!("assert_eq!(empty.unwrap_err().field(), \"", $field, "\");")]
+            /// # Ok::<(), shareguard::ModelError>(())
+            /// ```
             pub fn new(id: impl Into<String>) -> Result<Self, ModelError> {
                 let id: String = id.into();
                 if id.is_empty() {
@@ -148,6 +159,19 @@ macro_rules! string_id {
             }
 
             /// The identifier as a string.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("let short = ", stringify!($name), "::new(\"", $example, "\")?;")]
+            #[doc = concat!("assert_eq!(short.as_str(), \"", $example, "\");")]
+            /// // Past 16 bytes the text is shared rather than kept in place: the same either way.
+            #[doc = concat!(
+                "let long = ", stringify!($name), "::new(\"", $example, "-0123456789abcdef\")?;"
+            )]
+            #[doc = concat!("assert_eq!(long.as_str(), \"", $example, "-0123456789abcdef\");")]
+            /// # Ok::<(), shareguard::ModelError>(())
+            /// ```
             #[must_use]
             pub fn as_str(&self) -> &str {
                 self.0.as_str()
@@ -243,6 +267,16 @@ string_id!(
 impl ShareId {
     /// A fresh random id: a UUID v4 in its 32-digit simple form (no hyphens: 16 bytes less
     /// to keep for each of a store's million shares), for stores that make their own ids.
+    ///
+    /// ```
+    /// use shareguard::ShareId;
+    ///
+    /// let id = ShareId::random();
+    /// assert_eq!(id.as_str().len(), 32);
+    /// assert!(id.as_str().bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    /// assert_eq!(id.as_str().as_bytes()[12], b'4'); // the UUID's version
+    /// assert_ne!(id, ShareId::random());
+    /// ```
     #[must_use]
     pub fn random() -> Self {
         Self(IdText::new(uuid::Uuid::new_v4().simple().to_string()))
@@ -269,6 +303,18 @@ pub struct ResourceRef {
 
 impl ResourceRef {
     /// Makes a reference from a kind and an id.
+    ///
+    /// ```
+    /// use shareguard::{ResourceKind, ResourceRef};
+    ///
+    /// let folder: ResourceKind = "folder".parse()?;
+    /// assert_eq!(ResourceRef::new(&folder, "f1")?, "folder:f1".parse()?);
+    /// assert_eq!(ResourceRef::new(&folder, "").unwrap_err().field(), "resource.id");
+    /// // The kind ends at the first colon, so it cannot hold one.
+    /// let odd: ResourceKind = "team:x".parse()?;
+    /// assert_eq!(ResourceRef::new(&odd, "f1").unwrap_err().field(), "resource.kind");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn new(kind: &ResourceKind, id: &str) -> Result<Self, ModelError> {
         if id.is_empty() {
             return Err(ModelError::Empty { field: "resource.id" });
@@ -284,12 +330,28 @@ impl ResourceRef {
     }
 
     /// The kind of the resource.
+    ///
+    /// ```
+    /// use shareguard::{ResourceKind, ResourceRef};
+    ///
+    /// let room: ResourceRef = "room:r-7".parse()?;
+    /// assert_eq!(room.kind(), "room".parse::<ResourceKind>()?);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn kind(&self) -> ResourceKind {
         ResourceKind(IdText::new(self.kind_str().to_owned()))
     }
 
     /// The kind of the resource, as a string.
+    ///
+    /// ```
+    /// use shareguard::ResourceRef;
+    ///
+    /// let asset: ResourceRef = "asset:clip:42".parse()?;
+    /// assert_eq!(asset.kind_str(), "asset"); // up to the first colon
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn kind_str(&self) -> &str {
         let text = self.text.as_str();
@@ -297,12 +359,28 @@ impl ResourceRef {
     }
 
     /// The id of the resource within its kind.
+    ///
+    /// ```
+    /// use shareguard::ResourceRef;
+    ///
+    /// let asset: ResourceRef = "asset:clip:42".parse()?;
+    /// assert_eq!(asset.id(), "clip:42"); // everything after the first colon
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &str {
         self.text.as_str().split_once(':').map_or("", |(_, id)| id)
     }
 
     /// The reference as `kind:id`.
+    ///
+    /// ```
+    /// use shareguard::{ResourceKind, ResourceRef};
+    ///
+    /// let document: ResourceKind = "document".parse()?;
+    /// assert_eq!(ResourceRef::new(&document, "d1")?.as_str(), "document:d1");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn as_str(&self) -> &str {
         self.text.as_str()
@@ -373,6 +451,16 @@ impl Serialize for Email {
 
 impl Email {
     /// Makes an address, refusing one without a local part, an `@` and a domain.
+    ///
+    /// ```
+    /// use shareguard::Email;
+    ///
+    /// assert_eq!(Email::new("bob@corp.example")?.as_str(), "bob@corp.example");
+    /// for bad in ["bob", "@corp.example", "bob@", "bob@corp@example", "bob @corp.example"] {
+    ///     assert_eq!(Email::new(bad).unwrap_err().field(), "email");
+    /// }
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn new(address: impl Into<String>) -> Result<Self, ModelError> {
         let address: String = address.into();
         match address.split_once('@') {
@@ -393,12 +481,28 @@ impl Email {
     }
 
     /// The address as written.
+    ///
+    /// ```
+    /// use shareguard::Email;
+    ///
+    /// assert_eq!(Email::new("Bob@Corp.Example")?.as_str(), "Bob@Corp.Example");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The address in ASCII lower case: the form it is compared and indexed in.
+    ///
+    /// ```
+    /// use shareguard::Email;
+    ///
+    /// let bob = Email::new("Bob@Corp.Example")?;
+    /// assert_eq!(bob.normalized(), "bob@corp.example");
+    /// assert_eq!(bob, Email::new(bob.normalized())?);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn normalized(&self) -> String {
         self.0.to_ascii_lowercase()

@@ -28,6 +28,15 @@ pub struct LinkToken(String);
 
 impl LinkToken {
     /// A new token: 32 bytes from the OS random source, written as 64 lowercase hex digits.
+    ///
+    /// ```
+    /// use shareguard::LinkToken;
+    ///
+    /// let token = LinkToken::generate()?;
+    /// assert_eq!(token.reveal().len(), 64);
+    /// assert!(token.reveal().bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn generate() -> Result<Self, ModelError> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| ModelError::Random(e.to_string()))?;
@@ -35,6 +44,14 @@ impl LinkToken {
     }
 
     /// A token as a visitor presented it (from a URL, say).
+    ///
+    /// ```
+    /// use shareguard::LinkToken;
+    ///
+    /// assert_eq!(LinkToken::presented("tok-1")?.reveal(), "tok-1");
+    /// assert_eq!(LinkToken::presented("").unwrap_err().field(), "token");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn presented(token: impl Into<String>) -> Result<Self, ModelError> {
         let token = token.into();
         if token.is_empty() {
@@ -44,12 +61,29 @@ impl LinkToken {
     }
 
     /// The token in clear, to put in a URL or hand to the link's maker once.
+    ///
+    /// ```
+    /// use shareguard::LinkToken;
+    ///
+    /// let token = LinkToken::presented("tok-1")?;
+    /// assert_eq!(token.reveal(), "tok-1");
+    /// assert_eq!(format!("{token:?}"), "LinkToken(<redacted>)"); // only `reveal` shows it
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn reveal(&self) -> &str {
         &self.0
     }
 
     /// The SHA-256 digest of the token: what is kept and compared.
+    ///
+    /// ```
+    /// use shareguard::LinkToken;
+    ///
+    /// let sha256_of_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    /// assert_eq!(LinkToken::presented("abc")?.digest().to_hex(), sha256_of_abc);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn digest(&self) -> LinkDigest {
         LinkDigest(Sha256::digest(self.0.as_bytes()).into())
@@ -79,18 +113,44 @@ pub struct LinkDigest([u8; 32]);
 
 impl LinkDigest {
     /// The digest as 64 lowercase hex digits.
+    ///
+    /// ```
+    /// use shareguard::LinkDigest;
+    ///
+    /// let digest = LinkDigest::from_bytes([0xab; 32]);
+    /// assert_eq!(digest.to_hex(), "ab".repeat(32));
+    /// assert_eq!(serde_json::to_string(&digest)?, format!("\"{}\"", digest.to_hex()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn to_hex(&self) -> String {
         hex(&self.0)
     }
 
     /// The digest's bytes.
+    ///
+    /// ```
+    /// use shareguard::LinkToken;
+    ///
+    /// let digest = LinkToken::presented("abc")?.digest();
+    /// assert_eq!(digest.as_bytes()[..4], [0xba, 0x78, 0x16, 0xbf]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
 
     /// Makes a digest from its bytes.
+    ///
+    /// ```
+    /// use shareguard::{LinkDigest, LinkToken};
+    ///
+    /// let digest = LinkToken::presented("tok-1")?.digest();
+    /// let stored: [u8; 32] = *digest.as_bytes(); // as a store keeps it
+    /// assert_eq!(LinkDigest::from_bytes(stored), digest);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
@@ -180,6 +240,18 @@ struct LinkInner {
 
 impl ShareLink {
     /// A link for a token; the token is kept only if `retrievable`.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, ShareLink};
+    ///
+    /// let token = LinkToken::presented("tok-1")?;
+    /// let kept = serde_json::to_value(ShareLink::new(&token, false))?;
+    /// assert!(kept.get("token").is_none());
+    /// let retrievable = serde_json::to_value(ShareLink::new(&token, true))?;
+    /// assert_eq!(retrievable["token"], "tok-1");
+    /// assert_eq!(retrievable["digest"], kept["digest"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn new(token: &LinkToken, retrievable: bool) -> Self {
         Self {
@@ -191,30 +263,75 @@ impl ShareLink {
     }
 
     /// A non-retrievable link known only by its digest (as a store reads it back).
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, ShareLink};
+    ///
+    /// let token = LinkToken::presented("tok-1")?;
+    /// let link = ShareLink::from_digest(token.digest());
+    /// assert!(!link.is_retrievable());
+    /// assert_eq!(link, ShareLink::new(&token, true)); // links compare by digest
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn from_digest(digest: LinkDigest) -> Self {
         Self { inner: Box::new(LinkInner { digest, token: None }) }
     }
 
     /// The digest of the link's token.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, ShareLink};
+    ///
+    /// let token = LinkToken::presented("tok-1")?;
+    /// assert_eq!(*ShareLink::new(&token, false).digest(), token.digest());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn digest(&self) -> &LinkDigest {
         &self.inner.digest
     }
 
     /// The token, if the link was made retrievable.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, ShareLink};
+    ///
+    /// let token = LinkToken::presented("tok-1")?;
+    /// assert_eq!(ShareLink::new(&token, true).token().map(LinkToken::reveal), Some("tok-1"));
+    /// assert!(ShareLink::new(&token, false).token().is_none());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn token(&self) -> Option<&LinkToken> {
         self.inner.token.as_ref()
     }
 
     /// Whether the link was made retrievable.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, ShareLink};
+    ///
+    /// let token = LinkToken::generate()?;
+    /// assert!(ShareLink::new(&token, true).is_retrievable());
+    /// assert!(!ShareLink::new(&token, false).is_retrievable());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn is_retrievable(&self) -> bool {
         self.inner.token.is_some()
     }
 
     /// Whether a presented token's digest opens this link (constant time).
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, ShareLink};
+    ///
+    /// let link = ShareLink::new(&LinkToken::presented("tok-1")?, false);
+    /// assert!(link.accepts(&LinkToken::presented("tok-1")?.digest()));
+    /// assert!(!link.accepts(&LinkToken::presented("tok-2")?.digest()));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn accepts(&self, presented: &LinkDigest) -> bool {
         self.inner.digest == *presented

@@ -50,9 +50,26 @@ macro_rules! permissions {
 
         impl Permission {
             /// Every permission, in the order of SEMANTICS.md section 1.
+            ///
+            /// ```
+            /// use shareguard::{Permission, Permissions};
+            ///
+            /// assert_eq!(Permission::ALL.len(), 15);
+            /// assert_eq!(Permission::ALL[14], Permission::ManageAccess);
+            /// let every: Permissions = Permission::ALL.into_iter().collect();
+            /// assert_eq!(every, Permissions::all());
+            /// ```
             pub const ALL: [Permission; 15] = [$(Permission::$variant,)*];
 
-            /// The snake_case name of the permission.
+            /// The snake_case name of the permission, as it is parsed and serialized.
+            ///
+            /// ```
+            /// use shareguard::Permission;
+            ///
+            /// assert_eq!(Permission::ViewLog.name(), "view_log");
+            /// assert_eq!(serde_json::to_string(&Permission::ReshareLink)?, r#""reshare_link""#);
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
             #[must_use]
             pub const fn name(self) -> &'static str {
                 match self {
@@ -61,6 +78,13 @@ macro_rules! permissions {
             }
 
             /// The permission as a one-element set.
+            ///
+            /// ```
+            /// use shareguard::{AccessLevel, Permission, Permissions};
+            ///
+            /// assert_eq!(Permission::Edit.as_set(), Permissions::EDIT);
+            /// assert!(AccessLevel::Editor.permissions().contains(Permission::Edit.as_set()));
+            /// ```
             #[must_use]
             pub const fn as_set(self) -> Permissions {
                 match self {
@@ -101,6 +125,15 @@ permissions! {
 
 impl Permissions {
     /// The four re-share rights.
+    ///
+    /// ```
+    /// use shareguard::Permissions;
+    ///
+    /// let names = "reshare_internal, reshare_external, reshare_public, reshare_link";
+    /// assert_eq!(Permissions::RESHARE.to_string(), names);
+    /// // Giving re-share rights to others is a right of its own.
+    /// assert!(!Permissions::RESHARE.contains(Permissions::GRANT_RESHARE));
+    /// ```
     pub const RESHARE: Permissions = Permissions::RESHARE_INTERNAL
         .union(Permissions::RESHARE_EXTERNAL)
         .union(Permissions::RESHARE_PUBLIC)
@@ -108,17 +141,43 @@ impl Permissions {
 
     /// What a principal that is not internal loses unless the settings allow it
     /// (SEMANTICS.md 4.5): management, the log, and every re-share right.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Permissions};
+    ///
+    /// assert_eq!(Permissions::MANAGEMENT.permissions().count(), 7);
+    /// // Unless the settings allow more, a manager that is not internal keeps a contributor's set.
+    /// let kept = AccessLevel::Manager.permissions().difference(Permissions::MANAGEMENT);
+    /// assert_eq!(kept, AccessLevel::Contributor.permissions());
+    /// ```
     pub const MANAGEMENT: Permissions = Permissions::MANAGE_ACCESS
         .union(Permissions::VIEW_LOG)
         .union(Permissions::GRANT_RESHARE)
         .union(Permissions::RESHARE);
 
     /// The permissions in the set, in the order of SEMANTICS.md section 1.
+    ///
+    /// ```
+    /// use shareguard::{Permission, Permissions};
+    ///
+    /// let set = Permissions::EDIT | Permissions::VIEW;
+    /// let listed: Vec<Permission> = set.permissions().collect();
+    /// assert_eq!(listed, [Permission::View, Permission::Edit]);
+    /// assert_eq!(Permissions::empty().permissions().count(), 0);
+    /// ```
     pub fn permissions(self) -> impl Iterator<Item = Permission> {
         Permission::ALL.into_iter().filter(move |p| self.contains(p.as_set()))
     }
 
     /// Whether the set holds the permission.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Permission};
+    ///
+    /// let viewer = AccessLevel::Viewer.permissions();
+    /// assert!(viewer.has(Permission::Download));
+    /// assert!(!viewer.has(Permission::Comment));
+    /// ```
     #[must_use]
     pub const fn has(self, permission: Permission) -> bool {
         self.contains(permission.as_set())

@@ -7,6 +7,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::{Email, GroupId, LinkDigest, LinkToken, ModelError, PrincipalId, ResourceKind, RoleId};
 
 /// The kind of a principal (SEMANTICS.md section 3).
+///
+/// ```
+/// use shareguard::{Principal, PrincipalKind};
+///
+/// let pat: Principal = serde_json::from_str(r#"{"id": "pat", "kind": "partner"}"#)?;
+/// assert_eq!(pat.kind(), PrincipalKind::Partner);
+/// // A principal read without a kind is internal.
+/// let alice: Principal = serde_json::from_str(r#"{"id": "alice"}"#)?;
+/// assert_eq!(alice.kind(), PrincipalKind::Internal);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalKind {
@@ -25,6 +36,13 @@ pub enum PrincipalKind {
 
 impl PrincipalKind {
     /// The snake_case name.
+    ///
+    /// ```
+    /// use shareguard::PrincipalKind;
+    ///
+    /// assert_eq!(PrincipalKind::Customer.name(), "customer");
+    /// assert_eq!(PrincipalKind::Anonymous.to_string(), "anonymous");
+    /// ```
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -45,6 +63,17 @@ impl fmt::Display for PrincipalKind {
 
 /// An administrative right over shares (iconik's "Can read shares", "Can write shares", "Can
 /// delete object shares"). Rights open shares, not content.
+///
+/// ```
+/// use shareguard::{AdminRight, Principal, PrincipalKind};
+///
+/// let auditor = Principal::builder("audit", PrincipalKind::Internal)
+///     .admin_right(AdminRight::ReadShares)
+///     .build()?;
+/// assert!(auditor.admin().allows_kind(AdminRight::ReadShares, "folder"));
+/// assert!(!auditor.admin().allows_kind(AdminRight::DeleteShares, "folder"));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdminRight {
@@ -58,6 +87,14 @@ pub enum AdminRight {
 
 impl AdminRight {
     /// The snake_case name.
+    ///
+    /// ```
+    /// use shareguard::AdminRight;
+    ///
+    /// assert_eq!(AdminRight::DeleteShares.name(), "delete_shares");
+    /// assert_eq!(serde_json::to_string(&AdminRight::WriteShares)?, r#""write_shares""#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -106,12 +143,32 @@ impl AdminRights {
         [AdminRight::ReadShares, AdminRight::WriteShares, AdminRight::DeleteShares];
 
     /// No rights.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, AdminRights};
+    ///
+    /// let none = AdminRights::none();
+    /// assert!(none.is_empty());
+    /// assert!(!none.allows_kind(AdminRight::ReadShares, "folder"));
+    /// ```
     #[must_use]
     pub fn none() -> Self {
         Self::default()
     }
 
     /// Adds a right over every resource kind.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, AdminRights};
+    ///
+    /// let rights = AdminRights::none().with(AdminRight::WriteShares);
+    /// assert!(rights.allows_kind(AdminRight::WriteShares, "room"));
+    /// assert!(!rights.allows_kind(AdminRight::DeleteShares, "room"));
+    /// // It replaces a limit given to the same right before.
+    /// let limited = AdminRights::none().with_kinds(AdminRight::ReadShares, ["room".parse()?]);
+    /// assert!(limited.with(AdminRight::ReadShares).allows_kind(AdminRight::ReadShares, "folder"));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn with(mut self, right: AdminRight) -> Self {
         self.grants[right as usize] = Some(None);
@@ -119,6 +176,18 @@ impl AdminRights {
     }
 
     /// Adds a right limited to the given kinds (none if the list is empty).
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, AdminRights};
+    ///
+    /// let document = "document".parse()?;
+    /// let rights = AdminRights::none().with_kinds(AdminRight::DeleteShares, [document]);
+    /// assert!(rights.allows_kind(AdminRight::DeleteShares, "document"));
+    /// assert!(!rights.allows_kind(AdminRight::DeleteShares, "folder"));
+    /// let nowhere = AdminRights::none().with_kinds(AdminRight::ReadShares, []);
+    /// assert!(!nowhere.allows_kind(AdminRight::ReadShares, "document"));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn with_kinds(
         mut self,
@@ -130,12 +199,31 @@ impl AdminRights {
     }
 
     /// Whether the right is held for resources of this kind.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, AdminRights, ResourceKind};
+    ///
+    /// let room: ResourceKind = "room".parse()?;
+    /// let rights = AdminRights::none().with_kinds(AdminRight::WriteShares, [room.clone()]);
+    /// assert!(rights.allows(AdminRight::WriteShares, &room));
+    /// assert!(!rights.allows(AdminRight::WriteShares, &"folder".parse()?));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn allows(&self, right: AdminRight, kind: &ResourceKind) -> bool {
         self.allows_kind(right, kind.as_str())
     }
 
     /// As [`AdminRights::allows`], with the kind as a string.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, AdminRights};
+    ///
+    /// let rights = AdminRights::none().with_kinds(AdminRight::ReadShares, ["folder".parse()?]);
+    /// assert!(rights.allows_kind(AdminRight::ReadShares, "folder"));
+    /// assert!(!rights.allows_kind(AdminRight::ReadShares, "Folder")); // kinds compare exactly
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn allows_kind(&self, right: AdminRight, kind: &str) -> bool {
         match &self.grants[right as usize] {
@@ -145,7 +233,16 @@ impl AdminRights {
         }
     }
 
-    /// Whether any right is held at all, for any kind.
+    /// Whether no right is held at all, for any kind. A right limited to an empty list of
+    /// kinds counts as held here (it is kept, and serialized), though it allows nothing.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, AdminRights};
+    ///
+    /// assert!(AdminRights::none().is_empty());
+    /// assert!(!AdminRights::none().with(AdminRight::ReadShares).is_empty());
+    /// assert!(!AdminRights::none().with_kinds(AdminRight::ReadShares, []).is_empty());
+    /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.grants.iter().all(Option::is_none)
@@ -223,6 +320,16 @@ pub struct Principal {
 impl Principal {
     /// A principal with an id and a kind and nothing else: no groups, role, email, rights or
     /// link tokens.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let visitor = Principal::new("visitor-7".parse()?, PrincipalKind::Anonymous);
+    /// assert_eq!(visitor.kind(), PrincipalKind::Anonymous);
+    /// assert!(visitor.groups().is_empty() && visitor.role().is_none());
+    /// assert!(visitor.emails().is_empty() && visitor.admin().is_empty());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn new(id: PrincipalId, kind: PrincipalKind) -> Self {
         Self {
@@ -238,6 +345,19 @@ impl Principal {
     }
 
     /// Starts a principal with its id and kind.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalId, PrincipalKind};
+    ///
+    /// // The id may be a string or a `PrincipalId` already made…
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// let id: PrincipalId = "bob".parse()?;
+    /// assert_eq!(Principal::builder(id, PrincipalKind::Internal).build()?, bob);
+    /// // …and a malformed one is reported by `build`.
+    /// let err = Principal::builder("", PrincipalKind::Internal).group("eng").build();
+    /// assert_eq!(err.unwrap_err().field(), "principal");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn builder(
         id: impl TryInto<PrincipalId, Error = impl Into<ModelError>>,
         kind: PrincipalKind,
@@ -251,24 +371,60 @@ impl Principal {
     }
 
     /// The principal's id.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// assert_eq!(alice.id().as_str(), "alice");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &PrincipalId {
         &self.id
     }
 
     /// The principal's kind.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let carl = Principal::builder("carl", PrincipalKind::Customer).build()?;
+    /// assert_eq!(carl.kind(), PrincipalKind::Customer);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn kind(&self) -> PrincipalKind {
         self.kind
     }
 
     /// Every group the principal is in, directly or through nested groups.
+    ///
+    /// ```
+    /// use shareguard::{Directory, Principal, PrincipalKind};
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_group("eng".parse()?, ["staff".parse()?]);
+    /// let bob = dir.resolve(Principal::builder("bob", PrincipalKind::Internal).group("eng"))?;
+    /// let groups: Vec<&str> = bob.groups().iter().map(|g| g.as_str()).collect();
+    /// assert_eq!(groups, ["eng", "staff"]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn groups(&self) -> &[GroupId] {
         &self.groups
     }
 
     /// Whether the principal is in the group, directly or transitively.
+    ///
+    /// ```
+    /// use shareguard::{GroupId, Principal, PrincipalKind};
+    ///
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+    /// assert!(bob.in_group(&"eng".parse()?));
+    /// assert!(!bob.in_group(&"Eng".parse::<GroupId>()?)); // ids compare exactly
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     #[inline]
     pub fn in_group(&self, group: &GroupId) -> bool {
@@ -276,36 +432,104 @@ impl Principal {
     }
 
     /// The principal's role, if any.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let rep = Principal::builder("rita", PrincipalKind::Internal).role("rep").build()?;
+    /// assert_eq!(rep.role().map(|r| r.as_str()), Some("rep"));
+    /// assert!(Principal::builder("bob", PrincipalKind::Internal).build()?.role().is_none());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn role(&self) -> Option<&RoleId> {
         self.role.as_ref()
     }
 
     /// The roles the principal's role reports to, transitively (nearest first).
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let rep = Principal::builder("rita", PrincipalKind::Internal)
+    ///     .role("rep")
+    ///     .reports_to("vp-sales")
+    ///     .reports_to("ceo")
+    ///     .build()?;
+    /// let chain: Vec<&str> = rep.reports_to().iter().map(|r| r.as_str()).collect();
+    /// assert_eq!(chain, ["vp-sales", "ceo"]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn reports_to(&self) -> &[RoleId] {
         &self.reports_to
     }
 
     /// Whether the principal's role is `role` or reports to it, transitively.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind, RoleId};
+    ///
+    /// let rep = Principal::builder("rita", PrincipalKind::Internal)
+    ///     .role("rep")
+    ///     .reports_to("vp-sales")
+    ///     .build()?;
+    /// assert!(rep.has_role_or_reports_to(&"rep".parse()?));
+    /// assert!(rep.has_role_or_reports_to(&"vp-sales".parse()?));
+    /// assert!(!rep.has_role_or_reports_to(&"vp-marketing".parse::<RoleId>()?));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn has_role_or_reports_to(&self, role: &RoleId) -> bool {
         self.role.as_ref() == Some(role) || self.reports_to.iter().any(|r| r == role)
     }
 
     /// The principal's verified email addresses.
+    ///
+    /// ```
+    /// use shareguard::{Email, Principal, PrincipalKind};
+    ///
+    /// let eve = Principal::builder("eve", PrincipalKind::External)
+    ///     .email("Eve@Partner.Example")
+    ///     .build()?;
+    /// assert_eq!(eve.emails()[0].as_str(), "Eve@Partner.Example");
+    /// assert!(eve.emails().contains(&"eve@partner.example".parse::<Email>()?));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn emails(&self) -> &[Email] {
         &self.emails
     }
 
     /// The principal's administrative rights.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, Principal, PrincipalKind};
+    ///
+    /// let admin = Principal::builder("root", PrincipalKind::Internal)
+    ///     .admin_right(AdminRight::DeleteShares)
+    ///     .build()?;
+    /// assert!(admin.admin().allows_kind(AdminRight::DeleteShares, "folder"));
+    /// assert!(!admin.admin().allows_kind(AdminRight::WriteShares, "folder"));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn admin(&self) -> &AdminRights {
         &self.admin
     }
 
     /// The digests of the link tokens the principal presented.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, Principal, PrincipalKind};
+    ///
+    /// let token = LinkToken::presented("tok-1")?;
+    /// let visitor = Principal::builder("visitor-7", PrincipalKind::Anonymous)
+    ///     .link_token(&token)
+    ///     .build()?;
+    /// assert_eq!(visitor.link_digests(), [token.digest()]);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn link_digests(&self) -> &[LinkDigest] {
         &self.link_digests
@@ -314,6 +538,15 @@ impl Principal {
 
 /// Builds a [`Principal`]. Keeps the first malformed value and reports it from
 /// [`PrincipalBuilder::build`].
+///
+/// ```
+/// use shareguard::{Principal, PrincipalKind};
+///
+/// let builder = Principal::builder("bob", PrincipalKind::Internal).group("eng");
+/// assert!(builder.clone().build().is_ok());
+/// let err = builder.role("").email("bob").build().unwrap_err();
+/// assert_eq!(err.to_string(), "role: must not be empty");
+/// ```
 #[derive(Debug, Default, Clone)]
 #[must_use]
 pub struct PrincipalBuilder {
@@ -341,6 +574,18 @@ impl PrincipalBuilder {
 
     /// Adds a group the principal is in (the caller passes every group, transitively, or
     /// lets [`Directory::resolve`](crate::Directory::resolve) expand them).
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal)
+    ///     .group("eng")
+    ///     .group("staff")
+    ///     .group("eng")
+    ///     .build()?;
+    /// assert_eq!(bob.groups().len(), 2); // each group once
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn group(mut self, group: impl TryInto<GroupId, Error = impl Into<ModelError>>) -> Self {
         if let Some(g) = self.keep(group.try_into()) {
             if !self.groups.contains(&g) {
@@ -351,12 +596,33 @@ impl PrincipalBuilder {
     }
 
     /// Sets the principal's role.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let rita = Principal::builder("rita", PrincipalKind::Internal).role("rep").role("vp-sales");
+    /// assert_eq!(rita.build()?.role().map(|r| r.as_str()), Some("vp-sales")); // the last one
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn role(mut self, role: impl TryInto<RoleId, Error = impl Into<ModelError>>) -> Self {
         self.role = self.keep(role.try_into());
         self
     }
 
     /// Adds a role that the principal's role reports to (nearest first).
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let rita = Principal::builder("rita", PrincipalKind::Internal)
+    ///     .role("rep")
+    ///     .reports_to("vp-sales")
+    ///     .reports_to("ceo")
+    ///     .build()?;
+    /// assert_eq!(rita.reports_to()[0].as_str(), "vp-sales");
+    /// assert!(rita.has_role_or_reports_to(&"ceo".parse()?));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn reports_to(mut self, role: impl TryInto<RoleId, Error = impl Into<ModelError>>) -> Self {
         if let Some(r) = self.keep(role.try_into()) {
             if !self.reports_to.contains(&r) {
@@ -367,6 +633,16 @@ impl PrincipalBuilder {
     }
 
     /// Adds a verified email address.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let eve = Principal::builder("eve", PrincipalKind::External).email("eve@partner.example");
+    /// assert_eq!(eve.build()?.emails().len(), 1);
+    /// let bad = Principal::builder("eve", PrincipalKind::External).email("eve at partner");
+    /// assert_eq!(bad.build().unwrap_err().field(), "email");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn email(mut self, email: impl TryInto<Email, Error = impl Into<ModelError>>) -> Self {
         if let Some(e) = self.keep(email.try_into()) {
             self.emails.push(e);
@@ -375,36 +651,104 @@ impl PrincipalBuilder {
     }
 
     /// Adds an administrative right over every resource kind.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, Principal, PrincipalKind};
+    ///
+    /// let ops = Principal::builder("ops", PrincipalKind::Internal)
+    ///     .admin_right(AdminRight::ReadShares)
+    ///     .admin_right(AdminRight::WriteShares)
+    ///     .build()?;
+    /// assert!(ops.admin().allows_kind(AdminRight::ReadShares, "asset"));
+    /// assert!(ops.admin().allows_kind(AdminRight::WriteShares, "room"));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn admin_right(mut self, right: AdminRight) -> Self {
         self.admin = self.admin.with(right);
         self
     }
 
     /// Sets all administrative rights at once.
+    ///
+    /// ```
+    /// use shareguard::{AdminRight, AdminRights, Principal, PrincipalKind};
+    ///
+    /// let document = "document".parse()?;
+    /// let rights = AdminRights::none().with_kinds(AdminRight::DeleteShares, [document]);
+    /// let ops = Principal::builder("ops", PrincipalKind::Internal)
+    ///     .admin_right(AdminRight::ReadShares)
+    ///     .admin(rights.clone())
+    ///     .build()?;
+    /// assert_eq!(ops.admin(), &rights); // replacing the rights given before
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn admin(mut self, rights: AdminRights) -> Self {
         self.admin = rights;
         self
     }
 
     /// Adds a link token the principal presented; only its digest is kept.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, Principal, PrincipalKind, Recipient, ShareLink};
+    ///
+    /// let token = LinkToken::generate()?;
+    /// let visitor = Principal::builder("visitor-7", PrincipalKind::Anonymous)
+    ///     .link_token(&token)
+    ///     .build()?;
+    /// assert!(Recipient::Link(ShareLink::new(&token, false)).matches(&visitor));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn link_token(mut self, token: &LinkToken) -> Self {
         self.link_digests.push(token.digest());
         self
     }
 
     /// Adds the digest of a presented link token.
+    ///
+    /// ```
+    /// use shareguard::{LinkDigest, LinkToken, Principal, PrincipalKind};
+    ///
+    /// let digest: LinkDigest = LinkToken::presented("tok-1")?.digest().to_hex().parse()?;
+    /// let by_digest = Principal::builder("v", PrincipalKind::Anonymous).link_digest(digest);
+    /// let by_token = Principal::builder("v", PrincipalKind::Anonymous)
+    ///     .link_token(&LinkToken::presented("tok-1")?);
+    /// assert_eq!(by_digest.build()?, by_token.build()?);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn link_digest(mut self, digest: LinkDigest) -> Self {
         self.link_digests.push(digest);
         self
     }
 
     /// The groups added so far (direct, before any resolution).
+    ///
+    /// ```
+    /// use shareguard::{Directory, Principal, PrincipalKind};
+    ///
+    /// let mut dir = Directory::new();
+    /// dir.add_group("eng".parse()?, ["staff".parse()?]);
+    /// let builder = Principal::builder("bob", PrincipalKind::Internal).group("eng");
+    /// assert_eq!(builder.direct_groups().len(), 1);
+    /// assert_eq!(dir.resolve(builder)?.groups().len(), 2);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn direct_groups(&self) -> &[GroupId] {
         &self.groups
     }
 
     /// The principal, or the first malformed value given to the builder.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    ///
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+    /// assert!(bob.in_group(&"eng".parse()?));
+    /// let err = Principal::builder("bob", PrincipalKind::Internal).email("x").group("").build();
+    /// assert_eq!(err.unwrap_err().field(), "email");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn build(self) -> Result<Principal, ModelError> {
         if let Some(e) = self.error {
             return Err(e);

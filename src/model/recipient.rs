@@ -124,6 +124,16 @@ pub enum Recipient {
 }
 
 /// The class of a recipient, for re-share rights and settings (SEMANTICS.md section 3).
+///
+/// ```
+/// use shareguard::{Permission, Recipient, RecipientClass};
+///
+/// let eve = Recipient::Email { email: "eve@partner.example".parse()? };
+/// assert_eq!(eve.class(), RecipientClass::External);
+/// assert_eq!(eve.class().reshare_permission(), Permission::ReshareExternal);
+/// assert_eq!(serde_json::to_string(&RecipientClass::External)?, r#""external""#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientClass {
@@ -138,6 +148,16 @@ pub enum RecipientClass {
 }
 
 /// The kind of a recipient, without its id: what store filters and vendor forms name.
+///
+/// ```
+/// use shareguard::{Recipient, ShareType};
+///
+/// let recipient = Recipient::RoleAndSubordinates { id: "vp-sales".parse()? };
+/// assert_eq!(recipient.share_type(), ShareType::RoleAndSubordinates);
+/// let json = serde_json::to_string(&ShareType::RoleAndSubordinates)?;
+/// assert_eq!(json, r#""role_and_subordinates""#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(
@@ -160,6 +180,16 @@ pub enum ShareType {
 
 impl ShareType {
     /// The snake_case name, as in SEMANTICS.md section 3.
+    ///
+    /// ```
+    /// use shareguard::{Recipient, ShareType};
+    ///
+    /// assert_eq!(ShareType::CustomerUsers.name(), "customer_users");
+    /// // The `type` a recipient is written with.
+    /// let json = serde_json::to_value(Recipient::CustomerUsers)?;
+    /// assert_eq!(json["type"], ShareType::CustomerUsers.name());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -178,6 +208,15 @@ impl ShareType {
     }
 
     /// The class of recipients of this kind.
+    ///
+    /// ```
+    /// use shareguard::{RecipientClass, ShareType};
+    ///
+    /// assert_eq!(ShareType::Organization.class(), RecipientClass::Internal);
+    /// // Portal audiences are users, but not internal ones.
+    /// assert_eq!(ShareType::PartnerUsers.class(), RecipientClass::External);
+    /// assert_eq!(ShareType::Link.class(), RecipientClass::Link);
+    /// ```
     #[must_use]
     pub const fn class(self) -> RecipientClass {
         match self {
@@ -204,6 +243,16 @@ impl fmt::Display for ShareType {
 
 impl RecipientClass {
     /// The re-share permission a sharer needs to share with this class.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Permission, RecipientClass, ReshareRights};
+    ///
+    /// assert_eq!(RecipientClass::Public.reshare_permission(), Permission::ResharePublic);
+    /// // An editor with internal re-share rights may share on internally, and only so.
+    /// let held = AccessLevel::Editor.permissions() | ReshareRights::INTERNAL.permissions();
+    /// assert!(held.has(RecipientClass::Internal.reshare_permission()));
+    /// assert!(!held.has(RecipientClass::Link.reshare_permission()));
+    /// ```
     #[must_use]
     pub const fn reshare_permission(self) -> crate::Permission {
         match self {
@@ -217,6 +266,14 @@ impl RecipientClass {
 
 impl Recipient {
     /// The kind of this recipient.
+    ///
+    /// ```
+    /// use shareguard::{Recipient, ShareType};
+    ///
+    /// assert_eq!(Recipient::Group { id: "eng".parse()? }.share_type(), ShareType::Group);
+    /// assert_eq!(Recipient::Public.share_type(), ShareType::Public);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub const fn share_type(&self) -> ShareType {
         match self {
@@ -235,6 +292,16 @@ impl Recipient {
     }
 
     /// The class of this recipient: internal, external, public or link.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, Recipient, RecipientClass, ShareLink};
+    ///
+    /// assert_eq!(Recipient::Role { id: "rep".parse()? }.class(), RecipientClass::Internal);
+    /// assert_eq!(Recipient::CustomerUsers.class(), RecipientClass::External);
+    /// let link = Recipient::Link(ShareLink::new(&LinkToken::generate()?, false));
+    /// assert_eq!(link.class(), RecipientClass::Link);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub const fn class(&self) -> RecipientClass {
         self.share_type().class()
@@ -244,6 +311,25 @@ impl Recipient {
     /// section 3 says. An anonymous principal is reached only by `public` and `link`.
     ///
     /// Settings are not consulted here: see the policy for what a disabled class does.
+    ///
+    /// ```
+    /// use shareguard::{LinkToken, Principal, PrincipalKind, Recipient, ShareLink};
+    ///
+    /// let token = LinkToken::generate()?;
+    /// let visitor =
+    ///     Principal::builder("v1", PrincipalKind::Anonymous).link_token(&token).build()?;
+    /// assert!(Recipient::Public.matches(&visitor));
+    /// assert!(Recipient::Link(ShareLink::new(&token, false)).matches(&visitor));
+    /// assert!(!Recipient::User { id: "v1".parse()? }.matches(&visitor));
+    ///
+    /// let pat = Principal::builder("pat", PrincipalKind::Partner)
+    ///     .role("reseller")
+    ///     .reports_to("channel")
+    ///     .build()?;
+    /// assert!(Recipient::RoleAndSubordinates { id: "channel".parse()? }.matches(&pat));
+    /// assert!(!Recipient::RoleAndInternalSubordinates { id: "channel".parse()? }.matches(&pat));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     #[inline]
     pub fn matches(&self, principal: &Principal) -> bool {

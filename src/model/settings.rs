@@ -46,6 +46,18 @@ impl Default for Settings {
 
 impl Settings {
     /// Whether grants to recipients of this class are switched on.
+    ///
+    /// ```
+    /// use shareguard::{RecipientClass, Settings};
+    ///
+    /// let settings = Settings { allow_public: false, ..Settings::default() };
+    /// assert!(!settings.allows_class(RecipientClass::Public));
+    /// assert!(settings.allows_class(RecipientClass::Link));
+    /// // No setting switches internal recipients off.
+    /// let closed =
+    ///     Settings { allow_external: false, allow_public: false, allow_links: false, ..settings };
+    /// assert!(closed.allows_class(RecipientClass::Internal));
+    /// ```
     #[must_use]
     pub const fn allows_class(&self, class: RecipientClass) -> bool {
         match class {
@@ -57,6 +69,18 @@ impl Settings {
     }
 
     /// The name of the setting that switches this class off, if any does.
+    ///
+    /// ```
+    /// use shareguard::{RecipientClass, Settings};
+    ///
+    /// assert_eq!(Settings::class_setting(RecipientClass::Link), Some("allow_links"));
+    /// assert_eq!(Settings::class_setting(RecipientClass::Internal), None);
+    /// // The name is the setting's field, as the settings are written.
+    /// let name = Settings::class_setting(RecipientClass::External).ok_or("always on")?;
+    /// let off: Settings = serde_json::from_str(&format!(r#"{{"{name}": false}}"#))?;
+    /// assert!(!off.allows_class(RecipientClass::External));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn class_setting(class: RecipientClass) -> Option<&'static str> {
         match class {

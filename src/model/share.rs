@@ -11,6 +11,18 @@ use crate::{
 };
 
 /// How a share has been used (iconik's share panel: last visit, times used).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::Usage;
+///
+/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let usage = Usage { last_visit: Some(at), visits: 2 };
+/// let json = serde_json::to_string(&usage)?;
+/// assert_eq!(json, r#"{"last_visit":"2026-03-01T12:00:00Z","visits":2}"#);
+/// assert_eq!(serde_json::from_str::<Usage>(&json)?, usage);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Usage {
     /// When the recipient last visited through the share.
@@ -132,6 +144,19 @@ fn first_version() -> u64 {
 
 impl Share {
     /// A share at version 1, with no expiry, message, re-share rights or usage.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Recipient, Share, Usage};
+    ///
+    /// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.version(), 1);
+    /// assert!(share.expires().is_none() && share.message().is_none());
+    /// assert!(share.reshare().is_empty() && share.usage() == Usage::default());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn new(
         id: ShareId,
@@ -166,6 +191,22 @@ impl Share {
 
     /// Makes the share a new share asks for, after checking its form
     /// ([`NewShare::access_and_reshare`]).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, NewShare, Recipient, ReshareRights, Share};
+    ///
+    /// let doc = "document:d1".parse()?;
+    /// let new = NewShare::new(doc, Recipient::Organization, AccessLevel::Viewer).message("fyi");
+    /// let share = Share::from_new("s1".parse()?, "alice".parse()?, &new, Utc::now())?;
+    /// assert_eq!((share.sharer().as_str(), share.message()), ("alice", Some("fyi")));
+    ///
+    /// let deny = NewShare::new(new.resource.clone(), Recipient::Public, AccessLevel::Restrict);
+    /// let with_rights = deny.reshare(ReshareRights::empty()); // named, even empty
+    /// let err = Share::from_new("s2".parse()?, "alice".parse()?, &with_rights, Utc::now());
+    /// assert_eq!(err.unwrap_err().field(), "access");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn from_new(
         id: ShareId,
         sharer: PrincipalId,
@@ -180,6 +221,21 @@ impl Share {
     }
 
     /// Sets the re-share rights (a `restrict` share keeps none).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Recipient, ReshareRights, Share};
+    ///
+    /// let share = |access| -> Result<Share, shareguard::ModelError> {
+    ///     Ok(Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///         Recipient::Organization, access, Utc::now()))
+    /// };
+    /// let viewer = share(AccessLevel::Viewer)?.with_reshare(ReshareRights::INTERNAL);
+    /// assert_eq!(viewer.reshare(), ReshareRights::INTERNAL);
+    /// let restrict = share(AccessLevel::Restrict)?.with_reshare(ReshareRights::INTERNAL);
+    /// assert!(restrict.reshare().is_empty());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn with_reshare(mut self, reshare: ReshareRights) -> Self {
         self.reshare = if self.access.is_restrict() { ReshareRights::empty() } else { reshare };
@@ -187,6 +243,19 @@ impl Share {
     }
 
     /// Sets the expiry.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// let in_a_week = created + chrono::Duration::days(7);
+    /// let expiring = share.with_expiry(Some(in_a_week));
+    /// assert_eq!(expiring.expires(), Some(in_a_week));
+    /// assert_eq!(expiring.with_expiry(None).expires(), None);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn with_expiry(mut self, expires: Option<DateTime<Utc>>) -> Self {
         self.expires = expires;
@@ -194,6 +263,18 @@ impl Share {
     }
 
     /// Sets the message or comment.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// let noted = share.with_message(Some("for the launch".to_owned()));
+    /// assert_eq!(noted.message(), Some("for the launch"));
+    /// assert_eq!(noted.with_message(None).message(), None);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn with_message(mut self, message: Option<String>) -> Self {
         self.set_extra(|e| e.message = message.map(String::into_boxed_str));
@@ -201,6 +282,17 @@ impl Share {
     }
 
     /// Sets the usage counters (as a store reads them back).
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share, Usage};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// let usage = Usage { last_visit: Some(created), visits: 4 };
+    /// assert_eq!(share.with_usage(usage).usage(), usage);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn with_usage(mut self, usage: Usage) -> Self {
         self.set_extra(|e| e.usage = usage);
@@ -208,6 +300,16 @@ impl Share {
     }
 
     /// Sets the version (as a store reads it back).
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.with_version(7).version(), 7);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn with_version(mut self, version: u64) -> Self {
         self.version = version;
@@ -215,56 +317,177 @@ impl Share {
     }
 
     /// The share's id.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.id().as_str(), "s1");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &ShareId {
         &self.id
     }
     /// The shared resource.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.resource().to_string(), "folder:f1");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn resource(&self) -> &ResourceRef {
         &self.resource
     }
     /// Who created the share.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.sharer().as_str(), "alice");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn sharer(&self) -> &PrincipalId {
         &self.sharer
     }
     /// Who the share is for. It never changes.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.recipient(), &Recipient::Group { id: "eng".parse()? });
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn recipient(&self) -> &Recipient {
         &self.recipient
     }
     /// The access level.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.access(), AccessLevel::Viewer);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn access(&self) -> AccessLevel {
         self.access
     }
     /// The re-share rights given on the share.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, ReshareRights, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert!(share.reshare().is_empty());
+    /// let share = share.with_reshare(ReshareRights::INTERNAL | ReshareRights::LINK);
+    /// assert_eq!(share.reshare().to_string(), "internal, link");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn reshare(&self) -> ReshareRights {
         self.reshare
     }
     /// When the share expires, if ever.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.expires(), None);
+    /// let end = created + chrono::Duration::days(30);
+    /// assert_eq!(share.with_expiry(Some(end)).expires(), Some(end));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn expires(&self) -> Option<DateTime<Utc>> {
         self.expires
     }
     /// When the share was created.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.created().to_rfc3339(), "2026-03-01T12:00:00+00:00");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn created(&self) -> DateTime<Utc> {
         self.created
     }
     /// The message or comment given with the share.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.message(), None);
+    /// assert_eq!(share.with_message(Some("hi".into())).message(), Some("hi"));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn message(&self) -> Option<&str> {
         self.extra.as_ref().and_then(|e| e.message.as_deref())
     }
     /// How the share has been used.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share, Usage};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.usage().visits, 0);
+    /// let mut share = share;
+    /// share.record_visit(created);
+    /// assert_eq!(share.usage(), Usage { last_visit: Some(created), visits: 1 });
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn usage(&self) -> Usage {
         self.extra.as_ref().map_or_else(Usage::default, |e| e.usage)
     }
     /// The version, bumped by every change; updates name the version they expect.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share, SharePatch};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// assert_eq!(share.version(), 1);
+    /// // `patched` leaves it: the store bumps it when it applies the change.
+    /// let (changed, _) = share.patched(&SharePatch::to_access(AccessLevel::Editor))?;
+    /// assert_eq!(changed.version(), 1);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn version(&self) -> u64 {
         self.version
@@ -317,6 +540,16 @@ impl Share {
     }
 
     /// Whether this is a `restrict` share.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    ///
+    /// let deny = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Restrict, Utc::now());
+    /// assert!(deny.is_restrict());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn is_restrict(&self) -> bool {
         self.access.is_restrict()
@@ -324,6 +557,21 @@ impl Share {
 
     /// The permissions the share grants: its level's set plus its re-share rights; nothing
     /// for a `restrict` share.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Permissions, Recipient, ReshareRights, Share};
+    ///
+    /// let share = |access| -> Result<Share, shareguard::ModelError> {
+    ///     Ok(Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///         Recipient::Organization, access, Utc::now()).with_reshare(ReshareRights::LINK))
+    /// };
+    /// let custom = share(AccessLevel::Custom(Permissions::VIEW | Permissions::COMMENT))?;
+    /// let expected = Permissions::VIEW | Permissions::COMMENT | Permissions::RESHARE_LINK;
+    /// assert_eq!(custom.permissions(), expected);
+    /// assert!(share(AccessLevel::Restrict)?.permissions().is_empty());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn permissions(&self) -> Permissions {
         if self.access.is_restrict() {
@@ -334,12 +582,39 @@ impl Share {
     }
 
     /// Whether the share is active at `now`: no expiry, or `now` strictly before it.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// let end = created + chrono::Duration::days(30);
+    /// let share = share.with_expiry(Some(end));
+    /// assert!(share.is_active(end - chrono::Duration::seconds(1)));
+    /// assert!(!share.is_active(end)); // expired at the instant itself
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn is_active(&self, now: DateTime<Utc>) -> bool {
         self.expires.is_none_or(|expires| now < expires)
     }
 
     /// Records one visit at `at`.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// let mut share = share;
+    /// share.record_visit(created);
+    /// share.record_visit(created + chrono::Duration::hours(1));
+    /// assert_eq!(share.usage().visits, 2);
+    /// assert_eq!(share.usage().last_visit, Some(created + chrono::Duration::hours(1)));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn record_visit(&mut self, at: DateTime<Utc>) {
         self.set_extra(|e| {
             e.usage.last_visit = Some(at);
@@ -466,6 +741,17 @@ pub struct NewShare {
 
 impl NewShare {
     /// A request for a share at an access level, with nothing else.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, Level, NewShare, Permissions, Recipient};
+    ///
+    /// let access = AccessLevel::Custom(Permissions::VIEW);
+    /// let new = NewShare::new("document:d1".parse()?, Recipient::Public, access);
+    /// // The level and a custom set are named apart, as requests name them.
+    /// assert_eq!((new.access, new.permissions), (Level::Custom, Some(Permissions::VIEW)));
+    /// assert!(new.reshare.is_none() && new.expires.is_none() && new.message.is_none());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn new(resource: ResourceRef, recipient: Recipient, access: AccessLevel) -> Self {
         Self {
@@ -480,6 +766,15 @@ impl NewShare {
     }
 
     /// Gives re-share rights.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, NewShare, Recipient, ReshareRights};
+    ///
+    /// let new = NewShare::new("folder:f1".parse()?, Recipient::Organization, AccessLevel::Editor)
+    ///     .reshare(ReshareRights::INTERNAL | ReshareRights::GRANT);
+    /// assert_eq!(new.reshare, Some(ReshareRights::INTERNAL | ReshareRights::GRANT));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn reshare(mut self, reshare: ReshareRights) -> Self {
         self.reshare = Some(reshare);
@@ -487,6 +782,17 @@ impl NewShare {
     }
 
     /// Sets the expiry.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, NewShare, Recipient};
+    ///
+    /// let end = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
+    /// let new = NewShare::new("folder:f1".parse()?, Recipient::Public, AccessLevel::Viewer)
+    ///     .expires(end);
+    /// assert_eq!(new.expires, Some(end));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
         self.expires = Some(expires);
@@ -494,6 +800,15 @@ impl NewShare {
     }
 
     /// Sets the message.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, NewShare, Recipient};
+    ///
+    /// let new = NewShare::new("folder:f1".parse()?, Recipient::Organization, AccessLevel::Viewer)
+    ///     .message("the Q3 figures");
+    /// assert_eq!(new.message.as_deref(), Some("the Q3 figures"));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
@@ -501,6 +816,17 @@ impl NewShare {
     }
 
     /// The access and re-share rights the request resolves to, or why it is malformed.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, NewShare, Permissions, Recipient, ReshareRights};
+    ///
+    /// let mut new = NewShare::new("document:d1".parse()?, Recipient::Public, AccessLevel::Viewer);
+    /// assert_eq!(new.access_and_reshare()?, (AccessLevel::Viewer, ReshareRights::empty()));
+    /// // A set named with a level that takes none.
+    /// new.permissions = Some(Permissions::EDIT);
+    /// assert_eq!(new.access_and_reshare().unwrap_err().field(), "permissions");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn access_and_reshare(&self) -> Result<(AccessLevel, ReshareRights), ModelError> {
         if self.access == Level::Restrict && (self.reshare.is_some() || self.permissions.is_some())
         {
@@ -518,6 +844,23 @@ impl NewShare {
 ///
 /// Changing the level away from `custom` discards the stored set; changing it to `restrict`
 /// discards the set and the re-share rights.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{AccessLevel, Recipient, Share, SharePatch};
+///
+/// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::Organization, AccessLevel::Viewer, created)
+///     .with_expiry(Some(created + chrono::Duration::days(7)));
+/// // `null` removes the expiry; the fields left out stay as they are.
+/// let patch: SharePatch = serde_json::from_str(r#"{"expires": null}"#)?;
+/// assert_eq!(patch.expires, Some(None));
+/// let (patched, changes) = share.patched(&patch)?;
+/// assert_eq!((patched.expires(), patched.access()), (None, AccessLevel::Viewer));
+/// assert_eq!(changes.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SharePatch {
@@ -577,6 +920,22 @@ mod double_option {
 }
 
 /// One field a change altered, with its old and new values as text.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{AccessLevel, FieldChange, Recipient, Share, SharePatch};
+///
+/// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::Organization, AccessLevel::Viewer, created);
+/// let in_a_week = Some(created + chrono::Duration::days(7));
+/// let patch = SharePatch { expires: Some(in_a_week), ..SharePatch::default() };
+/// let (_, changes) = share.patched(&patch)?;
+/// // `None` stands for no value: the share had no expiry.
+/// let new = Some("2026-03-08T12:00:00+00:00".to_owned());
+/// assert_eq!(changes, [FieldChange { field: "expires".into(), old: None, new }]);
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
     /// `access`, `reshare`, `expires` or `message`.
