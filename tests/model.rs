@@ -679,3 +679,44 @@ proptest! {
         prop_assert_eq!(listed, expected, "{} for {:?}", recipient, principal);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A digest reads back from its 64 hex digits (either case), and only from hex digits:
+    /// no sign, no space, no other length.
+    #[test]
+    fn a_digest_parses_from_hex_digits_only(bytes in any::<[u8; 32]>(), text in "[0-9a-fA-F+ -]{64}") {
+        let digest = shareguard::LinkDigest::from_bytes(bytes);
+        prop_assert_eq!(digest.to_hex().parse::<shareguard::LinkDigest>().unwrap(), digest);
+        prop_assert_eq!(digest.to_hex().to_uppercase().parse::<shareguard::LinkDigest>().unwrap(), digest);
+        let all_hex = text.bytes().all(|b| b.is_ascii_hexdigit());
+        prop_assert_eq!(text.parse::<shareguard::LinkDigest>().is_ok(), all_hex, "{}", text);
+        prop_assert!("+1".repeat(32).parse::<shareguard::LinkDigest>().is_err());
+    }
+}
+
+#[test]
+fn a_share_read_from_json_is_held_to_the_rules_of_a_request() {
+    let share = Share::new(
+        "s1".parse().unwrap(),
+        "document:d1".parse().unwrap(),
+        "alice".parse().unwrap(),
+        Recipient::User { id: "bob".parse().unwrap() },
+        AccessLevel::Viewer,
+        t0(),
+    );
+    let good = serde_json::to_value(&share).unwrap();
+    assert_eq!(serde_json::from_value::<Share>(good.clone()).unwrap(), share);
+
+    let mut empty_custom = good.clone();
+    empty_custom["access"] = serde_json::json!({ "custom": [] });
+    let err = serde_json::from_value::<Share>(empty_custom).unwrap_err().to_string();
+    assert!(err.starts_with("permissions:"), "{err}");
+
+    let mut restrict_with_reshare = good;
+    restrict_with_reshare["access"] = serde_json::json!("restrict");
+    restrict_with_reshare["reshare"] = serde_json::json!(["internal"]);
+    let err = serde_json::from_value::<Share>(restrict_with_reshare).unwrap_err().to_string();
+    assert!(err.contains("takes no `permissions` and no `reshare`"), "{err}");
+}

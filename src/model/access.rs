@@ -314,8 +314,9 @@ bitflags::bitflags! {
     /// ```
     /// use shareguard::{Permissions, ReshareRights};
     ///
-    /// let rights: ReshareRights = serde_json::from_str(r#"["internal", "grant"]"#).unwrap();
+    /// let rights: ReshareRights = serde_json::from_str(r#"["internal", "grant"]"#)?;
     /// assert_eq!(rights.permissions(), Permissions::RESHARE_INTERNAL | Permissions::GRANT_RESHARE);
+    /// # Ok::<(), serde_json::Error>(())
     /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct ReshareRights: u8 {

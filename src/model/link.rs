@@ -195,12 +195,14 @@ impl std::str::FromStr for LinkDigest {
             value: s.to_owned(),
             reason: "expected 64 hex digits",
         };
-        if s.len() != 64 || !s.is_ascii() {
+        // Digits only: `from_str_radix` alone would also take a `+` sign.
+        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(invalid());
         }
         let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
+        for (byte, pair) in bytes.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).map_err(|_| invalid())?;
+            *byte = u8::from_str_radix(pair, 16).map_err(|_| invalid())?;
         }
         Ok(Self(bytes))
     }

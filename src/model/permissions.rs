@@ -38,9 +38,9 @@ macro_rules! permissions {
             /// let set: Permissions = "view, comment".parse()?;
             /// assert_eq!(set, Permissions::VIEW | Permissions::COMMENT);
             /// assert_eq!(set.to_string(), "view, comment");
-            /// assert_eq!(serde_json::to_string(&set).unwrap(), r#"["view","comment"]"#);
+            /// assert_eq!(serde_json::to_string(&set)?, r#"["view","comment"]"#);
             /// assert!("view, own".parse::<Permissions>().is_err());
-            /// # Ok::<(), shareguard::ModelError>(())
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
             /// ```
             #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
             pub struct Permissions: u16 {

@@ -122,14 +122,14 @@ impl fmt::Display for AdminRight {
 ///
 /// let rights: AdminRights = serde_json::from_str(
 ///     r#"["read_shares", {"right": "delete_shares", "kinds": ["document"]}]"#,
-/// ).unwrap();
+/// )?;
 /// let document: ResourceKind = "document".parse()?;
 /// let folder: ResourceKind = "folder".parse()?;
 /// assert!(rights.allows(AdminRight::ReadShares, &folder));
 /// assert!(rights.allows(AdminRight::DeleteShares, &document));
 /// assert!(!rights.allows(AdminRight::DeleteShares, &folder));
 /// assert!(!rights.allows(AdminRight::WriteShares, &document));
-/// # Ok::<(), shareguard::ModelError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AdminRights {
@@ -632,12 +632,14 @@ impl PrincipalBuilder {
         self
     }
 
-    /// Adds a verified email address.
+    /// Adds a verified email address, once (addresses compare ignoring ASCII case).
     ///
     /// ```
     /// use shareguard::{Principal, PrincipalKind};
     ///
-    /// let eve = Principal::builder("eve", PrincipalKind::External).email("eve@partner.example");
+    /// let eve = Principal::builder("eve", PrincipalKind::External)
+    ///     .email("eve@partner.example")
+    ///     .email("Eve@Partner.Example");
     /// assert_eq!(eve.build()?.emails().len(), 1);
     /// let bad = Principal::builder("eve", PrincipalKind::External).email("eve at partner");
     /// assert_eq!(bad.build().unwrap_err().field(), "email");
@@ -645,7 +647,9 @@ impl PrincipalBuilder {
     /// ```
     pub fn email(mut self, email: impl TryInto<Email, Error = impl Into<ModelError>>) -> Self {
         if let Some(e) = self.keep(email.try_into()) {
-            self.emails.push(e);
+            if !self.emails.contains(&e) {
+                self.emails.push(e);
+            }
         }
         self
     }

@@ -72,11 +72,11 @@ impl Principal {
 /// use shareguard::{Principal, PrincipalKind, Recipient};
 ///
 /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
-/// let eng: Recipient = serde_json::from_str(r#"{"type": "group", "id": "eng"}"#).unwrap();
+/// let eng: Recipient = serde_json::from_str(r#"{"type": "group", "id": "eng"}"#)?;
 /// assert!(eng.matches(&bob));
 /// assert!(Recipient::Organization.matches(&bob));
 /// assert!(!Recipient::PartnerUsers.matches(&bob));
-/// # Ok::<(), shareguard::ModelError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]

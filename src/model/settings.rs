@@ -10,10 +10,11 @@ use crate::RecipientClass;
 /// ```
 /// use shareguard::Settings;
 ///
-/// let settings: Settings = serde_json::from_str(r#"{"allow_links": false}"#).unwrap();
+/// let settings: Settings = serde_json::from_str(r#"{"allow_links": false}"#)?;
 /// assert!(!settings.allow_links);
 /// assert!(settings.allow_public);
 /// assert_eq!(settings.max_link_lifetime_days, None);
+/// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

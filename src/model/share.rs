@@ -28,7 +28,8 @@ pub struct Usage {
     /// When the recipient last visited through the share.
     #[serde(default, with = "rfc3339_option")]
     pub last_visit: Option<DateTime<Utc>>,
-    /// How many times the share has been used.
+    /// How many times the share has been used (0 when absent from JSON).
+    #[serde(default)]
     pub visits: u64,
 }
 
@@ -62,7 +63,7 @@ pub struct Usage {
 /// # Ok::<(), shareguard::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "ShareWire", into = "ShareWire")]
+#[serde(try_from = "ShareWire", into = "ShareWire")]
 pub struct Share {
     id: ShareId,
     resource: ResourceRef,
@@ -107,15 +108,22 @@ struct ShareWire {
     version: u64,
 }
 
-impl From<ShareWire> for Share {
-    fn from(w: ShareWire) -> Self {
-        let mut share = Share::new(w.id, w.resource, w.sharer, w.recipient, w.access, w.created)
+/// A share read from JSON is held to what `NewShare` and `SharePatch` are: no empty
+/// `custom` set, no re-share rights on a `restrict` share.
+impl TryFrom<ShareWire> for Share {
+    type Error = ModelError;
+    fn try_from(w: ShareWire) -> Result<Self, ModelError> {
+        let access = w.access.validated()?;
+        if access.is_restrict() && !w.reshare.is_empty() {
+            return Err(restrict_with_rights());
+        }
+        let mut share = Share::new(w.id, w.resource, w.sharer, w.recipient, access, w.created)
             .with_reshare(w.reshare)
             .with_expiry(w.expires)
             .with_usage(w.usage)
             .with_version(w.version);
         share.set_extra(|e| e.message = w.message);
-        share
+        Ok(share)
     }
 }
 
@@ -517,14 +525,15 @@ impl Share {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, LinkToken, Recipient, Share, ShareLink};
+    /// use shareguard::{AccessLevel, LinkToken, PrincipalId, Recipient, ResourceRef, Share, ShareId, ShareLink};
     ///
     /// let token = LinkToken::generate()?;
-    /// let link = |retrievable| Share::new("s1".parse().unwrap(), "document:d1".parse().unwrap(),
-    ///     "alice".parse().unwrap(), Recipient::Link(ShareLink::new(&token, retrievable)),
-    ///     AccessLevel::Viewer, Utc::now());
+    /// let (id, doc, alice): (ShareId, ResourceRef, PrincipalId) =
+    ///     ("s1".parse()?, "document:d1".parse()?, "alice".parse()?);
+    /// let link = |retrievable| Share::new(id.clone(), doc.clone(), alice.clone(),
+    ///     Recipient::Link(ShareLink::new(&token, retrievable)), AccessLevel::Viewer, Utc::now());
     /// assert_eq!(link(true).retrievable_token()?.reveal(), token.reveal());
-    /// assert_eq!(link(false).retrievable_token().unwrap_err().field(), "share");
+    /// assert_eq!(link(false).retrievable_token().map(|_| ()).map_err(|e| e.field()), Err("share"));
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     pub fn retrievable_token(&self) -> Result<&LinkToken, ModelError> {
