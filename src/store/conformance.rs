@@ -1811,7 +1811,7 @@ fn compare(store: &dyn ShareStore, model: &Model) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// A model-based property test: `cases` random sequences of up to 40 operations (create,
+/// A model-based property test: `cases` random sequences of up to 39 operations (create,
 /// update with the right or a stale version, delete, batch grant and revoke, visit, sweep,
 /// list with random filters and pages, "shared with me"), each applied to a fresh store from
 /// `make` and to a plain `Vec` model, compared after every step: results, every share with
