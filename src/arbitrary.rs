@@ -397,6 +397,20 @@ pub fn settings() -> impl Strategy<Value = Settings> {
 }
 
 /// One resource of a [`World`]'s path: the resource, its owner and the shares on it.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use proptest::test_runner::{Config, TestRunner};
+///
+/// TestRunner::new(Config::with_cases(32)).run(&shareguard::arbitrary::world(), |world| {
+///     // Every share of a node is on that node's resource.
+///     for node in &world.path {
+///         prop_assert!(node.shares.iter().all(|s| s.resource() == &node.resource));
+///     }
+///     Ok(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct WorldNode {
     /// The resource.
@@ -410,6 +424,21 @@ pub struct WorldNode {
 /// A small world: a directory of nested groups and role chains, the principals resolved
 /// through it, a resource path (nearest first, one to three deep) with owners and shares,
 /// settings, and `now`.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use proptest::test_runner::{Config, TestRunner};
+///
+/// TestRunner::new(Config::with_cases(32)).run(&shareguard::arbitrary::world(), |world| {
+///     // One to three resources, the document first, and a directory without cycles.
+///     prop_assert!((1..=3).contains(&world.path.len()));
+///     prop_assert_eq!(world.path[0].resource.as_str(), "document:d0");
+///     prop_assert!(world.directory.check().is_ok());
+///     prop_assert!(!world.principals.is_empty());
+///     Ok(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct World {
     /// Nested groups (`g{i}` member of `g{j}` only for `j > i`) and a role chain
@@ -427,12 +456,48 @@ pub struct World {
 
 impl World {
     /// The path as the policy takes it.
+    ///
+    /// ```
+    /// use proptest::prelude::*;
+    /// use proptest::test_runner::{Config, TestRunner};
+    /// use shareguard::{Permissions, Policy, PrincipalKind};
+    ///
+    /// TestRunner::new(Config::with_cases(32)).run(&shareguard::arbitrary::world(), |world| {
+    ///     let nodes = world.nodes();
+    ///     prop_assert_eq!(nodes.len(), world.path.len());
+    ///     // Whoever owns a resource of the path (unless anonymous) holds everything on the document.
+    ///     let policy = Policy::new(world.settings);
+    ///     for p in &world.principals {
+    ///         let owner = world.path.iter().any(|n| n.owner.as_ref() == Some(p.id()));
+    ///         if owner && p.kind() != PrincipalKind::Anonymous {
+    ///             prop_assert_eq!(policy.permissions(p, &nodes, world.now), Permissions::all());
+    ///         }
+    ///     }
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn nodes(&self) -> Vec<Node<'_>> {
         self.path.iter().map(|n| Node::new(&n.resource, n.owner.as_ref(), &n.shares)).collect()
     }
 
     /// Every share of the path, nearest resource first.
+    ///
+    /// ```
+    /// use proptest::prelude::*;
+    /// use proptest::test_runner::{Config, TestRunner};
+    ///
+    /// TestRunner::new(Config::with_cases(32)).run(&shareguard::arbitrary::world(), |world| {
+    ///     // Ids `s0`, `s1`, … in path order, nearest resource first.
+    ///     for (i, share) in world.shares().enumerate() {
+    ///         prop_assert_eq!(share.id().as_str(), format!("s{i}"));
+    ///     }
+    ///     prop_assert_eq!(world.shares().count(), world.path.iter().map(|n| n.shares.len()).sum::<usize>());
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shares(&self) -> impl Iterator<Item = &Share> {
         self.path.iter().flat_map(|n| n.shares.iter())
     }

@@ -47,6 +47,24 @@ use crate::{
 };
 
 /// A scenario file could not be used: the JSON path of the fault and what was expected.
+///
+/// ```
+/// use shareguard::scenario::Scenario;
+///
+/// // A level no product has: the error points at it.
+/// let err = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "room:r1", "owner": "olga" } ],
+///   "shares": [
+///     { "id": "s1", "resource": "room:r1", "sharer": "olga",
+///       "recipient": { "type": "user", "id": "bob" }, "access": "varies" }
+///   ],
+///   "checks": []
+/// }"#).unwrap_err();
+/// assert_eq!(err.path, "$.shares[0].access");
+/// assert!(err.message.starts_with("unknown variant `varies`, expected one of `none`, `viewer`"));
+/// assert!(err.to_string().starts_with("$.shares[0].access: unknown variant"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct ScenarioError {
@@ -185,6 +203,20 @@ fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 }
 
 /// What a check expects of a decision.
+///
+/// ```
+/// use shareguard::scenario::{Expect, Scenario};
+///
+/// assert_eq!(serde_json::from_str::<Expect>(r#""deny""#)?, Expect::Deny);
+/// // A decision check must say which it expects.
+/// let err = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+///   "checks": [ { "principal": "bob", "action": "view", "resource": "folder:f1" } ]
+/// }"#).unwrap_err();
+/// assert_eq!(err.to_string(), "$.checks[0].expect: missing: expected `allow` or `deny`");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expect {
@@ -221,6 +253,30 @@ struct CheckDecl {
 }
 
 /// What a check asks.
+///
+/// ```
+/// use shareguard::{Permission, ShareAction};
+/// use shareguard::scenario::{Question, Scenario};
+///
+/// let scenario = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+///   "shares": [ { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+///                 "recipient": { "type": "user", "id": "bob" }, "access": "viewer" } ],
+///   "checks": [
+///     { "principal": "bob", "action": "edit", "resource": "folder:f1", "expect": "deny" },
+///     { "principal": "bob", "share_action": "delete", "share": "s1", "expect": "allow" },
+///     { "principal": "bob", "permissions_on": "folder:f1", "expect_permissions": ["view", "download"] }
+///   ]
+/// }"#)?;
+/// let questions: Vec<&Question> = scenario.checks().iter().map(|c| &c.question).collect();
+/// assert_eq!(questions, [
+///     &Question::Action { action: Permission::Edit, resource: "folder:f1".parse()? },
+///     &Question::ShareAction { action: ShareAction::Delete, share: "s1".parse()? },
+///     &Question::PermissionsOn("folder:f1".parse()?),
+/// ]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Question {
     /// May the principal take this action on the resource (section 4)?
@@ -251,6 +307,28 @@ pub enum Question {
 }
 
 /// What a check expects.
+///
+/// ```
+/// use shareguard::{Permissions, Reason};
+/// use shareguard::scenario::{Expect, Expectation, Scenario};
+///
+/// let scenario = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+///   "checks": [
+///     { "principal": "bob", "action": "view", "resource": "folder:f1", "expect": "deny", "reason": "no_share" },
+///     { "principal": "olga", "action": "view", "resource": "folder:f1", "expect": "allow" },
+///     { "principal": "bob", "permissions_on": "folder:f1", "expect_permissions": [] }
+///   ]
+/// }"#)?;
+/// let expected: Vec<Expectation> = scenario.checks().iter().map(|c| c.expectation).collect();
+/// assert_eq!(expected, [
+///     Expectation::Decision { expect: Expect::Deny, reason: Some(Reason::NoShare) },
+///     Expectation::Decision { expect: Expect::Allow, reason: None },
+///     Expectation::Permissions(Permissions::empty()),
+/// ]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expectation {
     /// A decision, and optionally its reason.
@@ -265,6 +343,27 @@ pub enum Expectation {
 }
 
 /// One check of a scenario, resolved.
+///
+/// ```
+/// use shareguard::scenario::Scenario;
+///
+/// let scenario = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+///   "shares": [
+///     { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+///       "recipient": { "type": "user", "id": "bob" }, "access": "viewer" }
+///   ],
+///   "checks": [
+///     { "principal": "bob", "action": "view", "resource": "folder:f1", "expect": "allow", "reason": "share" },
+///     { "principal": "bob", "action": "edit", "resource": "folder:f1", "expect": "allow", "reason": "share" }
+///   ]
+/// }"#)?;
+/// let check = &scenario.checks()[1];
+/// assert_eq!((check.index, check.principal.as_str()), (1, "bob"));
+/// assert_eq!(check.to_string(), "#1 bob edit folder:f1");
+/// # Ok::<(), shareguard::scenario::ScenarioError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     /// The check's index in the file's `checks`.
@@ -293,6 +392,27 @@ impl fmt::Display for Check {
 }
 
 /// What a check got.
+///
+/// ```
+/// use shareguard::{Permissions, Reason};
+/// use shareguard::scenario::{Actual, Scenario};
+///
+/// let report = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+///   "shares": [ { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+///                 "recipient": { "type": "user", "id": "bob" }, "access": "viewer" } ],
+///   "checks": [
+///     { "principal": "bob", "action": "edit", "resource": "folder:f1", "expect": "deny" },
+///     { "principal": "bob", "permissions_on": "folder:f1", "expect_permissions": ["view", "download"] }
+///   ]
+/// }"#)?.run()?;
+/// assert!(matches!(&report.results[0].actual, Actual::Decision(d) if d.reason == Reason::Insufficient));
+/// let held = &report.results[1].actual;
+/// assert_eq!(held, &Actual::Permissions(Permissions::VIEW | Permissions::DOWNLOAD));
+/// assert_eq!(held.to_string(), "[view, download]");
+/// # Ok::<(), shareguard::scenario::ScenarioError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actual {
     /// The decision.
@@ -311,6 +431,30 @@ impl fmt::Display for Actual {
 }
 
 /// The outcome of one check.
+///
+/// ```
+/// use shareguard::scenario::Scenario;
+///
+/// let scenario = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+///   "shares": [
+///     { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+///       "recipient": { "type": "user", "id": "bob" }, "access": "viewer" }
+///   ],
+///   "checks": [
+///     { "principal": "bob", "action": "view", "resource": "folder:f1", "expect": "allow", "reason": "share" },
+///     { "principal": "bob", "action": "edit", "resource": "folder:f1", "expect": "allow", "reason": "share" }
+///   ]
+/// }"#)?;
+/// let report = scenario.run()?;
+/// let (ok, failed) = (&report.results[0], &report.results[1]);
+/// assert!(ok.passed && !failed.passed);
+/// // The line a CI log shows: what was asked, what the crate answered, what was expected.
+/// assert_eq!(failed.to_string(), "FAIL #1 bob edit folder:f1 -> deny insufficient: needed edit; \
+///     held view, download; share s1 on folder:f1 (expected allow share)");
+/// # Ok::<(), shareguard::scenario::ScenarioError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
     /// The check.
@@ -349,6 +493,28 @@ impl fmt::Display for CheckResult {
 }
 
 /// The results of every check of a scenario, in order.
+///
+/// ```
+/// use shareguard::scenario::Scenario;
+///
+/// let scenario = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+///   "shares": [
+///     { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+///       "recipient": { "type": "user", "id": "bob" }, "access": "viewer" }
+///   ],
+///   "checks": [
+///     { "principal": "bob", "action": "view", "resource": "folder:f1", "expect": "allow", "reason": "share" },
+///     { "principal": "bob", "action": "edit", "resource": "folder:f1", "expect": "allow", "reason": "share" }
+///   ]
+/// }"#)?;
+/// let report = scenario.run()?;
+/// let failures: Vec<usize> =
+///     report.results.iter().filter(|r| !r.passed).map(|r| r.check.index).collect();
+/// assert_eq!(failures, [1]);
+/// # Ok::<(), shareguard::scenario::ScenarioError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Report {
     /// One result per check.
@@ -357,12 +523,51 @@ pub struct Report {
 
 impl Report {
     /// How many checks passed.
+    ///
+    /// ```
+    /// use shareguard::scenario::Scenario;
+    ///
+    /// let scenario = Scenario::from_json(r#"{
+    ///   "now": "2026-03-01T12:00:00Z",
+    ///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+    ///   "shares": [
+    ///     { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+    ///       "recipient": { "type": "user", "id": "bob" }, "access": "viewer" }
+    ///   ],
+    ///   "checks": [
+    ///     { "principal": "bob", "action": "view", "resource": "folder:f1", "expect": "allow", "reason": "share" },
+    ///     { "principal": "bob", "action": "edit", "resource": "folder:f1", "expect": "allow", "reason": "share" }
+    ///   ]
+    /// }"#)?;
+    /// assert_eq!(scenario.run()?.passed(), 1);
+    /// # Ok::<(), shareguard::scenario::ScenarioError>(())
+    /// ```
     #[must_use]
     pub fn passed(&self) -> usize {
         self.results.iter().filter(|r| r.passed).count()
     }
 
     /// How many checks failed.
+    ///
+    /// ```
+    /// # use shareguard::scenario::Scenario;
+    /// # let scenario = Scenario::from_json(r#"{
+    /// #   "now": "2026-03-01T12:00:00Z",
+    /// #   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+    /// #   "shares": [
+    /// #     { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+    /// #       "recipient": { "type": "user", "id": "bob" }, "access": "viewer" }
+    /// #   ],
+    /// #   "checks": [
+    /// #     { "principal": "bob", "action": "view", "resource": "folder:f1", "expect": "allow", "reason": "share" },
+    /// #     { "principal": "bob", "action": "edit", "resource": "folder:f1", "expect": "allow", "reason": "share" }
+    /// #   ]
+    /// # }"#)?;
+    /// let report = scenario.run()?;
+    /// assert_eq!(report.failed(), 1);
+    /// assert_eq!(report.passed() + report.failed(), report.results.len());
+    /// # Ok::<(), shareguard::scenario::ScenarioError>(())
+    /// ```
     #[must_use]
     pub fn failed(&self) -> usize {
         self.results.len() - self.passed()
@@ -371,6 +576,26 @@ impl Report {
 
 /// A scenario: a world (directory, principals, resources, shares, settings, `now`) and its
 /// checks, every reference resolved.
+///
+/// ```
+/// use shareguard::scenario::Scenario;
+///
+/// // A link's token is given in clear; a visitor presents it with `link_tokens`.
+/// let scenario = Scenario::from_json(r#"{
+///   "now": "2026-03-01T12:00:00Z",
+///   "principals": [ { "id": "visitor", "kind": "anonymous", "link_tokens": ["tok-1"] } ],
+///   "resources": [ { "id": "document:d1", "owner": "alice" } ],
+///   "shares": [ { "id": "s1", "resource": "document:d1", "sharer": "alice",
+///                 "recipient": { "type": "link", "token": "tok-1" }, "access": "viewer" } ],
+///   "checks": [
+///     { "principal": "visitor", "action": "view", "resource": "document:d1", "expect": "allow", "reason": "share" },
+///     { "principal": "visitor", "action": "edit", "resource": "document:d1", "expect": "deny", "reason": "insufficient" }
+///   ]
+/// }"#)?;
+/// assert_eq!(scenario.checks().len(), 2);
+/// assert_eq!(scenario.run()?.failed(), 0);
+/// # Ok::<(), shareguard::scenario::ScenarioError>(())
+/// ```
 #[derive(Debug)]
 pub struct Scenario {
     now: DateTime<Utc>,
@@ -383,6 +608,25 @@ impl Scenario {
     /// Reads a scenario document, refusing with the JSON path of the fault: unknown fields,
     /// unknown names, malformed times, references to unknown shares or resources, and cycles
     /// among resources, groups or roles.
+    ///
+    /// ```
+    /// use shareguard::scenario::Scenario;
+    ///
+    /// // A check may ask only one question.
+    /// let err = Scenario::from_json(r#"{
+    ///   "now": "2026-03-01T12:00:00Z",
+    ///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+    ///   "checks": [ { "principal": "bob", "action": "view", "resource": "folder:f1",
+    ///                 "permissions_on": "folder:f1", "expect": "allow" } ]
+    /// }"#).unwrap_err();
+    /// assert_eq!(err.path, "$.checks[0]");
+    /// // A reference to a share the world does not have.
+    /// let err = Scenario::from_json(r#"{
+    ///   "now": "2026-03-01T12:00:00Z",
+    ///   "checks": [ { "principal": "bob", "share_action": "read", "share": "s2", "expect": "allow" } ]
+    /// }"#).unwrap_err();
+    /// assert_eq!(err.to_string(), "$.checks[0].share: unknown share `s2`");
+    /// ```
     pub fn from_json(text: &str) -> Result<Self, ScenarioError> {
         let de = &mut serde_json::Deserializer::from_str(text);
         let doc: Document = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -397,6 +641,23 @@ impl Scenario {
     }
 
     /// The checks, resolved.
+    ///
+    /// ```
+    /// use shareguard::Level;
+    /// use shareguard::scenario::{Question, Scenario};
+    ///
+    /// let scenario = Scenario::from_json(r#"{
+    ///   "now": "2026-03-01T12:00:00Z",
+    ///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+    ///   "checks": [ { "principal": "olga", "expect": "allow",
+    ///                 "create": { "resource": "folder:f1", "recipient": { "type": "group", "id": "eng" },
+    ///                             "access": "editor" } } ]
+    /// }"#)?;
+    /// let check = &scenario.checks()[0];
+    /// assert!(matches!(&check.question, Question::Create(new) if new.access == Level::Editor));
+    /// assert_eq!(check.to_string(), "#0 olga create editor for group:eng on folder:f1");
+    /// # Ok::<(), shareguard::scenario::ScenarioError>(())
+    /// ```
     #[must_use]
     pub fn checks(&self) -> &[Check] {
         &self.checks
@@ -596,6 +857,26 @@ impl Scenario {
 
     /// Runs every check through the policy (and, for `create` and `update`, through the
     /// admin facade's authorisation), and reports each.
+    ///
+    /// ```
+    /// use shareguard::scenario::Scenario;
+    ///
+    /// // Checks are independent: a `create` check asks whether it would be allowed, and creates
+    /// // nothing, so carol still has no share when the next check runs.
+    /// let scenario = Scenario::from_json(r#"{
+    ///   "now": "2026-03-01T12:00:00Z",
+    ///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+    ///   "checks": [
+    ///     { "principal": "olga", "expect": "allow", "reason": "owner",
+    ///       "create": { "resource": "folder:f1", "recipient": { "type": "user", "id": "carol" },
+    ///                   "access": "viewer" } },
+    ///     { "principal": "carol", "action": "view", "resource": "folder:f1", "expect": "deny", "reason": "no_share" }
+    ///   ]
+    /// }"#)?;
+    /// let report = scenario.run()?;
+    /// assert_eq!((report.passed(), report.failed()), (2, 0));
+    /// # Ok::<(), shareguard::scenario::ScenarioError>(())
+    /// ```
     pub fn run(&self) -> Result<Report, ScenarioError> {
         let mut results = Vec::with_capacity(self.checks.len());
         for check in &self.checks {

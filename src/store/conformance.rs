@@ -206,6 +206,20 @@ macro_rules! conformance_checks {
 }
 
 /// Runs every function of the suite, each on a fresh store from `make`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+///
+/// conformance::run_all(&|| Box::new(MemoryStore::new()) as Box<dyn ShareStore>);
+///
+/// // Each check needs an empty store: a factory handing out the same store every time fails.
+/// let one = Arc::new(MemoryStore::new());
+/// let reused = std::panic::catch_unwind(|| {
+///     conformance::run_all(&|| Box::new(Arc::clone(&one)) as Box<dyn ShareStore>)
+/// });
+/// assert!(reused.is_err());
+/// ```
 pub fn run_all(make: &dyn Fn() -> Box<dyn ShareStore>) {
     macro_rules! suite {
         ($($check:ident),* $(,)?) => {
@@ -222,6 +236,17 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn ShareStore>) {
 /// Create stores a share at version 1 and logs `created`; get finds it; a taken id is
 /// refused with [`StoreError::AlreadyExists`]; delete returns the share, logs `deleted`, and
 /// the share is gone; deleting or getting it again finds nothing.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::create_get_delete(&store);
+/// // The share it made is gone; the two entries about it stay in the log.
+/// assert!(store.is_empty()?);
+/// assert_eq!(store.log_for_resource(&"folder:f1".parse()?, Page::ALL)?.total, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn create_get_delete(store: &dyn ShareStore) {
     assert_eq!(store.get(&sid("s1")).unwrap(), None, "an empty store holds no share");
     let s1 = share("s1", "folder:f1", "alice", group("eng"), AccessLevel::Viewer)
@@ -261,6 +286,17 @@ pub fn create_get_delete(store: &dyn ShareStore) {
 /// Every update bumps the version by one and logs `changed` with the fields that changed;
 /// a stale or future version fails with [`StoreError::Conflict`] naming both versions; an
 /// unknown share with [`StoreError::NotFound`]; `expires: Some(None)` removes the expiry.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::update_versions_and_conflicts(&store);
+/// // Four accepted updates (one of them an empty patch) took its share to version 5.
+/// let share = store.get(&"s1".parse()?)?.ok_or("s1 is kept")?;
+/// assert_eq!((share.version(), share.expires()), (5, None));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn update_versions_and_conflicts(store: &dyn ShareStore) {
     create(store, share("s1", "document:d1", "alice", user("bob"), AccessLevel::Viewer));
     let editor = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };
@@ -314,6 +350,18 @@ pub fn update_versions_and_conflicts(store: &dyn ShareStore) {
 /// A patch naming a different recipient is refused with [`StoreError::Invalid`] (field
 /// `recipient`) and changes nothing; naming the same recipient (an email in another case)
 /// is accepted.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::recipient_is_immutable(&store);
+/// // Four patches naming another recipient were refused; the one naming the same address in
+/// // another case was applied, and the address is kept as first written.
+/// let share = store.get(&"s1".parse()?)?.ok_or("s1 is kept")?;
+/// assert_eq!((share.version(), share.recipient().to_string()), (2, "email:Bob@Corp.Example".to_owned()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn recipient_is_immutable(store: &dyn ShareStore) {
     let original = create(
         store,
@@ -342,6 +390,17 @@ pub fn recipient_is_immutable(store: &dyn ShareStore) {
 /// Every filter of [`ShareFilter`], alone and combined, returns exactly the shares that pass
 /// it, oldest first: shared by, recipient (emails ignoring case, links by digest), resource,
 /// share type, public only (public and link), active and expired at an exact instant.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareFilter, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::list_filters(&store);
+/// // Of the seven shares it made, a public and a link share pass `public_only`.
+/// let public = store.list(&ShareFilter { public_only: true, ..ShareFilter::default() }, Page::ALL)?;
+/// assert_eq!((store.len()?, public.total), (7, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn list_filters(store: &dyn ShareStore) {
     let shares = [
         share("a", "folder:f1", "alice", group("eng"), AccessLevel::Viewer),
@@ -435,6 +494,17 @@ pub fn list_filters(store: &dyn ShareStore) {
 /// Paging: `first` past the end gives an empty page with the true total, `count` 0 gives an
 /// empty page, a page ending exactly at the end is full, and consecutive pages concatenate
 /// to the whole list.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareFilter, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::paging_edges(&store);
+/// // Five shares: a page from the last one holds one, and knows the total.
+/// let last = store.list(&ShareFilter::default(), Page::new(4, 2))?;
+/// assert_eq!((last.count, last.total), (1, 5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn paging_edges(store: &dyn ShareStore) {
     for i in 0..5 {
         create(
@@ -485,6 +555,17 @@ pub fn paging_edges(store: &dyn ShareStore) {
 
 /// `shares_on` returns one list per resource, in the order given, each oldest first, and an
 /// empty list for a resource with no shares.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::shares_on_path(&store);
+/// // Two shares on the document, none on a folder nobody shared.
+/// let lists = store.shares_on(&["document:d1".parse()?, "folder:empty".parse()?])?;
+/// assert_eq!(lists.iter().map(Vec::len).collect::<Vec<_>>(), [2, 0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn shares_on_path(store: &dyn ShareStore) {
     create(
         store,
@@ -513,6 +594,18 @@ pub fn shares_on_path(store: &dyn ShareStore) {
 /// customer audiences by kind, emails ignoring case, presented link tokens, and public
 /// shares only when asked. An anonymous principal is matched only by public and link shares,
 /// whatever id, groups or role it carries.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, Principal, PrincipalKind, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::shared_with_me(&store);
+/// // Of its eighteen shares, one to every partner-portal user reaches a partner.
+/// let partner = Principal::builder("p1", PrincipalKind::Partner).build()?;
+/// let mine = store.shared_with(&partner, false, Page::ALL)?;
+/// assert_eq!(mine.items.iter().map(|s| s.id().as_str()).collect::<Vec<_>>(), ["partners"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn shared_with_me(store: &dyn ShareStore) {
     let r = "document:d1";
     let role = |id: &str| Recipient::Role { id: id.parse().unwrap() };
@@ -607,6 +700,20 @@ pub fn shared_with_me(store: &dyn ShareStore) {
 
 /// "Who has access" lists every share on the resource, oldest first, each with whether it is
 /// active at `now`: a share expiring exactly at `now` is not.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::who_has_access(&store);
+/// // It asks at the instant one share expires (the suite's clock starts at 12:00:00):
+/// // that share and an earlier one are inactive.
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 10).unwrap();
+/// let entries = store.who_has_access(&"folder:f1".parse()?, now)?;
+/// assert_eq!(entries.iter().map(|e| e.active).collect::<Vec<_>>(), [true, false, false, true]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn who_has_access(store: &dyn ShareStore) {
     let r = "folder:f1";
     let shares = [
@@ -636,6 +743,18 @@ pub fn who_has_access(store: &dyn ShareStore) {
 /// `access_added`); another creates a share (fresh id, version 1); an item with `restrict`,
 /// an empty `custom` set or a link recipient fails and changes nothing, without stopping the
 /// others. A share to the same recipient from another sharer is not touched.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::batch_grant_per_item(&store);
+/// // Three shares made first, two created by the batch, none by its three failing items; each
+/// // created or updated share logged `access_added`.
+/// assert_eq!(store.len()?, 5);
+/// assert_eq!(store.log_for_resource(&"folder:f1".parse()?, Page::ALL)?.total, 2 + 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn batch_grant_per_item(store: &dyn ShareStore) {
     let r = "folder:f1";
     create(store, share("bob1", r, "alice", user("bob"), AccessLevel::Viewer));
@@ -721,6 +840,17 @@ pub fn batch_grant_per_item(store: &dyn ShareStore) {
 /// A batch revoke removes every share on the resource to each recipient, from any sharer,
 /// logging `access_removed` for each, and reports an error for a recipient with none there;
 /// shares on other resources stay.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareFilter, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::batch_revoke(&store);
+/// // Of five shares, the two left are one on another resource and one to another recipient.
+/// let left = store.list(&ShareFilter::default(), Page::ALL)?;
+/// assert_eq!(left.items.iter().map(|s| s.id().as_str()).collect::<Vec<_>>(), ["d", "e"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn batch_revoke(store: &dyn ShareStore) {
     let r = "folder:f1";
     create(store, share("a", r, "alice", user("bob"), AccessLevel::Viewer));
@@ -747,6 +877,18 @@ pub fn batch_revoke(store: &dyn ShareStore) {
 
 /// A visit sets the last visit time, adds one to the count and logs `visited`, without
 /// changing the version (an update naming the old version still succeeds afterwards).
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::visits(&store);
+/// // Two visits, then an update naming version 1: the visits did not make it stale.
+/// let log = store.log_for_share(&"s1".parse()?, Page::ALL)?;
+/// let events: Vec<_> = log.items.iter().map(|e| e.event.name()).collect();
+/// assert_eq!(events, ["created", "visited", "visited", "changed"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn visits(store: &dyn ShareStore) {
     create(store, share("s1", "document:d1", "alice", link("tok-1", false), AccessLevel::Viewer));
     let once = store.record_visit(&sid("s1"), &pid("anonymous"), t(5)).unwrap();
@@ -771,6 +913,17 @@ pub fn visits(store: &dyn ShareStore) {
 /// The sweep removes exactly the shares whose expiry is at or before `now` (a share expiring
 /// at `now` is swept, one expiring a nanosecond later is not), returns them oldest first,
 /// and logs `expired` for each with the sweep's actor and `now`.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareFilter, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::sweep_at_exact_expiry(&store);
+/// // Every share with an expiry was swept; the one whose expiry was removed stays.
+/// let left = store.list(&ShareFilter::default(), Page::ALL)?;
+/// assert_eq!(left.items.iter().map(|s| s.id().as_str()).collect::<Vec<_>>(), ["moved"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sweep_at_exact_expiry(store: &dyn ShareStore) {
     let at = t(100);
     let r = "folder:f1";
@@ -823,6 +976,17 @@ pub fn sweep_at_exact_expiry(store: &dyn ShareStore) {
 
 /// `find_link` finds the link share whose token has the digest, whether or not the link is
 /// retrievable, and nothing for another digest or after the share is deleted.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, LinkToken, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::find_link(&store);
+/// // The suite's retrievable link (token `tok-2`) is still found by its token's digest.
+/// let found = store.find_link(&LinkToken::presented("tok-2")?.digest())?;
+/// assert_eq!(found.map(|s| s.id().to_string()).as_deref(), Some("kept"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn find_link(store: &dyn ShareStore) {
     create(
         store,
@@ -849,6 +1013,18 @@ pub fn find_link(store: &dyn ShareStore) {
 /// `record_link_retrieved` logs `link_retrieved` for a retrievable link share, and fails
 /// without logging for a missing share ([`StoreError::NotFound`]) and for a share that is not
 /// a retrievable link ([`StoreError::Invalid`]).
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::link_retrieved(&store);
+/// // One read-back logged; the refused calls logged nothing.
+/// let log = store.log_for_share(&"kept".parse()?, Page::ALL)?;
+/// assert_eq!(log.items.iter().map(|e| e.event.name()).collect::<Vec<_>>(), ["created", "link_retrieved"]);
+/// assert_eq!(store.log_for_resource(&"document:d2".parse()?, Page::ALL)?.total, 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn link_retrieved(store: &dyn ShareStore) {
     create(store, share("kept", "document:d2", "alice", link("tok-2", true), AccessLevel::Editor));
     store.record_link_retrieved(&sid("kept"), &pid("alice"), t(3)).unwrap();
@@ -882,6 +1058,19 @@ pub fn link_retrieved(store: &dyn ShareStore) {
 /// sweep) has exactly one log entry per share it touched, with the actor and time given, in
 /// the order written with increasing `seq`; failed calls and reads have none; entries outlive
 /// their shares.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::log_completeness(&store);
+/// // Every kind of mutation, one entry each, in order; the entries outlive the deleted share.
+/// let log = store.log_for_share(&"s1".parse()?, Page::ALL)?;
+/// let events: Vec<_> = log.items.iter().map(|e| e.event.name()).collect();
+/// assert_eq!(events, ["created", "changed", "visited", "access_added", "deleted"]);
+/// assert_eq!(store.log_for_resource(&"folder:f1".parse()?, Page::ALL)?.total, 10);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn log_completeness(store: &dyn ShareStore) {
     let r = "folder:f1";
     let a = pid("alice");
@@ -957,6 +1146,17 @@ pub fn log_completeness(store: &dyn ShareStore) {
 
 /// The share log pages like lists do: per share and per resource, `first` past the end
 /// gives an empty page with the true total, `count` 0 an empty page, and pages concatenate.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::log_paging(&store);
+/// // Four entries about `s1`: a page from the last one holds one.
+/// let page = store.log_for_share(&"s1".parse()?, Page::new(3, 5))?;
+/// assert_eq!((page.count, page.total), (1, 4));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn log_paging(store: &dyn ShareStore) {
     create(store, share("s1", "folder:f1", "alice", user("bob"), AccessLevel::Viewer));
     create(store, share("s2", "folder:f1", "alice", user("carol"), AccessLevel::Viewer));
@@ -992,6 +1192,17 @@ pub fn log_paging(store: &dyn ShareStore) {
 
 /// Every failing call leaves the store exactly as it was: no share, version, usage counter
 /// or log entry changes.
+///
+/// ```
+/// use shareguard::{store::conformance, MemoryStore, Page, ShareStore};
+///
+/// let store = MemoryStore::new();
+/// conformance::failed_operations_change_nothing(&store);
+/// // After fourteen failing calls, the log holds only its setup: two creations and a visit.
+/// let log = store.log_for_resource(&"folder:f1".parse()?, Page::ALL)?;
+/// assert_eq!(log.items.iter().map(|e| e.event.name()).collect::<Vec<_>>(), ["created", "created", "visited"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn failed_operations_change_nothing(store: &dyn ShareStore) {
     let r = "folder:f1";
     create(store, share("s1", r, "alice", user("bob"), AccessLevel::Viewer));
@@ -1600,13 +1811,32 @@ fn compare(store: &dyn ShareStore, model: &Model) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// A model-based property test: `cases` random sequences of up to 40 operations (create,
+/// A model-based property test: `cases` random sequences of up to 39 operations (create,
 /// update with the right or a stale version, delete, batch grant and revoke, visit, sweep,
 /// list with random filters and pages, "shared with me"), each applied to a fresh store from
 /// `make` and to a plain `Vec` model, compared after every step: results, every share with
 /// its version and usage, and the number of log entries per share and per resource.
 ///
 /// Panics with the shrunk failing sequence when the store and the model disagree.
+///
+/// ```
+/// use std::sync::Arc;
+/// use chrono::Utc;
+/// use shareguard::{store::conformance, AccessLevel, MemoryStore, Recipient, Share, ShareStore};
+///
+/// conformance::model_based(&|| Box::new(MemoryStore::new()) as Box<dyn ShareStore>, 16);
+///
+/// // A store that holds a share the model does not know of disagrees with it at once.
+/// let stray = Share::new("stray".parse()?, "folder:elsewhere".parse()?, "zed".parse()?,
+///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+/// let stale = Arc::new(MemoryStore::load([stray])?);
+/// let failed = std::panic::catch_unwind(|| {
+///     conformance::model_based(&|| Box::new(Arc::clone(&stale)) as Box<dyn ShareStore>, 1)
+/// });
+/// let message = failed.unwrap_err().downcast::<String>().map(|m| *m).unwrap_or_default();
+/// assert!(message.contains("the store and the model disagree"), "{message}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn model_based(make: &dyn Fn() -> Box<dyn ShareStore>, cases: u32) {
     let config = Config { cases, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new(config);

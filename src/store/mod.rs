@@ -45,6 +45,21 @@ use crate::{
 };
 
 /// Why a store operation failed. A failed operation changed nothing.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, MemoryStore, Recipient, Share, SharePatch, ShareStore, StoreError};
+///
+/// let (store, now) = (MemoryStore::new(), Utc::now());
+/// let alice = "alice".parse()?;
+/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::Public, AccessLevel::Viewer, now);
+/// store.create(share.clone(), &alice, now)?;
+/// assert_eq!(store.create(share, &alice, now), Err(StoreError::AlreadyExists("s1".parse()?)));
+/// let stale = store.update(&"s1".parse()?, 3, &SharePatch::default(), &alice, now).unwrap_err();
+/// assert_eq!(stale.to_string(), "version: share `s1` is at version 1, not 3");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -79,6 +94,20 @@ pub enum StoreError {
 
 /// Why a durable store could not be opened. Each case names the path it is about, so a
 /// service can say which file to look at; none of them changed the file.
+///
+/// ```
+/// use shareguard::{OpenError, SqliteStore, StoreError};
+///
+/// let path = std::env::temp_dir().join(format!("shareguard-doc-{}.txt", uuid::Uuid::new_v4()));
+/// let notes = "meeting notes, not a database\n".repeat(200);
+/// std::fs::write(&path, &notes)?;
+/// let err = SqliteStore::open(&path).unwrap_err();
+/// assert_eq!(err, StoreError::Open(OpenError::NotADatabase { path: path.display().to_string() }));
+/// assert_eq!(err.to_string(), format!("store file `{}`: not a database", path.display()));
+/// assert_eq!(std::fs::read_to_string(&path)?, notes, "the file is left as it was");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
@@ -130,6 +159,15 @@ pub enum OpenError {
 }
 
 /// Which part of a list to return: `count` items from index `first` (0-based).
+///
+/// ```
+/// use shareguard::{Page, Paged};
+///
+/// let page = Page { first: 2, count: 2 };
+/// assert_eq!(Paged::from_all(vec!["a", "b", "c", "d", "e"], page).items, ["c", "d"]);
+/// // Unless told otherwise, a list gives its first hundred items.
+/// assert_eq!(Page::default(), Page::new(0, 100));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
     /// The index of the first item.
@@ -140,12 +178,36 @@ pub struct Page {
 
 impl Page {
     /// `count` items from `first`.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, MemoryStore, Page, Recipient, Share, ShareFilter, ShareStore};
+    ///
+    /// let (store, now) = (MemoryStore::new(), Utc::now());
+    /// for i in 0..5 {
+    ///     let share = Share::new(format!("s{i}").parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///         Recipient::Public, AccessLevel::Viewer, now);
+    ///     store.create(share, &"alice".parse()?, now)?;
+    /// }
+    /// let page = store.list(&ShareFilter::default(), Page::new(3, 10))?;
+    /// assert_eq!((page.first, page.count, page.total), (3, 2, 5));
+    /// assert_eq!(page.items[0].id().as_str(), "s3");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn new(first: usize, count: usize) -> Self {
         Self { first, count }
     }
 
     /// Every item.
+    ///
+    /// ```
+    /// use shareguard::{Page, Paged};
+    ///
+    /// let ids: Vec<u32> = (0..1000).collect();
+    /// assert_eq!(Paged::from_all(ids.clone(), Page::ALL).count, 1000);
+    /// assert_eq!(Paged::from_all(ids, Page::default()).count, 100);
+    /// ```
     pub const ALL: Page = Page { first: 0, count: usize::MAX };
 }
 
@@ -157,6 +219,14 @@ impl Default for Page {
 
 /// One page of a list, in Filr's form: where it starts, how many it holds, how many there
 /// are in all, and the items.
+///
+/// ```
+/// use shareguard::{Page, Paged};
+///
+/// let page = Paged::from_all(vec!["s1", "s2", "s3"], Page::new(0, 1));
+/// assert_eq!(serde_json::to_string(&page)?, r#"{"first":0,"count":1,"total":3,"items":["s1"]}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paged<T> {
     /// The index of the first item returned.
@@ -188,6 +258,23 @@ impl<T> Paged<T> {
 }
 
 /// Whether a share is active or expired at a given instant.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use shareguard::{AccessLevel, Recipient, Share, ShareFilter, Status};
+///
+/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::Public, AccessLevel::Viewer, at).with_expiry(Some(at + Duration::hours(1)));
+/// let with = |status| ShareFilter { status: Some(status), ..ShareFilter::default() };
+/// assert!(with(Status::Active(at)).accepts(&share));
+/// // At the instant of its expiry, a share is expired already.
+/// assert!(with(Status::Expired(at + Duration::hours(1))).accepts(&share));
+/// assert!(!with(Status::Active(at + Duration::hours(1))).accepts(&share));
+/// let json = serde_json::to_string(&Status::Active(at))?;
+/// assert_eq!(json, r#"{"status":"active","at":"2026-03-01T12:00:00Z"}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", content = "at", rename_all = "snake_case")]
 pub enum Status {
@@ -198,6 +285,18 @@ pub enum Status {
 }
 
 /// Filters for [`ShareStore::list`]; every filter given must hold.
+///
+/// ```
+/// use shareguard::{ShareFilter, ShareType};
+///
+/// // A filter as a request gives it: the fields left out filter nothing.
+/// let filter: ShareFilter = serde_json::from_str(r#"{"shared_by": "alice", "share_type": "email"}"#)?;
+/// assert_eq!(filter.share_type, Some(ShareType::Email));
+/// assert!(filter.resource.is_none() && !filter.public_only);
+/// // A misspelt field is refused, not ignored.
+/// assert!(serde_json::from_str::<ShareFilter>(r#"{"shared_with": "bob"}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShareFilter {
@@ -245,6 +344,23 @@ impl ShareFilter {
 
 /// One item of a batch grant (LiquidFiles `add_access`): a recipient, an access level, and
 /// whether the recipient may view the share log.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, BatchOutcome, GrantItem, MemoryStore, Recipient, ResourceRef, ShareStore};
+///
+/// let (store, now) = (MemoryStore::new(), Utc::now());
+/// let (folder, alice): (ResourceRef, _) = ("folder:f1".parse()?, "alice".parse()?);
+/// let viewer = GrantItem { recipient: Recipient::User { id: "bob".parse()? },
+///     access: AccessLevel::Viewer, view_log: false };
+/// let first = store.grant_batch(&folder, &alice, &[viewer.clone()], &alice, now)?;
+/// assert!(matches!(first[0], BatchOutcome::Created { .. }));
+/// // The same recipient again, from the same sharer: that share is updated.
+/// let editor = GrantItem { access: AccessLevel::Editor, ..viewer };
+/// let again = store.grant_batch(&folder, &alice, &[editor], &alice, now)?;
+/// assert!(matches!(&again[0], BatchOutcome::Updated { share } if share.version() == 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantItem {
     /// Who to give access.
@@ -259,6 +375,21 @@ pub struct GrantItem {
 impl GrantItem {
     /// The access the item's share ends up with: its level, as a `custom` set with
     /// `view_log` added when `view_log` is asked for and the level lacks it.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, GrantItem, Permissions, Recipient};
+    ///
+    /// let item = GrantItem { recipient: Recipient::User { id: "bob".parse()? },
+    ///     access: AccessLevel::Viewer, view_log: true };
+    /// let viewer_and_log = Permissions::VIEW | Permissions::DOWNLOAD | Permissions::VIEW_LOG;
+    /// assert_eq!(item.resolved_access(), AccessLevel::Custom(viewer_and_log));
+    /// // A level that holds `view_log` already stays as it is, and so does `restrict`.
+    /// let manager = GrantItem { access: AccessLevel::Manager, ..item.clone() };
+    /// assert_eq!(manager.resolved_access(), AccessLevel::Manager);
+    /// let restrict = GrantItem { access: AccessLevel::Restrict, ..item };
+    /// assert_eq!(restrict.resolved_access(), AccessLevel::Restrict);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn resolved_access(&self) -> AccessLevel {
         let set = self.access.permissions();
@@ -274,6 +405,21 @@ impl GrantItem {
     /// The access the item gives, or why a store refuses it (the contract of
     /// [`ShareStore::grant_batch`]): a link recipient (links are made through the admin
     /// facade, which hands out their token), `restrict`, or an empty `custom` set.
+    ///
+    /// ```
+    /// use shareguard::{AccessLevel, GrantItem, LinkToken, Recipient, ShareLink};
+    ///
+    /// let viewer = GrantItem { recipient: Recipient::User { id: "bob".parse()? },
+    ///     access: AccessLevel::Viewer, view_log: false };
+    /// assert_eq!(viewer.checked_access()?, AccessLevel::Viewer);
+    /// let restrict = GrantItem { access: AccessLevel::Restrict, ..viewer.clone() };
+    /// assert_eq!(restrict.checked_access().unwrap_err().to_string(),
+    ///     "access: invalid value \"restrict\": `restrict` cannot be given in a batch grant");
+    /// let link = Recipient::Link(ShareLink::new(&LinkToken::generate()?, false));
+    /// let link = GrantItem { recipient: link, ..viewer };
+    /// assert_eq!(link.checked_access().unwrap_err().field(), "recipient");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     pub fn checked_access(&self) -> Result<AccessLevel, ModelError> {
         if matches!(self.recipient, Recipient::Link(_)) {
             return Err(ModelError::Invalid {
@@ -294,6 +440,27 @@ impl GrantItem {
 }
 
 /// What one batch item did.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, BatchOutcome, GrantItem, MemoryStore, Recipient, ResourceRef, ShareStore};
+///
+/// let (store, now) = (MemoryStore::new(), Utc::now());
+/// let (folder, alice): (ResourceRef, _) = ("folder:f1".parse()?, "alice".parse()?);
+/// let bob = Recipient::User { id: "bob".parse()? };
+/// let items = [
+///     GrantItem { recipient: bob.clone(), access: AccessLevel::Viewer, view_log: false },
+///     GrantItem { recipient: bob.clone(), access: AccessLevel::Restrict, view_log: false },
+/// ];
+/// let granted = store.grant_batch(&folder, &alice, &items, &alice, now)?;
+/// assert!(matches!(granted[0], BatchOutcome::Created { .. }));
+/// assert!(matches!(&granted[1], BatchOutcome::Error { message } if message.contains("restrict")));
+/// let revoked = store.revoke_batch(&folder, &[bob], &alice, now)?;
+/// assert!(matches!(&revoked[0], BatchOutcome::Removed { shares } if shares.len() == 1));
+/// // As JSON, each outcome says which it is.
+/// assert_eq!(serde_json::to_value(&granted[1])?["result"], "error");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum BatchOutcome {
@@ -320,6 +487,21 @@ pub enum BatchOutcome {
 }
 
 /// A share on a resource and whether it is active ("who has access").
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use shareguard::{AccessEntry, AccessLevel, MemoryStore, Recipient, Share, ShareStore};
+///
+/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let store = MemoryStore::new();
+/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, at)
+///     .with_expiry(Some(at + Duration::days(1)));
+/// store.create(share.clone(), &"alice".parse()?, at)?;
+/// let entries = store.who_has_access(&"folder:f1".parse()?, at + Duration::days(1))?;
+/// assert_eq!(entries, [AccessEntry { share, active: false }]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessEntry {
     /// The share.
@@ -330,6 +512,26 @@ pub struct AccessEntry {
 
 /// The port that keeps shares and the share log. See the [module docs](self) for the
 /// contract every adapter keeps.
+///
+/// ```
+/// use std::sync::Arc;
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{AccessLevel, Level, MemoryStore, Page, Recipient, Share, ShareId, SharePatch, ShareStore};
+///
+/// // Any adapter, behind a trait object.
+/// let store: Arc<dyn ShareStore> = Arc::new(MemoryStore::new());
+/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let (alice, s1): (_, ShareId) = ("alice".parse()?, "s1".parse()?);
+/// store.create(Share::new(s1.clone(), "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, at), &alice, at)?;
+/// let editor = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };
+/// assert_eq!(store.update(&s1, 1, &editor, &alice, at)?.version(), 2);
+/// assert!(store.update(&s1, 1, &editor, &alice, at).is_err(), "version 1 is stale now");
+/// // One log entry per successful mutation; none for the refused one.
+/// let log = store.log_for_share(&s1, Page::ALL)?;
+/// assert_eq!(log.items.iter().map(|e| e.event.name()).collect::<Vec<_>>(), ["created", "changed"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait ShareStore: Send + Sync {
     /// Stores a new share (its id chosen by the caller) and logs `created`.
     /// Fails with [`StoreError::AlreadyExists`] if the id is taken.
