@@ -246,7 +246,11 @@ pub struct Share {
     pub can_share: Option<bool>,
 }
 
-json_form!(Share, VENDOR);
+json_form!(
+    Share,
+    VENDOR,
+    r#"{"id": 1, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z", "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#
+);
 
 fn long_id(field: &'static str, id: &str) -> Result<i64, InteropError> {
     id.parse::<i64>().map_err(|_| {
@@ -440,7 +444,7 @@ pub struct ShareList {
     pub items: Vec<Share>,
 }
 
-json_form!(ShareList, VENDOR);
+json_form!(ShareList, VENDOR, r#"{"first": 0, "count": 0, "total": 0, "items": []}"#);
 
 impl TryFrom<&ShareList> for Paged<crate::Share> {
     type Error = InteropError;

@@ -97,7 +97,11 @@ fn yes() -> bool {
     true
 }
 
-json_form!(Share, VENDOR);
+json_form!(
+    Share,
+    VENDOR,
+    r#"{"id": "sh-1", "object_type": "assets", "object_id": "a-42", "allow_download": true, "users": [{"email": "ed@example.com", "times_used": 3}]}"#
+);
 
 fn view_only() -> AccessLevel {
     AccessLevel::Custom(Permissions::VIEW)
@@ -268,7 +272,11 @@ impl Share {
 #[serde(transparent)]
 pub struct AdminRoles(pub Vec<String>);
 
-json_form!(AdminRoles, VENDOR);
+json_form!(
+    AdminRoles,
+    VENDOR,
+    r#"["Can read assets", "Can search", "Can read shares", "Can write shares", "Can delete object shares"]"#
+);
 
 const ROLES: [(&str, AdminRight); 3] = [
     ("Can read shares", AdminRight::ReadShares),

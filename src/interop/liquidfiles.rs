@@ -147,7 +147,11 @@ pub struct AddAccess {
     pub accesses: Vec<AccessRequest>,
 }
 
-json_form!(AddAccess, VENDOR);
+json_form!(
+    AddAccess,
+    VENDOR,
+    r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#
+);
 
 impl AccessRequest {
     /// The batch item: viewer or editor, with `view_log`.
@@ -238,7 +242,11 @@ pub struct AccessResult {
 #[serde(transparent)]
 pub struct AddAccessResponse(pub Vec<AccessResult>);
 
-json_form!(AddAccessResponse, VENDOR);
+json_form!(
+    AddAccessResponse,
+    VENDOR,
+    r#"[{"group":"admins", "result":"success", "message":"Updated Group", "write":true, "view_log":true}]"#
+);
 
 impl AccessResult {
     /// The result of one batch outcome for the entry about `subject`.
@@ -323,7 +331,7 @@ pub struct RemoveAccess {
     pub subject: Subject,
 }
 
-json_form!(RemoveAccess, VENDOR);
+json_form!(RemoveAccess, VENDOR, r#"{"user":"user-company-com"}"#);
 
 impl TryFrom<&RemoveAccess> for Recipient {
     type Error = InteropError;

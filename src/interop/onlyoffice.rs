@@ -414,7 +414,11 @@ pub struct RoomShare {
     pub culture: Option<String>,
 }
 
-json_form!(RoomShare, VENDOR);
+json_form!(
+    RoomShare,
+    VENDOR,
+    r#"{"invitations": [{"value": {"email": "Nathanael.Mayer55@gmail.com", "id": "6941feb5-054e-4164-9706-a2acfb484098"}}], "notify": true, "message": "some text", "culture": "some text"}"#
+);
 
 impl RoomShare {
     /// The new shares the request asks for on `room`, in order, each with the message.
@@ -473,8 +477,16 @@ pub struct RoomSecurity {
     pub warning: Option<String>,
 }
 
-json_form!(RoomSecurity, VENDOR);
-json_form!(Member, VENDOR);
+json_form!(
+    RoomSecurity,
+    VENDOR,
+    r#"{"members": [{"access": 2, "sharedTo": {"id": "6941feb5"}, "subjectType": 0}]}"#
+);
+json_form!(
+    Member,
+    VENDOR,
+    r#"{"access": "RoomManager", "sharedTo": {"id": "6941feb5"}, "isOwner": true, "subjectType": "User"}"#
+);
 
 impl Member {
     fn shared_to_str(&self, key: &str) -> Option<&str> {

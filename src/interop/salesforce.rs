@@ -251,7 +251,11 @@ pub struct FolderShare {
     pub url: Option<String>,
 }
 
-json_form!(FolderShare, VENDOR);
+json_form!(
+    FolderShare,
+    VENDOR,
+    r#"{ "shareId" : "004xx000001Sy1GAAS", "accessType" : "manage", "shareType" : "user", "sharedWithId" : "005xx000001Sy1GAAS", "sharedWithLabel" : "User1" }"#
+);
 
 impl FolderShare {
     /// The model share, with what the representation does not carry.
@@ -341,7 +345,11 @@ pub struct FolderShareInput {
     pub share_with_id: String,
 }
 
-json_form!(FolderShareInput, VENDOR);
+json_form!(
+    FolderShareInput,
+    VENDOR,
+    r#"{ "accessType" : "manage", "shareType" : "user", "shareWithId" : "005R0000000Kg8yIAC" }"#
+);
 
 impl FolderShareInput {
     /// The patch: the new level, naming the recipient so that a change of recipient is
@@ -389,7 +397,11 @@ pub struct ErrorBody {
     pub status: u16,
 }
 
-json_form!(ErrorBody, VENDOR);
+json_form!(
+    ErrorBody,
+    VENDOR,
+    r#"[ { "errorCode" : "FUNCTIONALITY_NOT_ENABLED", "message" : "<message>]"}]"#
+);
 
 impl ErrorBody {
     fn one(status: u16, code: &str, message: String) -> Self {
