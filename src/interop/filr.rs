@@ -63,6 +63,19 @@ use crate::{
 const VENDOR: &str = "filr";
 
 /// A Filr `LongIdLinkPair`: an id and the href of its resource.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::interop::filr::{self, LinkPair};
+/// use shareguard::{AccessLevel, Recipient, Share};
+///
+/// let share = Share::new("1".parse()?, "folderEntry:10".parse()?, "20".parse()?,
+///     Recipient::User { id: "140".parse()? }, AccessLevel::Viewer, Utc.with_ymd_and_hms(2015, 12, 22, 17, 31, 12).unwrap());
+/// // Written in Filr's form, the sharer's href is rebuilt from its id.
+/// let sharer = filr::Share::try_from(&share)?.sharer;
+/// assert_eq!(sharer, LinkPair { id: 20, href: Some("/users/20".to_owned()) });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkPair {
     /// The id.
@@ -73,6 +86,15 @@ pub struct LinkPair {
 }
 
 /// The kind of a Filr share recipient.
+///
+/// ```
+/// use shareguard::interop::filr::RecipientType;
+///
+/// assert_eq!(serde_json::to_value(RecipientType::ExternalUser)?, "external_user");
+/// assert_eq!(serde_json::from_str::<RecipientType>(r#""public_link""#)?, RecipientType::PublicLink);
+/// assert!(serde_json::from_str::<RecipientType>(r#""role""#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientType {
@@ -89,6 +111,21 @@ pub enum RecipientType {
 }
 
 /// A Filr `ShareRecipient`.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::interop::filr::{self, RecipientType};
+/// use shareguard::{AccessLevel, Recipient, Share};
+///
+/// let share = Share::new("1".parse()?, "folderEntry:10".parse()?, "20".parse()?,
+///     Recipient::Email { email: "siguat@gmail.com".parse()? }, AccessLevel::Viewer,
+///     Utc.with_ymd_and_hms(2015, 12, 22, 17, 31, 12).unwrap());
+/// // A person outside is an external user, known by email alone.
+/// let recipient = filr::Share::try_from(&share)?.recipient;
+/// assert_eq!(recipient.kind, RecipientType::ExternalUser);
+/// assert_eq!((recipient.id, recipient.email.as_deref()), (None, Some("siguat@gmail.com")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareRecipient {
     /// The kind of recipient.
@@ -106,6 +143,19 @@ pub struct ShareRecipient {
 }
 
 /// A Filr `EntityId`: the shared folder or entry.
+///
+/// ```
+/// use shareguard::interop::filr;
+///
+/// let json = r#"{"id": 1, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z",
+///   "recipient": {"id": 140, "type": "user"}, "role": "VIEWER",
+///   "shared_entity": {"id": 10, "type": "folderEntry", "href": "/folder_entries/10"}}"#;
+/// let wire = filr::Share::from_json_str(json)?;
+/// assert_eq!((wire.shared_entity.id, wire.shared_entity.kind.as_str()), (10, "folderEntry"));
+/// // The type is the model resource's kind.
+/// assert_eq!(wire.to_model()?.resource().as_str(), "folderEntry:10");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityId {
     /// The entity's id.
@@ -119,6 +169,16 @@ pub struct EntityId {
 }
 
 /// A Filr share role.
+///
+/// ```
+/// use shareguard::interop::filr::Role;
+/// use shareguard::AccessLevel;
+///
+/// let role: Role = serde_json::from_str(r#""CONTRIBUTOR""#)?;
+/// assert_eq!(role.level(), AccessLevel::Contributor);
+/// assert!(serde_json::from_str::<Role>(r#""MANAGER""#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Role {
@@ -132,6 +192,15 @@ pub enum Role {
 
 impl Role {
     /// The model level of this role.
+    ///
+    /// ```
+    /// use shareguard::interop::filr::Role;
+    /// use shareguard::AccessLevel;
+    ///
+    /// assert_eq!(Role::Viewer.level(), AccessLevel::Viewer);
+    /// assert_eq!(Role::Contributor.level(), AccessLevel::Contributor);
+    /// assert_eq!(Role::Editor.level(), AccessLevel::Editor);
+    /// ```
     #[must_use]
     pub fn level(self) -> AccessLevel {
         match self {
@@ -142,6 +211,17 @@ impl Role {
     }
 
     /// The role of a model level, if Filr has one.
+    ///
+    /// ```
+    /// use shareguard::interop::{filr::Role, InteropError};
+    /// use shareguard::AccessLevel;
+    ///
+    /// assert_eq!(Role::from_level(AccessLevel::Editor)?, Role::Editor);
+    /// let err = Role::from_level(AccessLevel::Commenter).unwrap_err();
+    /// assert!(matches!(err, InteropError::Inexpressible { field: "access", .. }));
+    /// assert!(err.to_string().contains("the level `commenter`"));
+    /// # Ok::<(), InteropError>(())
+    /// ```
     pub fn from_level(level: AccessLevel) -> Result<Self, InteropError> {
         match level {
             AccessLevel::Viewer => Ok(Role::Viewer),
@@ -157,6 +237,17 @@ impl Role {
 }
 
 /// Filr's re-share flags.
+///
+/// ```
+/// use shareguard::interop::filr::Sharing;
+/// use shareguard::ReshareRights;
+///
+/// // Flags left out are false.
+/// let flags: Sharing = serde_json::from_str(r#"{"internal": true, "grant_reshare": true}"#)?;
+/// assert_eq!(ReshareRights::from(flags), ReshareRights::INTERNAL | ReshareRights::GRANT);
+/// assert_eq!(Sharing::from(ReshareRights::LINK), Sharing { public_link: true, ..Sharing::default() });
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Sharing {
     /// May share on with internal users and groups.
@@ -201,6 +292,21 @@ impl From<ReshareRights> for Sharing {
 }
 
 /// A Filr `Access` resource: the role and the re-share flags.
+///
+/// ```
+/// use shareguard::interop::filr;
+/// use shareguard::ReshareRights;
+///
+/// let json = r#"{"id": 1, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z",
+///   "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"},
+///   "role": "VIEWER", "access": {"role": "VIEWER", "sharing": {"external": true}}}"#;
+/// let mut wire = filr::Share::from_json_str(json)?;
+/// assert_eq!(wire.to_model()?.reshare(), ReshareRights::EXTERNAL);
+/// // Its role must be the share's own.
+/// wire.role = filr::Role::Editor;
+/// assert_eq!(wire.to_model().unwrap_err().field(), "access.role");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Access {
     /// The role (the same as the share's `role`).
@@ -211,6 +317,20 @@ pub struct Access {
 }
 
 /// A Filr Share resource, exactly as `/admin/shares` returns it.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::interop::filr;
+///
+/// let json = r#"{"id": 1, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z", "days_to_expire": 30,
+///   "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#;
+/// let share = filr::Share::from_json_str(json)?.to_model()?;
+/// assert_eq!(share.expires(), Some(Utc.with_ymd_and_hms(2016, 1, 21, 17, 31, 12).unwrap()));
+/// // Written back, the expiry is an `expiration`: `days_to_expire` is not kept.
+/// let back = filr::Share::try_from(&share)?;
+/// assert_eq!((back.days_to_expire, back.expiration), (None, share.expires()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
     /// The share's id.
@@ -246,7 +366,11 @@ pub struct Share {
     pub can_share: Option<bool>,
 }
 
-json_form!(Share, VENDOR);
+json_form!(
+    Share,
+    VENDOR,
+    r#"{"id": 1, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z", "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#
+);
 
 fn long_id(field: &'static str, id: &str) -> Result<i64, InteropError> {
     id.parse::<i64>().map_err(|_| {
@@ -265,11 +389,35 @@ fn entity_href(kind: &str, id: i64) -> Option<String> {
 impl Share {
     /// The model share, refusing a `public_link` share (Filr carries no link token: see the
     /// [module docs](self)).
+    ///
+    /// ```
+    /// use shareguard::interop::{filr, InteropError};
+    ///
+    /// let json = r#"{"id": 2, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z",
+    ///   "recipient": {"type": "public_link"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#;
+    /// let err = filr::Share::from_json_str(json)?.to_model().unwrap_err();
+    /// assert!(matches!(err, InteropError::Missing { .. }));
+    /// assert_eq!(err.field(), "recipient");
+    /// # Ok::<(), InteropError>(())
+    /// ```
     pub fn to_model(&self) -> Result<crate::Share, InteropError> {
         self.to_model_with_link(None)
     }
 
     /// The model share, with the link of a `public_link` share supplied by the caller.
+    ///
+    /// ```
+    /// use shareguard::interop::filr;
+    /// use shareguard::{LinkToken, Recipient, ShareLink};
+    ///
+    /// let json = r#"{"id": 2, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z",
+    ///   "recipient": {"type": "public_link"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#;
+    /// // The token from wherever the service keeps Filr's link URLs.
+    /// let token = LinkToken::presented("3f1c9a")?;
+    /// let share = filr::Share::from_json_str(json)?.to_model_with_link(Some(&ShareLink::new(&token, false)))?;
+    /// assert!(matches!(share.recipient(), Recipient::Link(link) if link.accepts(&token.digest())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_model_with_link(
         &self,
         link: Option<&ShareLink>,
@@ -428,6 +576,19 @@ impl TryFrom<&crate::Share> for Share {
 }
 
 /// Filr's paged list: `{first, count, total, items}`.
+///
+/// ```
+/// use shareguard::interop::filr::ShareList;
+/// use shareguard::{Paged, Share};
+///
+/// let page = ShareList::from_json_str(r#"{"first": 0, "count": 1, "total": 1, "items": [{"id": 1,
+///   "sharer": {"id": 20}, "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"},
+///   "role": "VIEWER"}]}"#)?;
+/// // A fault names its item.
+/// let err = Paged::<Share>::try_from(&page).unwrap_err();
+/// assert_eq!(err.field(), "items[0].sharing_date");
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareList {
     /// The index of the first item.
@@ -440,7 +601,7 @@ pub struct ShareList {
     pub items: Vec<Share>,
 }
 
-json_form!(ShareList, VENDOR);
+json_form!(ShareList, VENDOR, r#"{"first": 0, "count": 0, "total": 0, "items": []}"#);
 
 impl TryFrom<&ShareList> for Paged<crate::Share> {
     type Error = InteropError;
@@ -482,6 +643,15 @@ fn in_item(e: InteropError, i: usize) -> InteropError {
 
 /// The query of a Filr list request: `/admin/shares?shared_by=20&shared_with=140`, or
 /// `/admin/shares/public`.
+///
+/// ```
+/// use shareguard::interop::filr::ListQuery;
+///
+/// let query = ListQuery::from_query("shared_by=20&shared_with=140")?;
+/// assert_eq!(query, ListQuery { shared_by: Some(20), shared_with: Some(140), public: false });
+/// assert_eq!(ListQuery::from_query("sort=date").unwrap_err().field(), "query");
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ListQuery {
     /// `shared_by`: the sharer's id.
@@ -529,12 +699,29 @@ impl ListQuery {
     }
 
     /// The query of `/admin/shares/public`.
+    ///
+    /// ```
+    /// use shareguard::interop::filr::ListQuery;
+    /// use shareguard::ShareFilter;
+    ///
+    /// assert_eq!(ListQuery::public().to_filter(), ShareFilter { public_only: true, ..ShareFilter::default() });
+    /// ```
     #[must_use]
     pub fn public() -> Self {
         ListQuery { public: true, ..ListQuery::default() }
     }
 
     /// The store filter: `shared_by` on the sharer, `shared_with` on a user recipient.
+    ///
+    /// ```
+    /// use shareguard::interop::filr::ListQuery;
+    /// use shareguard::Recipient;
+    ///
+    /// let filter = ListQuery::from_query("shared_by=20&shared_with=140")?.to_filter();
+    /// assert_eq!(filter.shared_by, Some("20".parse()?));
+    /// assert_eq!(filter.recipient, Some(Recipient::User { id: "140".parse()? }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn to_filter(&self) -> ShareFilter {
         self.to_filter_with(
@@ -545,6 +732,17 @@ impl ListQuery {
     }
 
     /// The store filter with the `shared_with` recipient named by the caller (a group, say).
+    ///
+    /// ```
+    /// use shareguard::interop::filr::ListQuery;
+    /// use shareguard::Recipient;
+    ///
+    /// // The service knows that 4 is a group.
+    /// let group = Recipient::Group { id: "4".parse()? };
+    /// let filter = ListQuery::from_query("shared_with=4")?.to_filter_with(Some(group.clone()));
+    /// assert_eq!(filter.recipient, Some(group));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn to_filter_with(&self, recipient: Option<Recipient>) -> ShareFilter {
         ShareFilter {

@@ -55,6 +55,22 @@ use crate::{
 const VENDOR: &str = "iconik";
 
 /// One user of a share, as the panel lists them.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::interop::{iconik, ShareContext};
+/// use shareguard::Usage;
+///
+/// # let context = ShareContext { resource: "assets:a-42".parse()?, sharer: "admin".parse()?,
+/// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
+/// let panel = iconik::Share::from_json_str(r#"{"id": "sh-1", "object_type": "assets", "object_id": "a-42", "users": [
+///     { "email": "ed@example.com", "last_visit": "2026-03-02T10:00:00Z", "times_used": 3 }]}"#)?;
+/// // The user's last visit and times used are their share's usage.
+/// let shares = panel.to_shares(&context, "https://app.iconik.io/share/assets/")?;
+/// let last_visit = Some(Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap());
+/// assert_eq!(shares[0].usage(), Usage { last_visit, visits: 3 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareUser {
     /// The user's address.
@@ -68,6 +84,22 @@ pub struct ShareUser {
 }
 
 /// A share as the Sharing panel shows it.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::interop::{iconik, ShareContext};
+/// use shareguard::{AccessLevel, Permissions};
+///
+/// # let context = ShareContext { resource: "assets:a-42".parse()?, sharer: "admin".parse()?,
+/// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
+/// let panel = iconik::Share::from_json_str(r#"{"id": "sh-2", "object_type": "collections", "object_id": "c-7",
+///   "allow_download": false, "users": [{"email": "ed@example.com"}]}"#)?;
+/// let shares = panel.to_shares(&context, "https://app.iconik.io/share/assets/")?;
+/// assert_eq!(shares[0].resource().as_str(), "collections:c-7");
+/// // Without download, a recipient may only view.
+/// assert_eq!(shares[0].access(), AccessLevel::Custom(Permissions::VIEW));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
     /// The share's id.
@@ -97,7 +129,11 @@ fn yes() -> bool {
     true
 }
 
-json_form!(Share, VENDOR);
+json_form!(
+    Share,
+    VENDOR,
+    r#"{"id": "sh-1", "object_type": "assets", "object_id": "a-42", "allow_download": true, "users": [{"email": "ed@example.com", "times_used": 3}]}"#
+);
 
 fn view_only() -> AccessLevel {
     AccessLevel::Custom(Permissions::VIEW)
@@ -106,6 +142,24 @@ fn view_only() -> AccessLevel {
 impl Share {
     /// The group of model shares this panel share stands for (see the [module docs](self)):
     /// `context.resource` is ignored in favour of `object_type:object_id`.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::interop::{iconik, ShareContext};
+    ///
+    /// # let context = ShareContext { resource: "assets:a-42".parse()?, sharer: "admin".parse()?,
+    /// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
+    /// let panel = iconik::Share::from_json_str(r#"{"id": "sh-1", "object_type": "assets", "object_id": "a-42",
+    ///   "share_url": "https://app.iconik.io/share/assets/3f1c9a",
+    ///   "users": [{ "email": "ed@example.com", "times_used": 3 }, { "email": "fay@example.com", "times_used": 0 }]}"#)?;
+    /// let shares = panel.to_shares(&context, "https://app.iconik.io/share/assets/")?;
+    /// let ids: Vec<&str> = shares.iter().map(|s| s.id().as_str()).collect();
+    /// assert_eq!(ids, ["sh-1:ed@example.com", "sh-1:fay@example.com", "sh-1:link"]);
+    /// assert_eq!(shares[2].retrievable_token()?.reveal(), "3f1c9a");
+    /// // A share URL that is not under `url_base` is refused.
+    /// assert_eq!(panel.to_shares(&context, "https://example.com/s/").unwrap_err().field(), "share_url");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_shares(
         &self,
         context: &ShareContext,
@@ -163,6 +217,23 @@ impl Share {
 
     /// The panel share of a group of model shares on one resource, or why iconik cannot
     /// show it as one share (see the [module docs](self)).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::interop::{iconik, ShareContext};
+    ///
+    /// # let context = ShareContext { resource: "assets:a-42".parse()?, sharer: "admin".parse()?,
+    /// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
+    /// # let base = "https://app.iconik.io/share/assets/";
+    /// let panel = iconik::Share::from_json_str(r#"{"id": "sh-1", "object_type": "assets", "object_id": "a-42",
+    ///   "expires": "2026-04-01T00:00:00Z", "share_url": "https://app.iconik.io/share/assets/3f1c9a",
+    ///   "users": [{ "email": "ed@example.com", "times_used": 3 }]}"#)?;
+    /// let shares = panel.to_shares(&context, base)?;
+    /// assert_eq!(iconik::Share::from_shares("sh-1", &shares, base)?, panel);
+    /// // The shares' ids must be the panel share's.
+    /// assert_eq!(iconik::Share::from_shares("sh-2", &shares, base).unwrap_err().field(), "id");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_shares(
         id: &str,
         shares: &[crate::Share],
@@ -264,11 +335,28 @@ impl Share {
 }
 
 /// The roles an iconik user holds, by the names the document gives them.
+///
+/// ```
+/// use shareguard::interop::iconik::AdminRoles;
+/// use shareguard::{AdminRight, AdminRights};
+///
+/// let rights = AdminRights::none().with(AdminRight::ReadShares).with(AdminRight::DeleteShares);
+/// let roles = AdminRoles(vec!["Can read shares".to_owned(), "Can delete object shares".to_owned()]);
+/// assert_eq!(AdminRoles::try_from(&rights)?, roles);
+/// // iconik's roles hold for every object: a right over some kinds cannot be written.
+/// let limited = AdminRights::none().with_kinds(AdminRight::WriteShares, ["assets".parse()?]);
+/// assert_eq!(AdminRoles::try_from(&limited).unwrap_err().field(), "admin");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AdminRoles(pub Vec<String>);
 
-json_form!(AdminRoles, VENDOR);
+json_form!(
+    AdminRoles,
+    VENDOR,
+    r#"["Can read assets", "Can search", "Can read shares", "Can write shares", "Can delete object shares"]"#
+);
 
 const ROLES: [(&str, AdminRight); 3] = [
     ("Can read shares", AdminRight::ReadShares),

@@ -41,6 +41,18 @@ use crate::{AccessLevel, BatchOutcome, GrantItem, GroupId, Permissions, Principa
 const VENDOR: &str = "liquidfiles";
 
 /// Who an entry is about: `"user": id` or `"group": id`.
+///
+/// ```
+/// use shareguard::interop::liquidfiles::{RemoveAccess, Subject};
+///
+/// let request = RemoveAccess::from_json_str(r#"{"user":"user-company-com"}"#)?;
+/// assert_eq!(request.subject, Subject::User("user-company-com".to_owned()));
+/// // An entry names a user or a group: not both, and not neither.
+/// let err = RemoveAccess::from_json_str(r#"{"user":"u1", "group":"g1"}"#).unwrap_err();
+/// assert_eq!(err.field(), "user/group");
+/// assert!(RemoveAccess::from_json_str("{}").is_err());
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Subject {
     /// A user's id.
@@ -92,6 +104,18 @@ impl<'de> Deserialize<'de> for Subject {
 
 impl Subject {
     /// The model recipient: a user or a group.
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::Subject;
+    /// use shareguard::Recipient;
+    ///
+    /// let group = Subject::Group("admins".to_owned());
+    /// assert_eq!(group.to_recipient("")?, Recipient::Group { id: "admins".parse()? });
+    /// // `field` is the path an error names the field under.
+    /// let err = Subject::User(String::new()).to_recipient("accesses[1].").unwrap_err();
+    /// assert_eq!(err.field(), "accesses[1].user");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_recipient(&self, field: &str) -> Result<Recipient, InteropError> {
         Ok(match self {
             Subject::User(id) => Recipient::User {
@@ -106,6 +130,17 @@ impl Subject {
     }
 
     /// The subject of a model recipient, if LiquidFiles can name it.
+    ///
+    /// ```
+    /// use shareguard::interop::{liquidfiles::Subject, InteropError};
+    /// use shareguard::Recipient;
+    ///
+    /// let user = Recipient::User { id: "johan-allard-nu".parse()? };
+    /// assert_eq!(Subject::from_recipient(&user)?, Subject::User("johan-allard-nu".to_owned()));
+    /// let err = Subject::from_recipient(&Recipient::Public).unwrap_err();
+    /// assert!(matches!(err, InteropError::Inexpressible { field: "recipient", .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_recipient(recipient: &Recipient) -> Result<Self, InteropError> {
         match recipient {
             Recipient::User { id } => Ok(Subject::User(id.as_str().to_owned())),
@@ -127,6 +162,18 @@ impl Subject {
 }
 
 /// One entry of an `add_access` request.
+///
+/// ```
+/// use shareguard::interop::liquidfiles::AccessRequest;
+/// use shareguard::{AccessLevel, GrantItem, Recipient};
+///
+/// let item = GrantItem { recipient: Recipient::User { id: "user-company-com".parse()? },
+///     access: AccessLevel::Viewer, view_log: false };
+/// // Written, `write` is always present and `view_log` only when true.
+/// let entry = AccessRequest::try_from(&item)?;
+/// assert_eq!(serde_json::to_string(&entry)?, r#"{"user":"user-company-com","write":false}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessRequest {
     /// The user or group.
@@ -141,16 +188,42 @@ pub struct AccessRequest {
 }
 
 /// The `add_access` request: `{"accesses": [...]}`.
+///
+/// ```
+/// use shareguard::interop::liquidfiles::AddAccess;
+///
+/// let request = AddAccess::from_json_str(r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#)?;
+/// let items = request.to_grant_items()?;
+/// assert_eq!(items.len(), 2);
+/// assert_eq!(AddAccess::from_grant_items(&items)?, request);
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddAccess {
     /// The entries, applied in order.
     pub accesses: Vec<AccessRequest>,
 }
 
-json_form!(AddAccess, VENDOR);
+json_form!(
+    AddAccess,
+    VENDOR,
+    r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#
+);
 
 impl AccessRequest {
     /// The batch item: viewer or editor, with `view_log`.
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::AccessRequest;
+    /// use shareguard::{AccessLevel, GrantItem, Recipient};
+    ///
+    /// // Without `write`, read-only.
+    /// let entry: AccessRequest = serde_json::from_str(r#"{"user":"user-company-com"}"#)?;
+    /// let item = GrantItem { recipient: Recipient::User { id: "user-company-com".parse()? },
+    ///     access: AccessLevel::Viewer, view_log: false };
+    /// assert_eq!(entry.to_grant_item("accesses[0].")?, item);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_grant_item(&self, field: &str) -> Result<GrantItem, InteropError> {
         Ok(GrantItem {
             recipient: self.subject.to_recipient(field)?,
@@ -189,6 +262,19 @@ impl TryFrom<&GrantItem> for AccessRequest {
 
 impl AddAccess {
     /// The batch items, in order, for [`ShareStore::grant_batch`](crate::ShareStore::grant_batch).
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::AddAccess;
+    /// use shareguard::AccessLevel;
+    ///
+    /// let request = AddAccess::from_json_str(r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#)?;
+    /// let items = request.to_grant_items()?;
+    /// assert_eq!((items[1].access, items[1].view_log), (AccessLevel::Viewer, false));
+    /// // A fault names its entry.
+    /// let err = AddAccess::from_json_str(r#"{"accesses":[{"group":"admins"},{"user":""}]}"#)?.to_grant_items().unwrap_err();
+    /// assert_eq!(err.field(), "accesses[1].user");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
     pub fn to_grant_items(&self) -> Result<Vec<GrantItem>, InteropError> {
         self.accesses
             .iter()
@@ -198,6 +284,20 @@ impl AddAccess {
     }
 
     /// The request for batch items, or why one cannot be written.
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::AddAccess;
+    /// use shareguard::{AccessLevel, GrantItem, Recipient};
+    ///
+    /// let mut item = GrantItem { recipient: Recipient::Group { id: "admins".parse()? },
+    ///     access: AccessLevel::Editor, view_log: true };
+    /// let request = AddAccess::from_grant_items(std::slice::from_ref(&item))?;
+    /// assert_eq!(request.to_json_string(), r#"{"accesses":[{"group":"admins","write":true,"view_log":true}]}"#);
+    /// // LiquidFiles has read-only and write: no other level.
+    /// item.access = AccessLevel::Commenter;
+    /// assert_eq!(AddAccess::from_grant_items(&[item]).unwrap_err().field(), "access");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_grant_items(items: &[GrantItem]) -> Result<Self, InteropError> {
         Ok(AddAccess {
             accesses: items.iter().map(AccessRequest::try_from).collect::<Result<_, _>>()?,
@@ -206,6 +306,14 @@ impl AddAccess {
 }
 
 /// Whether an entry succeeded.
+///
+/// ```
+/// use shareguard::interop::liquidfiles::ResultKind;
+///
+/// assert_eq!(serde_json::from_str::<ResultKind>(r#""success""#)?, ResultKind::Success);
+/// assert_eq!(serde_json::to_value(ResultKind::Error)?, "error");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResultKind {
@@ -216,6 +324,18 @@ pub enum ResultKind {
 }
 
 /// One entry of the `add_access` response.
+///
+/// ```
+/// use shareguard::interop::liquidfiles::{AccessResult, ResultKind, Subject};
+///
+/// let result: AccessResult = serde_json::from_str(
+///     r#"{"user":"johan-allard-nu", "result":"success", "message":"Updated User", "write":false, "view_log":true}"#,
+/// )?;
+/// assert_eq!(result.subject, Subject::User("johan-allard-nu".to_owned()));
+/// assert_eq!((result.result, result.message.as_str()), (ResultKind::Success, "Updated User"));
+/// assert_eq!((result.write, result.view_log), (Some(false), Some(true)));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessResult {
     /// The user or group of the request entry.
@@ -234,14 +354,51 @@ pub struct AccessResult {
 }
 
 /// The `add_access` response: one result per request entry, in order.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::interop::liquidfiles::{AddAccess, AddAccessResponse};
+/// use shareguard::{MemoryStore, ShareStore};
+///
+/// let request = AddAccess::from_json_str(r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#)?;
+/// let (store, folder, alice) = (MemoryStore::new(), "folder:f1".parse()?, "alice".parse()?);
+/// let items = request.to_grant_items()?;
+/// let grant = || store.grant_batch(&folder, &alice, &items, &alice, Utc::now());
+/// let first = AddAccessResponse::from_outcomes(&request, &grant()?);
+/// assert_eq!(first.0[0].message, "Created Group");
+/// // The same request again updates the shares it made.
+/// let again = AddAccessResponse::from_outcomes(&request, &grant()?);
+/// assert_eq!(again.to_json_string(), r#"[{"group":"admins","result":"success","message":"Updated Group","write":true,"view_log":true},{"user":"user-company-com","result":"success","message":"Updated User","write":false,"view_log":false}]"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AddAccessResponse(pub Vec<AccessResult>);
 
-json_form!(AddAccessResponse, VENDOR);
+json_form!(
+    AddAccessResponse,
+    VENDOR,
+    r#"[{"group":"admins", "result":"success", "message":"Updated Group", "write":true, "view_log":true}]"#
+);
 
 impl AccessResult {
     /// The result of one batch outcome for the entry about `subject`.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::interop::liquidfiles::{AccessResult, ResultKind, Subject};
+    /// use shareguard::{AccessLevel, BatchOutcome, Recipient, Share};
+    ///
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "u1".parse()? }, AccessLevel::Editor, Utc::now());
+    /// let result = AccessResult::from_outcome(Subject::User("u1".to_owned()), &BatchOutcome::Created { share });
+    /// assert_eq!(result.message, "Created User");
+    /// assert_eq!((result.write, result.view_log), (Some(true), Some(false)));
+    /// // An error carries the store's message, and no `write` or `view_log`.
+    /// let failed = AccessResult::from_outcome(Subject::User("u1".to_owned()), &BatchOutcome::Error { message: "no".to_owned() });
+    /// assert_eq!((failed.result, failed.write), (ResultKind::Error, None));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
     #[must_use]
     pub fn from_outcome(subject: Subject, outcome: &BatchOutcome) -> Self {
         let success = |verb: &str, share: &crate::Share| {
@@ -277,6 +434,19 @@ impl AccessResult {
 
     /// What a success result says the recipient now holds, as a batch item (viewer or
     /// editor, with `view_log`); `None` for an error result.
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::AddAccessResponse;
+    /// use shareguard::{AccessLevel, GrantItem, Recipient};
+    ///
+    /// let response = AddAccessResponse::from_json_str(r#"[{"user":"johan-allard-nu", "result":"success",
+    ///   "message":"Updated User", "write":false, "view_log":true}, {"group":"g1", "result":"error", "message":"No such group"}]"#)?;
+    /// let item = GrantItem { recipient: Recipient::User { id: "johan-allard-nu".parse()? },
+    ///     access: AccessLevel::Viewer, view_log: true };
+    /// assert_eq!(response.0[0].to_grant_item()?, Some(item));
+    /// assert_eq!(response.0[1].to_grant_item()?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_grant_item(&self) -> Result<Option<GrantItem>, InteropError> {
         if self.result == ResultKind::Error {
             return Ok(None);
@@ -296,6 +466,16 @@ impl AccessResult {
 impl AddAccessResponse {
     /// The response to a request, from the store's outcomes (one per entry, in order).
     /// Entries without an outcome (a store that answered fewer) are reported as errors.
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::{AddAccess, AddAccessResponse, ResultKind};
+    ///
+    /// let request = AddAccess::from_json_str(r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#)?;
+    /// let response = AddAccessResponse::from_outcomes(&request, &[]);
+    /// assert_eq!(response.0.len(), 2);
+    /// assert!(response.0.iter().all(|r| r.result == ResultKind::Error && r.message == "No result"));
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
     #[must_use]
     pub fn from_outcomes(request: &AddAccess, outcomes: &[BatchOutcome]) -> Self {
         AddAccessResponse(
@@ -316,6 +496,17 @@ impl AddAccessResponse {
 }
 
 /// The `remove_access` request: `{"user": id}` or `{"group": id}`.
+///
+/// ```
+/// use shareguard::interop::liquidfiles::RemoveAccess;
+/// use shareguard::Recipient;
+///
+/// let request = RemoveAccess::from_json_str(r#"{"user":"user-company-com"}"#)?;
+/// assert_eq!(Recipient::try_from(&request)?, Recipient::User { id: "user-company-com".parse()? });
+/// // Only a user or a group can be named.
+/// assert!(RemoveAccess::try_from(&Recipient::Organization).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RemoveAccess {
@@ -323,7 +514,7 @@ pub struct RemoveAccess {
     pub subject: Subject,
 }
 
-json_form!(RemoveAccess, VENDOR);
+json_form!(RemoveAccess, VENDOR, r#"{"user":"user-company-com"}"#);
 
 impl TryFrom<&RemoveAccess> for Recipient {
     type Error = InteropError;

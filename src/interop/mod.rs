@@ -114,6 +114,17 @@ fn prefix(path: &str) -> String {
 
 impl InteropError {
     /// The product whose form was involved.
+    ///
+    /// ```
+    /// use shareguard::interop::{liquidfiles, salesforce};
+    /// use shareguard::AccessLevel;
+    ///
+    /// // A service taking several products' forms can tell whose form refused what.
+    /// let err = liquidfiles::RemoveAccess::from_json_str(r#"{"user": "u1", "group": "g1"}"#).unwrap_err();
+    /// assert_eq!(err.vendor(), "liquidfiles");
+    /// let err = salesforce::AccessType::from_level(AccessLevel::Commenter).unwrap_err();
+    /// assert_eq!(err.vendor(), "salesforce");
+    /// ```
     #[must_use]
     pub fn vendor(&self) -> &'static str {
         match self {
@@ -127,6 +138,17 @@ impl InteropError {
 
     /// The field (a JSON path of the vendor form, or the model field that cannot be
     /// expressed) the error is about.
+    ///
+    /// ```
+    /// use shareguard::interop::filr;
+    /// use shareguard::AccessLevel;
+    ///
+    /// // A JSON path into the document, down to the item…
+    /// let page = r#"{"first": 0, "count": 1, "total": 1, "items": [{"id": "1"}]}"#;
+    /// assert_eq!(filr::ShareList::from_json_str(page).unwrap_err().field(), "items[0].id");
+    /// // …or the model field the product cannot express.
+    /// assert_eq!(filr::Role::from_level(AccessLevel::Manager).unwrap_err().field(), "access");
+    /// ```
     #[must_use]
     pub fn field(&self) -> &str {
         match self {
@@ -172,6 +194,21 @@ impl InteropError {
 /// What a share needs that a vendor form may not carry: the shared resource, who shared it,
 /// and when. Forms that lack them (Salesforce, ONLYOFFICE members, iconik) take one of these
 /// to become model shares.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::interop::{onlyoffice::Member, ShareContext};
+///
+/// let context = ShareContext {
+///     resource: "room:2330".parse()?,
+///     sharer: "admin".parse()?,
+///     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+/// };
+/// let member = Member::from_json_str(r#"{"access": "Read", "sharedTo": {"id": "6941feb5"}, "subjectType": "User"}"#)?;
+/// let share = member.to_share("s1".parse()?, &context, None)?;
+/// assert_eq!((share.resource(), share.sharer(), share.created()), (&context.resource, &context.sharer, context.created));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShareContext {
     /// The shared resource (the folder, room or asset the URL names).
@@ -226,29 +263,75 @@ fn json_error(vendor: &'static str, mut path: String, e: &serde_json::Error) -> 
     InteropError::Json { vendor, path, message, line, column }
 }
 
-/// Adds `from_json_str`, `from_slice`, `to_json_value` and `to_json_string` to a wire form.
+/// Adds `from_json_str`, `from_slice`, `to_json_value` and `to_json_string` to a wire form,
+/// each with an example reading `$sample`: a document of the form that writes back as read.
 macro_rules! json_form {
-    ($ty:ty, $vendor:expr) => {
+    ($ty:ty, $vendor:expr, $sample:literal) => {
         impl $ty {
             /// Reads the form from JSON text. Never panics: a malformed document is an
             /// [`InteropError::Json`](crate::interop::InteropError::Json) naming the path,
             /// line and column of the fault.
+            ///
+            /// ```
+            #[doc = concat!("use ", module_path!(), "::", stringify!($ty), ";")]
+            /// use shareguard::interop::InteropError;
+            ///
+            #[doc = concat!("let json = r#\"", $sample, "\"#;")]
+            #[doc = concat!(stringify!($ty), "::from_json_str(json)?;")]
+            /// // The same document cut short: an error saying where, not a panic.
+            #[doc = concat!("let err = ", stringify!($ty), "::from_json_str(&json[..json.len() - 1]).unwrap_err();")]
+            /// assert!(matches!(err, InteropError::Json { line: 1, column, .. } if column == json.len() - 1));
+            /// assert!(err.to_string().contains("EOF while parsing"));
+            /// # Ok::<(), InteropError>(())
+            /// ```
             pub fn from_json_str(json: &str) -> Result<Self, crate::interop::InteropError> {
                 crate::interop::parse($vendor, json.as_bytes())
             }
 
             /// Reads the form from JSON bytes (as [`Self::from_json_str`]).
+            ///
+            /// ```
+            #[doc = concat!("use ", module_path!(), "::", stringify!($ty), ";")]
+            /// use shareguard::interop::InteropError;
+            ///
+            #[doc = concat!("let json = r#\"", $sample, "\"#;")]
+            #[doc = concat!("assert_eq!(", stringify!($ty), "::from_slice(json.as_bytes())?, ", stringify!($ty), "::from_json_str(json)?);")]
+            /// // Bytes that are not UTF-8 are refused as any other fault is.
+            #[doc = concat!("let err = ", stringify!($ty), "::from_slice(b\"\\xff\").unwrap_err();")]
+            /// assert!(matches!(err, InteropError::Json { line: 1, column: 1, .. }));
+            /// # Ok::<(), InteropError>(())
+            /// ```
             pub fn from_slice(json: &[u8]) -> Result<Self, crate::interop::InteropError> {
                 crate::interop::parse($vendor, json)
             }
 
             /// The form as a JSON value.
+            ///
+            /// ```
+            #[doc = concat!("use ", module_path!(), "::", stringify!($ty), ";")]
+            ///
+            #[doc = concat!("let json = r#\"", $sample, "\"#;")]
+            #[doc = concat!("let form = ", stringify!($ty), "::from_json_str(json)?;")]
+            /// // Only the fields the form holds are written: here, the document as it was read.
+            /// assert_eq!(form.to_json_value(), serde_json::from_str::<serde_json::Value>(json)?);
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
             #[must_use]
             pub fn to_json_value(&self) -> serde_json::Value {
                 serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
             }
 
             /// The form as compact JSON text.
+            ///
+            /// ```
+            #[doc = concat!("use ", module_path!(), "::", stringify!($ty), ";")]
+            ///
+            #[doc = concat!("let form = ", stringify!($ty), "::from_json_str(r#\"", $sample, "\"#)?;")]
+            /// let text = form.to_json_string();
+            /// assert!(!text.contains(['\n', '\t']) && !text.contains(": "));
+            #[doc = concat!("assert_eq!(", stringify!($ty), "::from_json_str(&text)?, form);")]
+            /// # Ok::<(), shareguard::interop::InteropError>(())
+            /// ```
             #[must_use]
             pub fn to_json_string(&self) -> String {
                 serde_json::to_string(self).unwrap_or_default()

@@ -70,6 +70,15 @@ use crate::{
 const VENDOR: &str = "onlyoffice";
 
 /// The form a value was written in: a name or an integer.
+///
+/// ```
+/// use shareguard::interop::onlyoffice::{Form, Member};
+///
+/// let member = Member::from_json_str(r#"{"access": 2, "sharedTo": {"id": "6941feb5"}, "subjectType": "User"}"#)?;
+/// assert_eq!((member.access.form, member.subject_type.form), (Form::Number, Form::Name));
+/// assert_eq!(member.to_json_value()["access"], 2);
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Form {
     /// `"ReadWrite"`.
@@ -89,15 +98,50 @@ macro_rules! vendor_enum {
 
         impl $name {
             /// Every value, in integer order.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::interop::onlyoffice::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("for (n, value) in (0..).zip(", stringify!($name), "::ALL) {")]
+            ///     assert_eq!(value.number(), n);
+            /// }
+            /// ```
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 
             /// The name ONLYOFFICE gives the value.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::interop::onlyoffice::{", stringify!($name), ", Form, Spelled};")]
+            ///
+            #[doc = concat!("for &value in ", stringify!($name), "::ALL {")]
+            ///     // The name reads as the value, and writes back as the name.
+            #[doc = concat!("    let read: Spelled<", stringify!($name), "> = serde_json::from_value(value.name().into())?;")]
+            ///     assert_eq!((read.value, read.form), (value, Form::Name));
+            ///     assert_eq!(serde_json::to_value(read)?, value.name());
+            /// }
+            /// # Ok::<(), serde_json::Error>(())
+            /// ```
             #[must_use]
             pub const fn name(self) -> &'static str {
                 match self { $($name::$variant => stringify!($variant),)* }
             }
 
             /// The integer ONLYOFFICE gives the value.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::interop::onlyoffice::{", stringify!($name), ", Form, Spelled};")]
+            ///
+            #[doc = concat!("for &value in ", stringify!($name), "::ALL {")]
+            ///     // The integer reads as the value, and writes back as the integer.
+            #[doc = concat!("    let read: Spelled<", stringify!($name), "> = serde_json::from_value(value.number().into())?;")]
+            ///     assert_eq!((read.value, read.form), (value, Form::Number));
+            ///     assert_eq!(serde_json::to_value(read)?, value.number());
+            /// }
+            /// // One past the last is refused.
+            #[doc = concat!("let past = ", stringify!($name), "::ALL.len();")]
+            #[doc = concat!("assert!(serde_json::from_value::<Spelled<", stringify!($name), ">>(past.into()).is_err());")]
+            /// # Ok::<(), serde_json::Error>(())
+            /// ```
             #[must_use]
             pub const fn number(self) -> u8 {
                 match self { $($name::$variant => $n,)* }
@@ -157,6 +201,15 @@ macro_rules! vendor_enum {
 
 /// A vendor enum value with the form (name or integer) it was read in, so that it writes
 /// back the same.
+///
+/// ```
+/// use shareguard::interop::onlyoffice::{Access, AccessValue, Form, Spelled};
+///
+/// let access: Access = serde_json::from_str("10")?;
+/// assert_eq!(access, Spelled { value: AccessValue::Editing, form: Form::Number });
+/// assert_eq!(serde_json::to_string(&access)?, "10");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Spelled<T> {
     /// The value.
@@ -167,6 +220,14 @@ pub struct Spelled<T> {
 
 impl<T> Spelled<T> {
     /// A value written as a name.
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::{AccessValue, Spelled};
+    ///
+    /// let access = Spelled::name(AccessValue::ReadWrite);
+    /// assert_eq!(serde_json::to_string(&access)?, r#""ReadWrite""#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn name(value: T) -> Self {
         Spelled { value, form: Form::Name }
     }
@@ -174,6 +235,17 @@ impl<T> Spelled<T> {
 
 vendor_enum! {
     /// ONLYOFFICE's access values.
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::{AccessValue, Member};
+    ///
+    /// let member = Member::from_json_str(r#"{"access": 9, "sharedTo": {"id": "6941feb5"}, "subjectType": 0}"#)?;
+    /// assert_eq!(member.access.value, AccessValue::RoomManager);
+    /// // Names and integers alike; past ContentCreator (11), an error naming the field.
+    /// let err = Member::from_json_str(r#"{"access": 12, "subjectType": 0}"#).unwrap_err();
+    /// assert_eq!(err.field(), "access");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
     AccessValue, "access",
     None = 0 : "No access.",
     ReadWrite = 1 : "Read and write.",
@@ -191,6 +263,16 @@ vendor_enum! {
 
 vendor_enum! {
     /// ONLYOFFICE's subject types.
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::{Member, SubjectType};
+    ///
+    /// let member = Member::from_json_str(r#"{"access": "Read", "sharedTo": {"id": "6941feb5"}, "subjectType": "PrimaryExternalLink"}"#)?;
+    /// assert_eq!(member.subject_type.value, SubjectType::PrimaryExternalLink);
+    /// let err = Member::from_json_str(r#"{"access": "Read", "subjectType": "Robot"}"#).unwrap_err();
+    /// assert_eq!(err.field(), "subjectType");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
     SubjectType, "subjectType",
     User = 0 : "A user.",
     ExternalLink = 1 : "An external link.",
@@ -200,14 +282,45 @@ vendor_enum! {
 }
 
 /// An `access` value as read or to be written.
+///
+/// ```
+/// use shareguard::interop::onlyoffice::{Access, AccessValue};
+/// use shareguard::AccessLevel;
+///
+/// // ReadWrite and Editing are both the model's editor, which is written as ReadWrite.
+/// let editing: Access = serde_json::from_str(r#""Editing""#)?;
+/// assert_eq!(editing.to_level("access")?, AccessLevel::Editor);
+/// assert_eq!(Access::from_level(AccessLevel::Editor)?.value, AccessValue::ReadWrite);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type Access = Spelled<AccessValue>;
 
 /// The `custom` set ONLYOFFICE's CustomFilter stands for (see the [module docs](self)).
+///
+/// ```
+/// use shareguard::interop::onlyoffice::{Access, AccessValue, CUSTOM_FILTER};
+/// use shareguard::{AccessLevel, Permissions};
+///
+/// assert_eq!(Access::from_level(AccessLevel::Custom(CUSTOM_FILTER))?.value, AccessValue::CustomFilter);
+/// // Any other `custom` set cannot be written.
+/// assert!(Access::from_level(AccessLevel::Custom(Permissions::VIEW | Permissions::EDIT)).is_err());
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 pub const CUSTOM_FILTER: Permissions =
     Permissions::VIEW.union(Permissions::DOWNLOAD).union(Permissions::EDIT);
 
 impl Access {
     /// The model level, refusing Varies (`field` names where it was read).
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::{AccessValue, Spelled};
+    /// use shareguard::AccessLevel;
+    ///
+    /// assert_eq!(Spelled::name(AccessValue::FillForms).to_level("access")?, AccessLevel::FormFiller);
+    /// let err = Spelled::name(AccessValue::Varies).to_level("members[3].access").unwrap_err();
+    /// assert_eq!(err.field(), "members[3].access");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
     pub fn to_level(self, field: &str) -> Result<AccessLevel, InteropError> {
         Ok(match self.value {
             AccessValue::None => AccessLevel::None,
@@ -232,6 +345,16 @@ impl Access {
     }
 
     /// The access of a model level, written as a name (editor as ReadWrite).
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::Access;
+    /// use shareguard::AccessLevel;
+    ///
+    /// assert_eq!(serde_json::to_value(Access::from_level(AccessLevel::Manager)?)?, "RoomManager");
+    /// // ONLYOFFICE has no contributor.
+    /// assert_eq!(Access::from_level(AccessLevel::Contributor).unwrap_err().field(), "access");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_level(level: AccessLevel) -> Result<Self, InteropError> {
         let value = match level {
             AccessLevel::None => AccessValue::None,
@@ -257,6 +380,18 @@ impl Access {
 
     /// As [`Access::from_level`], in the form (and ReadWrite / Editing choice) of `like`
     /// when `like` maps to the same level.
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::Access;
+    /// use shareguard::AccessLevel;
+    ///
+    /// let read: Access = serde_json::from_str("10")?; // Editing, as an integer
+    /// // The same level is written as it was read: Editing, not ReadWrite.
+    /// assert_eq!(Access::from_level_like(AccessLevel::Editor, Some(read))?, read);
+    /// // Another level is written in the same form.
+    /// assert_eq!(serde_json::to_value(Access::from_level_like(AccessLevel::Viewer, Some(read))?)?, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_level_like(level: AccessLevel, like: Option<Access>) -> Result<Self, InteropError> {
         match like {
             Some(like) if like.to_level("access").ok() == Some(level) => Ok(like),
@@ -267,6 +402,19 @@ impl Access {
 }
 
 /// One invitation: a user by `id` or a person by `email`, at an `access`.
+///
+/// ```
+/// use shareguard::interop::onlyoffice::Invitation;
+///
+/// let json = r#"{"value": {"email": "Nathanael.Mayer55@gmail.com", "id": "6941feb5-054e-4164-9706-a2acfb484098"}}"#;
+/// let invitation: Invitation = serde_json::from_str(json)?;
+/// assert!(invitation.wrapped && invitation.access.is_none());
+/// // Written back as it was read, inside `value`.
+/// assert_eq!(serde_json::to_value(&invitation)?, serde_json::from_str::<serde_json::Value>(json)?);
+/// // Wrapped or plain, not both.
+/// assert!(serde_json::from_str::<Invitation>(r#"{"value": {"id": "a"}, "id": "b"}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {
     /// The invitee's address.
@@ -370,6 +518,20 @@ impl Invitation {
 
     /// The invitation of a new share (a user by id or a person by email), or why there is
     /// none.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::interop::onlyoffice::Invitation;
+    /// use shareguard::{AccessLevel, NewShare, Recipient};
+    ///
+    /// let email = "Nathanael.Mayer55@gmail.com".parse()?;
+    /// let new = NewShare::new("room:2330".parse()?, Recipient::Email { email }, AccessLevel::Commenter);
+    /// let invitation = Invitation::from_new_share(&new)?;
+    /// assert_eq!(serde_json::to_string(&invitation)?, r#"{"email":"Nathanael.Mayer55@gmail.com","access":"Comment"}"#);
+    /// // An invitation holds no expiry.
+    /// assert_eq!(Invitation::from_new_share(&new.expires(Utc::now())).unwrap_err().field(), "expires");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_new_share(new: &NewShare) -> Result<Self, InteropError> {
         let access = AccessLevel::from_parts(new.access, new.permissions)
             .map_err(InteropError::model(VENDOR, "access"))?;
@@ -399,6 +561,18 @@ impl Invitation {
 }
 
 /// The room share request: `{"invitations": [...], "notify", "message", "culture"}`.
+///
+/// ```
+/// use shareguard::interop::onlyoffice::RoomShare;
+/// use shareguard::{Level, Recipient};
+///
+/// let request = RoomShare::from_json_str(r#"{"invitations": [{"value": {"email": "Nathanael.Mayer55@gmail.com", "id": "6941feb5-054e-4164-9706-a2acfb484098"}}], "notify": true, "message": "some text", "culture": "some text"}"#)?;
+/// let shares = request.to_new_shares(&"room:2330".parse()?)?;
+/// // Named by id (the email is where the invitation goes), at Read as no access is given.
+/// assert_eq!(shares[0].recipient, Recipient::User { id: "6941feb5-054e-4164-9706-a2acfb484098".parse()? });
+/// assert_eq!(shares[0].access, Level::Viewer);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomShare {
     /// The invitations.
@@ -414,10 +588,27 @@ pub struct RoomShare {
     pub culture: Option<String>,
 }
 
-json_form!(RoomShare, VENDOR);
+json_form!(
+    RoomShare,
+    VENDOR,
+    r#"{"invitations": [{"value": {"email": "Nathanael.Mayer55@gmail.com", "id": "6941feb5-054e-4164-9706-a2acfb484098"}}], "notify": true, "message": "some text", "culture": "some text"}"#
+);
 
 impl RoomShare {
     /// The new shares the request asks for on `room`, in order, each with the message.
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::RoomShare;
+    ///
+    /// let room = "room:2330".parse()?;
+    /// let request = RoomShare::from_json_str(r#"{"invitations": [{"id": "u1"}, {"email": "ann@example.com"}], "message": "welcome"}"#)?;
+    /// let shares = request.to_new_shares(&room)?;
+    /// assert!(shares.iter().all(|s| s.resource == room && s.message.as_deref() == Some("welcome")));
+    /// // A fault names its invitation.
+    /// let request = RoomShare::from_json_str(r#"{"invitations": [{"id": "u1"}, {"id": "u2", "access": "Varies"}]}"#)?;
+    /// assert_eq!(request.to_new_shares(&room).unwrap_err().field(), "invitations[1].access");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_new_shares(&self, room: &ResourceRef) -> Result<Vec<NewShare>, InteropError> {
         self.invitations
             .iter()
@@ -431,6 +622,20 @@ impl RoomShare {
     }
 
     /// The request for new shares (the first one's message is the request's), notifying.
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::RoomShare;
+    /// use shareguard::{AccessLevel, NewShare, Recipient, ResourceRef};
+    ///
+    /// let room: ResourceRef = "room:2330".parse()?;
+    /// let shares = [
+    ///     NewShare::new(room.clone(), Recipient::User { id: "u1".parse()? }, AccessLevel::Editor).message("welcome"),
+    ///     NewShare::new(room, Recipient::Email { email: "ann@example.com".parse()? }, AccessLevel::Viewer),
+    /// ];
+    /// let request = RoomShare::from_new_shares(&shares)?;
+    /// assert_eq!(request.to_json_string(), r#"{"invitations":[{"id":"u1","access":"ReadWrite"},{"email":"ann@example.com","access":"Read"}],"notify":true,"message":"welcome"}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_new_shares(shares: &[NewShare]) -> Result<Self, InteropError> {
         Ok(RoomShare {
             invitations: shares.iter().map(Invitation::from_new_share).collect::<Result<_, _>>()?,
@@ -442,6 +647,18 @@ impl RoomShare {
 }
 
 /// One room member, as the room security response lists it.
+///
+/// ```
+/// use shareguard::interop::onlyoffice::{AccessValue, Member, SubjectType};
+///
+/// // Fields the form does not know are accepted, and not written back.
+/// let member = Member::from_json_str(r#"{"access": 9, "sharedTo": {"id": "6941feb5", "displayName": "Ann"},
+///   "isOwner": true, "canEditAccess": false, "subjectType": 0, "isDefault": true}"#)?;
+/// assert_eq!((member.access.value, member.subject_type.value), (AccessValue::RoomManager, SubjectType::User));
+/// assert_eq!((member.is_owner, member.can_edit_access), (Some(true), Some(false)));
+/// assert!(member.to_json_value().get("isDefault").is_none());
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
@@ -464,6 +681,20 @@ pub struct Member {
 }
 
 /// The room security response: `{"members": [...], "warning"}`.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::interop::{onlyoffice::RoomSecurity, ShareContext};
+/// use shareguard::{AccessLevel, Recipient};
+///
+/// # let context = ShareContext { resource: "room:2330".parse()?, sharer: "admin".parse()?,
+/// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
+/// let security = RoomSecurity::from_json_str(r#"{"members": [{"access": 9, "sharedTo": {"id": "u1"}, "subjectType": 0},
+///   {"access": "Comment", "sharedTo": {"id": "g1"}, "subjectType": "Group"}]}"#)?;
+/// let group = security.members[1].to_share("s2".parse()?, &context, None)?;
+/// assert_eq!((group.recipient(), group.access()), (&Recipient::Group { id: "g1".parse()? }, AccessLevel::Commenter));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomSecurity {
     /// The members.
@@ -473,8 +704,16 @@ pub struct RoomSecurity {
     pub warning: Option<String>,
 }
 
-json_form!(RoomSecurity, VENDOR);
-json_form!(Member, VENDOR);
+json_form!(
+    RoomSecurity,
+    VENDOR,
+    r#"{"members": [{"access": 2, "sharedTo": {"id": "6941feb5"}, "subjectType": 0}]}"#
+);
+json_form!(
+    Member,
+    VENDOR,
+    r#"{"access": "RoomManager", "sharedTo": {"id": "6941feb5"}, "isOwner": true, "subjectType": "User"}"#
+);
 
 impl Member {
     fn shared_to_str(&self, key: &str) -> Option<&str> {
@@ -482,7 +721,23 @@ impl Member {
     }
 
     /// The model share this member stands for, with the link a link member needs.
-    /// `id` is the share's id; `field` prefixes error paths.
+    /// `id` is the share's id.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::interop::{onlyoffice::Member, ShareContext};
+    /// use shareguard::{LinkToken, Recipient, ShareLink};
+    ///
+    /// # let context = ShareContext { resource: "room:2330".parse()?, sharer: "admin".parse()?,
+    /// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
+    /// let member = Member::from_json_str(r#"{"access": "Read", "sharedTo": {"id": "l1"}, "subjectType": "ExternalLink"}"#)?;
+    /// // A link member's token comes from the caller.
+    /// assert_eq!(member.to_share("s3".parse()?, &context, None).unwrap_err().field(), "sharedTo");
+    /// let link = ShareLink::new(&LinkToken::generate()?, false);
+    /// let share = member.to_share("s3".parse()?, &context, Some(&link))?;
+    /// assert_eq!(share.recipient(), &Recipient::Link(link));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_share(
         &self,
         id: crate::ShareId,
@@ -532,6 +787,22 @@ impl Member {
     }
 
     /// The member of a model share (written with names), or why there is none.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use shareguard::interop::onlyoffice::Member;
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    ///
+    /// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let share = Share::new("s1".parse()?, "room:2330".parse()?, "admin".parse()?,
+    ///     Recipient::Group { id: "g1".parse()? }, AccessLevel::Reviewer, created);
+    /// let member = Member::from_share(&share)?.to_json_value();
+    /// assert_eq!((&member["access"], &member["subjectType"], &member["sharedTo"]["id"]), (&"Review".into(), &"Group".into(), &"g1".into()));
+    /// // A member holds no expiry.
+    /// let expiring = share.with_expiry(Some(created + Duration::days(7)));
+    /// assert_eq!(Member::from_share(&expiring).unwrap_err().field(), "expires");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_share(share: &crate::Share) -> Result<Self, InteropError> {
         if share.expires().is_some() {
             return Err(InteropError::inexpressible(VENDOR, "expires", "a member with an expiry"));

@@ -59,6 +59,17 @@ use crate::{AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId
 const VENDOR: &str = "salesforce";
 
 /// A value read case-insensitively, with the spelling it was read in (written back as read).
+///
+/// ```
+/// use shareguard::interop::salesforce::{AccessType, Spelled};
+///
+/// let read: Spelled<AccessType> = serde_json::from_str(r#""manage""#)?;
+/// assert_eq!(read, Spelled { value: AccessType::Manage, text: "manage".to_owned() });
+/// assert_eq!(serde_json::to_string(&read)?, r#""manage""#);
+/// // Made from a value, it has the canonical spelling.
+/// assert_eq!(Spelled::from(AccessType::Manage).text, "Manage");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Spelled<T> {
     /// The value.
@@ -77,15 +88,44 @@ macro_rules! sf_enum {
 
         impl $name {
             /// Every value.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::interop::salesforce::{", stringify!($name), ", Spelled};")]
+            ///
+            /// // What a spelling that is none of them is told to be.
+            #[doc = concat!("let err = serde_json::from_str::<Spelled<", stringify!($name), ">>(r#\"\"nope\"\"#).unwrap_err();")]
+            #[doc = concat!("let names: Vec<&str> = ", stringify!($name), "::ALL.iter().map(|v| v.name()).collect();")]
+            /// assert!(err.to_string().contains(&names.join(", ")));
+            /// ```
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 
             /// The canonical spelling.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::interop::salesforce::{", stringify!($name), ", Spelled};")]
+            ///
+            #[doc = concat!("for &value in ", stringify!($name), "::ALL {")]
+            ///     // What a value made from the model is written as.
+            ///     assert_eq!(serde_json::to_value(Spelled::from(value))?, value.name());
+            /// }
+            /// # Ok::<(), serde_json::Error>(())
+            /// ```
             #[must_use]
             pub const fn name(self) -> &'static str {
                 match self { $($name::$variant => stringify!($variant),)* }
             }
 
             /// Reads a spelling, ignoring ASCII case.
+            ///
+            /// ```
+            #[doc = concat!("use shareguard::interop::salesforce::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("for &value in ", stringify!($name), "::ALL {")]
+            #[doc = concat!("    assert_eq!(", stringify!($name), "::parse(&value.name().to_lowercase()), Some(value));")]
+            #[doc = concat!("    assert_eq!(", stringify!($name), "::parse(&value.name().to_uppercase()), Some(value));")]
+            /// }
+            #[doc = concat!("assert_eq!(", stringify!($name), "::parse(\"nope\"), None);")]
+            /// ```
             #[must_use]
             pub fn parse(s: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.name().eq_ignore_ascii_case(s))
@@ -121,6 +161,14 @@ macro_rules! sf_enum {
 
 sf_enum! {
     /// `ConnectFolderAccessTypeEnum`.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::{AccessType, FolderShareInput};
+    ///
+    /// let input = FolderShareInput::from_json_str(r#"{ "accessType" : "manage", "shareType" : "user", "shareWithId" : "005R0000000Kg8yIAC" }"#)?;
+    /// assert_eq!((input.access_type.value, input.access_type.text.as_str()), (AccessType::Manage, "manage"));
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
     AccessType, "accessType",
     View: "View: the model's viewer.",
     Edit: "Edit: the model's editor.",
@@ -129,6 +177,17 @@ sf_enum! {
 
 sf_enum! {
     /// `ConnectFolderShareTypeEnum`: all thirteen share types.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::{FolderShare, ShareType};
+    ///
+    /// assert_eq!(ShareType::ALL.len(), 13);
+    /// let share = FolderShare::from_json_str(r#"{ "shareId" : "004xx000001Sy1GAAS", "accessType" : "manage", "shareType" : "user", "sharedWithId" : "005xx000001Sy1GAAS", "sharedWithLabel" : "User1" }"#)?;
+    /// assert_eq!(share.share_type.value, ShareType::User);
+    /// let err = FolderShare::from_json_str(r#"{"shareId": "004xx", "accessType": "View", "shareType": "Team", "sharedWithId": "005xx"}"#).unwrap_err();
+    /// assert_eq!(err.field(), "shareType");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
     ShareType, "shareType",
     Group: "Users in a specified public group.",
     Role: "Users with a specified role.",
@@ -147,6 +206,15 @@ sf_enum! {
 
 impl AccessType {
     /// The model level.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::AccessType;
+    /// use shareguard::AccessLevel;
+    ///
+    /// assert_eq!(AccessType::View.level(), AccessLevel::Viewer);
+    /// assert_eq!(AccessType::Edit.level(), AccessLevel::Editor);
+    /// assert_eq!(AccessType::Manage.level(), AccessLevel::Manager);
+    /// ```
     #[must_use]
     pub fn level(self) -> AccessLevel {
         match self {
@@ -157,6 +225,17 @@ impl AccessType {
     }
 
     /// The access type of a model level, or why there is none.
+    ///
+    /// ```
+    /// use shareguard::interop::{salesforce::AccessType, InteropError};
+    /// use shareguard::{AccessLevel, Permissions};
+    ///
+    /// assert_eq!(AccessType::from_level(AccessLevel::Editor)?, AccessType::Edit);
+    /// let err = AccessType::from_level(AccessLevel::Custom(Permissions::VIEW)).unwrap_err();
+    /// assert!(matches!(err, InteropError::Inexpressible { field: "access", .. }));
+    /// assert_eq!(err.to_string(), "salesforce: a share with a custom set cannot be expressed (access)");
+    /// # Ok::<(), InteropError>(())
+    /// ```
     pub fn from_level(level: AccessLevel) -> Result<Self, InteropError> {
         match level {
             AccessLevel::Viewer => Ok(AccessType::View),
@@ -176,6 +255,18 @@ impl AccessType {
 
 impl ShareType {
     /// The model recipient of this type for `sharedWithId` (`field` names it in errors).
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ShareType;
+    /// use shareguard::Recipient;
+    ///
+    /// let recipient = ShareType::PortalRoleAndSubordinates.recipient("00Exx", "sharedWithId")?;
+    /// assert_eq!(recipient, Recipient::RoleAndSubordinates { id: "00Exx".parse()? });
+    /// // An audience names no one: the id is not read.
+    /// assert_eq!(ShareType::AllCspUsers.recipient("", "sharedWithId")?, Recipient::CustomerUsers);
+    /// assert_eq!(ShareType::User.recipient("", "sharedWithId").unwrap_err().field(), "sharedWithId");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recipient(self, id: &str, field: &str) -> Result<Recipient, InteropError> {
         let bad = InteropError::model(VENDOR, field);
         Ok(match self {
@@ -202,6 +293,17 @@ impl ShareType {
 
     /// The canonical type of a model recipient and its `sharedWithId` (empty for the
     /// audiences, which the model does not name), or why there is none.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ShareType;
+    /// use shareguard::Recipient;
+    ///
+    /// let user = Recipient::User { id: "005xx".parse()? };
+    /// assert_eq!(ShareType::of(&user)?, (ShareType::User, "005xx".to_owned()));
+    /// assert_eq!(ShareType::of(&Recipient::Organization)?, (ShareType::Organization, String::new()));
+    /// assert_eq!(ShareType::of(&Recipient::Public).unwrap_err().field(), "recipient");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn of(recipient: &Recipient) -> Result<(Self, String), InteropError> {
         Ok(match recipient {
             Recipient::User { id } => (ShareType::User, id.as_str().to_owned()),
@@ -232,6 +334,20 @@ impl ShareType {
 }
 
 /// `FolderShareRepresentation`: one folder share.
+///
+/// ```
+/// use shareguard::interop::{salesforce::FolderShare, ShareContext};
+///
+/// # let context = ShareContext { resource: "folder:00lxx".parse()?, sharer: "005admin".parse()?,
+/// #     created: chrono::DateTime::UNIX_EPOCH };
+/// let wire = FolderShare::from_json_str(r#"{ "shareId" : "004xx000001Sy1GAAS", "accessType" : "manage", "shareType" : "user", "sharedWithId" : "005xx000001Sy1GAAS", "sharedWithLabel" : "User1" }"#)?;
+/// assert_eq!(wire.shared_with_label.as_deref(), Some("User1"));
+/// // Written from the model share alone: canonical spellings, and no label.
+/// let share = wire.to_share(&context)?;
+/// assert_eq!(FolderShare::try_from(&share)?.to_json_string(),
+///     r#"{"shareId":"004xx000001Sy1GAAS","accessType":"Manage","shareType":"User","sharedWithId":"005xx000001Sy1GAAS"}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FolderShare {
@@ -251,10 +367,28 @@ pub struct FolderShare {
     pub url: Option<String>,
 }
 
-json_form!(FolderShare, VENDOR);
+json_form!(
+    FolderShare,
+    VENDOR,
+    r#"{ "shareId" : "004xx000001Sy1GAAS", "accessType" : "manage", "shareType" : "user", "sharedWithId" : "005xx000001Sy1GAAS", "sharedWithLabel" : "User1" }"#
+);
 
 impl FolderShare {
     /// The model share, with what the representation does not carry.
+    ///
+    /// ```
+    /// use shareguard::interop::{salesforce::FolderShare, ShareContext};
+    /// use shareguard::{AccessLevel, Recipient};
+    ///
+    /// # let context = ShareContext { resource: "folder:00lxx".parse()?, sharer: "005admin".parse()?,
+    /// #     created: chrono::DateTime::UNIX_EPOCH };
+    /// let wire = FolderShare::from_json_str(r#"{"shareId": "004xx", "accessType": "View",
+    ///   "shareType": "RoleAndSubordinatesInternal", "sharedWithId": "00Exx"}"#)?;
+    /// let share = wire.to_share(&context)?;
+    /// assert_eq!(share.recipient(), &Recipient::RoleAndInternalSubordinates { id: "00Exx".parse()? });
+    /// assert_eq!((share.access(), share.resource(), share.sharer()), (AccessLevel::Viewer, &context.resource, &context.sharer));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_share(&self, context: &ShareContext) -> Result<crate::Share, InteropError> {
         let id =
             ShareId::new(self.share_id.clone()).map_err(InteropError::model(VENDOR, "shareId"))?;
@@ -272,6 +406,22 @@ impl FolderShare {
     /// The representation of a model share, keeping from `like` (the representation it
     /// rewrites) the exact share type and spellings, the label, the url, and an audience's
     /// `sharedWithId`, where they agree with the share.
+    ///
+    /// ```
+    /// use shareguard::interop::{salesforce::FolderShare, ShareContext};
+    /// use shareguard::{Level, SharePatch};
+    ///
+    /// # let context = ShareContext { resource: "folder:00lxx".parse()?, sharer: "005admin".parse()?,
+    /// #     created: chrono::DateTime::UNIX_EPOCH };
+    /// let wire = FolderShare::from_json_str(r#"{ "shareId" : "004xx000001Sy1GAAS", "accessType" : "manage", "shareType" : "user", "sharedWithId" : "005xx000001Sy1GAAS", "sharedWithLabel" : "User1" }"#)?;
+    /// let share = wire.to_share(&context)?;
+    /// let (viewer, _) = share.patched(&SharePatch { access: Some(Level::Viewer), ..SharePatch::default() })?;
+    /// // The access changed, and is written canonically; the rest is kept as it was.
+    /// let out = FolderShare::from_share_like(&viewer, Some(&wire))?;
+    /// assert_eq!((out.access_type.text.as_str(), out.share_type.text.as_str()), ("View", "user"));
+    /// assert_eq!(out.shared_with_label.as_deref(), Some("User1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_share_like(
         share: &crate::Share,
         like: Option<&FolderShare>,
@@ -330,6 +480,19 @@ impl TryFrom<&crate::Share> for FolderShare {
 
 /// `FolderShareInputRepresentation`: the PATCH body. The document spells the recipient
 /// `shareWithId` here (and `sharedWithId` in the representation).
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::interop::salesforce::FolderShareInput;
+/// use shareguard::{AccessLevel, Recipient, Share};
+///
+/// let input = FolderShareInput::from_json_str(r#"{ "accessType" : "manage", "shareType" : "user", "shareWithId" : "005R0000000Kg8yIAC" }"#)?;
+/// let share = Share::new("004xx".parse()?, "folder:00lxx".parse()?, "005admin".parse()?,
+///     Recipient::User { id: "005R0000000Kg8yIAC".parse()? }, AccessLevel::Viewer, Utc::now());
+/// let (patched, _) = share.patched(&input.to_patch()?)?;
+/// assert_eq!(patched.access(), AccessLevel::Manager);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FolderShareInput {
@@ -341,11 +504,29 @@ pub struct FolderShareInput {
     pub share_with_id: String,
 }
 
-json_form!(FolderShareInput, VENDOR);
+json_form!(
+    FolderShareInput,
+    VENDOR,
+    r#"{ "accessType" : "manage", "shareType" : "user", "shareWithId" : "005R0000000Kg8yIAC" }"#
+);
 
 impl FolderShareInput {
     /// The patch: the new level, naming the recipient so that a change of recipient is
     /// refused by [`Share::patched`](crate::Share::patched).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::interop::salesforce::FolderShareInput;
+    /// use shareguard::{AccessLevel, Level, Recipient, Share};
+    ///
+    /// let patch = FolderShareInput::from_json_str(r#"{ "accessType" : "manage", "shareType" : "user", "shareWithId" : "005R0000000Kg8yIAC" }"#)?.to_patch()?;
+    /// assert_eq!(patch.access, Some(Level::Manager));
+    /// // Applied to another recipient's share, it is refused.
+    /// let other = Share::new("004yy".parse()?, "folder:00lxx".parse()?, "005admin".parse()?,
+    ///     Recipient::User { id: "005xx000001Sy1GAAS".parse()? }, AccessLevel::Viewer, Utc::now());
+    /// assert_eq!(other.patched(&patch).unwrap_err().field(), "recipient");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_patch(&self) -> Result<SharePatch, InteropError> {
         Ok(SharePatch {
             access: Some(self.access_type.value.level().level()),
@@ -355,6 +536,19 @@ impl FolderShareInput {
     }
 
     /// The input setting a share's access to `access` (viewer, editor or manager).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::interop::salesforce::FolderShareInput;
+    /// use shareguard::{AccessLevel, Level, Recipient, Share};
+    ///
+    /// let share = Share::new("004xx".parse()?, "folder:00lxx".parse()?, "005admin".parse()?,
+    ///     Recipient::Group { id: "00Gxx".parse()? }, AccessLevel::Viewer, Utc::now());
+    /// let input = FolderShareInput::for_share(&share, Level::Editor)?;
+    /// assert_eq!(input.to_json_string(), r#"{"accessType":"Edit","shareType":"Group","shareWithId":"00Gxx"}"#);
+    /// assert_eq!(FolderShareInput::for_share(&share, Level::Commenter).unwrap_err().field(), "access");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn for_share(share: &crate::Share, access: Level) -> Result<Self, InteropError> {
         let level =
             AccessLevel::from_parts(access, None).map_err(InteropError::model(VENDOR, "access"))?;
@@ -368,6 +562,15 @@ impl FolderShareInput {
 }
 
 /// One item of an error body.
+///
+/// ```
+/// use shareguard::interop::salesforce::{ErrorBody, ErrorItem};
+///
+/// let body = ErrorBody::from_json_str(r#"[ { "errorCode" : "FUNCTIONALITY_NOT_ENABLED", "message" : "<message>]"}]"#)?;
+/// let item = ErrorItem { error_code: "FUNCTIONALITY_NOT_ENABLED".to_owned(), message: "<message>]".to_owned() };
+/// assert_eq!(body.items, [item]);
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorItem {
@@ -379,6 +582,17 @@ pub struct ErrorItem {
 
 /// An error body: `[{"errorCode", "message"}]`, with the HTTP status it goes with (not part
 /// of the JSON).
+///
+/// ```
+/// use shareguard::interop::salesforce::ErrorBody;
+///
+/// let body = ErrorBody::denied("expired");
+/// assert_eq!(body.status, 403);
+/// assert_eq!(body.to_json_string(), r#"[{"errorCode":"FUNCTIONALITY_NOT_ENABLED","message":"access denied (expired)"}]"#);
+/// // Read from JSON, there is no status to read.
+/// assert_eq!(ErrorBody::from_json_str(&body.to_json_string())?.status, 0);
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ErrorBody {
@@ -389,7 +603,11 @@ pub struct ErrorBody {
     pub status: u16,
 }
 
-json_form!(ErrorBody, VENDOR);
+json_form!(
+    ErrorBody,
+    VENDOR,
+    r#"[ { "errorCode" : "FUNCTIONALITY_NOT_ENABLED", "message" : "<message>]"}]"#
+);
 
 impl ErrorBody {
     fn one(status: u16, code: &str, message: String) -> Self {
@@ -397,6 +615,14 @@ impl ErrorBody {
     }
 
     /// 404 for a share that does not exist.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ErrorBody;
+    ///
+    /// let body = ErrorBody::not_found("004xx");
+    /// assert_eq!((body.status, body.items[0].error_code.as_str()), (404, "NOT_FOUND"));
+    /// assert_eq!(body.items[0].message, "no folder share `004xx`");
+    /// ```
     #[must_use]
     pub fn not_found(share: &str) -> Self {
         Self::one(404, "NOT_FOUND", format!("no folder share `{share}`"))
@@ -404,6 +630,22 @@ impl ErrorBody {
 
     /// The body of a policy denial (see the [module docs](self) for the mapping); `None`
     /// when the decision allowed.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::interop::salesforce::ErrorBody;
+    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, Share};
+    ///
+    /// let (now, folder) = (Utc::now(), "folder:00lxx".parse()?);
+    /// let shares = [Share::new("004xx".parse()?, "folder:00lxx".parse()?, "005admin".parse()?,
+    ///     Recipient::User { id: "005xx".parse()? }, AccessLevel::Viewer, now)];
+    /// let path = [Node::new(&folder, None, &shares)];
+    /// let user = Principal::builder("005xx", PrincipalKind::Internal).build()?;
+    /// assert_eq!(ErrorBody::from_decision(&Policy::default().check(&user, Permission::View, &path, now)), None);
+    /// let body = ErrorBody::from_decision(&Policy::default().check(&user, Permission::Edit, &path, now)).ok_or("allowed")?;
+    /// assert_eq!((body.status, body.items[0].message.as_str()), (403, "access denied (insufficient)"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn from_decision(decision: &crate::Decision) -> Option<Self> {
         (!decision.allowed).then(|| Self::denied(decision.reason.code()))
@@ -411,6 +653,16 @@ impl ErrorBody {
 
     /// The body of a policy denial with reason code `reason` (see the
     /// [module docs](self) for the mapping).
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ErrorBody;
+    ///
+    /// let body = ErrorBody::denied("escalation");
+    /// assert_eq!((body.status, body.items[0].error_code.as_str()), (403, "FUNCTIONALITY_NOT_ENABLED"));
+    /// // A malformed request is the caller's fault: 400.
+    /// let body = ErrorBody::denied("invalid");
+    /// assert_eq!((body.status, body.items[0].error_code.as_str()), (400, "INVALID_INPUT"));
+    /// ```
     #[must_use]
     pub fn denied(reason: &str) -> Self {
         if reason == "invalid" {
