@@ -95,7 +95,10 @@ pub enum StoreError {
 /// Why a durable store could not be opened. Each case names the path it is about, so a
 /// service can say which file to look at; none of them changed the file.
 ///
+/// With the `sqlite` feature:
+///
 /// ```
+/// # #[cfg(feature = "sqlite")] {
 /// use shareguard::{OpenError, SqliteStore, StoreError};
 ///
 /// let path = std::env::temp_dir().join(format!("shareguard-doc-{}.txt", uuid::Uuid::new_v4()));
@@ -106,6 +109,7 @@ pub enum StoreError {
 /// assert_eq!(err.to_string(), format!("store file `{}`: not a database", path.display()));
 /// assert_eq!(std::fs::read_to_string(&path)?, notes, "the file is left as it was");
 /// # std::fs::remove_file(&path)?;
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
