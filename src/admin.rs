@@ -715,7 +715,9 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// let url = format!("https://files.example/s/{}", link.token.reveal());
     /// assert!(url.len() > 60);
     /// // Only its digest was kept: the token can be checked, never read back.
-    /// assert!(admin.resolve_link(&link.token)?.is_some());
+    /// assert!(admin.resolve_link(&link.token, now)?.is_some());
+    /// // It opens nothing once it has expired.
+    /// assert!(admin.resolve_link(&link.token, now + Duration::days(7))?.is_none());
     /// assert!(admin.retrieve_link(&alice, link.share.id(), now).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -776,7 +778,8 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         Ok(token)
     }
 
-    /// The share a presented token opens, if any (compared by digest, in constant time).
+    /// The share a presented token opens at `now`, if any: a live link share whose digest is
+    /// the token's (compared in constant time) and that has not expired.
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
@@ -793,15 +796,19 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///     access: AccessLevel::Viewer, expires: None, retrievable: false, message: None }, now)?;
     /// // The token as a visitor presents it, from the URL:
     /// let presented = LinkToken::presented(link.token.reveal())?;
-    /// assert_eq!(admin.resolve_link(&presented)?.as_ref().map(|s| s.id()), Some(link.share.id()));
-    /// assert_eq!(admin.resolve_link(&LinkToken::presented("guessed")?)?, None);
+    /// assert_eq!(admin.resolve_link(&presented, now)?.as_ref().map(|s| s.id()), Some(link.share.id()));
+    /// assert_eq!(admin.resolve_link(&LinkToken::presented("guessed")?, now)?, None);
     /// // A deleted link opens nothing.
     /// admin.delete(&alice, link.share.id(), now)?;
-    /// assert_eq!(admin.resolve_link(&presented)?, None);
+    /// assert_eq!(admin.resolve_link(&presented, now)?, None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn resolve_link(&self, token: &LinkToken) -> Result<Option<Share>, AdminError> {
-        Ok(self.store.find_link(&token.digest())?)
+    pub fn resolve_link(
+        &self,
+        token: &LinkToken,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Share>, AdminError> {
+        Ok(self.store.find_link(&token.digest())?.filter(|share| share.is_active(now)))
     }
 
     /// Reads a share, if the principal may (`read`).
@@ -991,8 +998,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         Ok(self.store.log_for_share(id, page)?)
     }
 
-    /// Records a visit through a share, if the share gives the visitor `view` on its
-    /// resource now.
+    /// Records a visit through a share, if the visitor may view its resource now and this
+    /// share is one that lets them: active, its recipient the visitor, its access giving
+    /// `view`. A visit through a share that gives no `view` is refused even when the visitor
+    /// views the resource through another.
     ///
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
@@ -1026,11 +1035,14 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let share = self.share(id)?;
         let decision = self.check(visitor, Permission::View, share.resource(), now)?;
         Self::allowed(decision)?;
-        if !share.recipient().matches(visitor) || !share.is_active(now) {
+        let through = share.recipient().matches(visitor)
+            && share.is_active(now)
+            && share.permissions().has(Permission::View);
+        if !through {
             return Err(AdminError::Invalid(ModelError::Invalid {
                 field: "share",
                 value: id.to_string(),
-                reason: "the visitor is not this active share's recipient",
+                reason: "not an active share to the visitor that gives `view`",
             }));
         }
         Ok(self.store.record_visit(id, visitor.id(), now)?)
@@ -1124,7 +1136,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         Ok(readable)
     }
 
-    /// "Shared with me": the shares whose recipient matches the principal.
+    /// "Shared with me": the shares whose recipient matches the principal, as the store
+    /// keeps them — expired ones and restrictions aimed at the principal included (a
+    /// `restrict` share's recipient matches too). A listing of what others gave keeps
+    /// `share.is_active(now) && !share.is_restrict()`; the policy decides what they allow.
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
@@ -1224,6 +1239,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// A batch revoke (LiquidFiles `remove_access`): for each recipient, its shares on the
     /// resource are removed if the actor may delete every one of them; otherwise the item
     /// gets an `Error` outcome and changes nothing.
+    ///
+    /// The shares are read and authorised before the removal, a separate store call: a
+    /// share to the same recipient created on the resource in between is removed with the
+    /// others unchecked. Where that matters, delete share by share with [`Admin::delete`].
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};

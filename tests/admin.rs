@@ -143,9 +143,9 @@ fn links_return_their_token_once_and_only_retrievable_ones_again() {
     );
 
     // Presented tokens resolve in constant time to their share; others to nothing.
-    let found = admin.resolve_link(&emailed.token).unwrap().unwrap();
+    let found = admin.resolve_link(&emailed.token, now()).unwrap().unwrap();
     assert_eq!(found.id(), emailed.share.id());
-    assert!(admin.resolve_link(&LinkToken::presented("guess").unwrap()).unwrap().is_none());
+    assert!(admin.resolve_link(&LinkToken::presented("guess").unwrap(), now()).unwrap().is_none());
 
     // A visitor with the token sees the document, and the visit is counted.
     let visitor = Principal::builder("v", PrincipalKind::Anonymous)
@@ -160,6 +160,40 @@ fn links_return_their_token_once_and_only_retrievable_ones_again() {
         denial(admin.visit(&stranger, emailed.share.id(), now()).unwrap_err()),
         Reason::NoShare
     );
+}
+
+#[test]
+fn an_expired_link_opens_nothing_and_a_visit_needs_a_share_giving_view() {
+    let admin = world();
+    let alice = user("alice");
+    let link = admin
+        .create_link(
+            &alice,
+            LinkRequest {
+                resource: r("document:d1"),
+                access: AccessLevel::Viewer,
+                expires: Some(now() + Duration::days(1)),
+                retrievable: false,
+                message: None,
+            },
+            now(),
+        )
+        .unwrap();
+    assert!(admin.resolve_link(&link.token, now()).unwrap().is_some());
+    assert!(admin.resolve_link(&link.token, now() + Duration::days(1)).unwrap().is_none());
+
+    // bob views d1 through a viewer share, and holds a `none` share too: a visit counts
+    // only through the share that gives `view`.
+    let bob = user("bob");
+    let viewer = admin
+        .create(&alice, NewShare::new(r("document:d1"), to_user("bob"), AccessLevel::Viewer), now())
+        .unwrap();
+    let none = admin
+        .create(&alice, NewShare::new(r("document:d1"), to_user("bob"), AccessLevel::None), now())
+        .unwrap();
+    assert_eq!(admin.visit(&bob, viewer.id(), now()).unwrap().usage().visits, 1);
+    assert!(matches!(admin.visit(&bob, none.id(), now()).unwrap_err(), AdminError::Invalid(_)));
+    assert_eq!(admin.store().get(none.id()).unwrap().unwrap().usage().visits, 0);
 }
 
 #[test]
