@@ -247,6 +247,16 @@ fn iconik_share_panel() {
 }
 
 #[test]
+fn iconik_refuses_one_address_twice() {
+    let base = "https://app.iconik.io/share/assets/";
+    let mut twice = value("iconik_share_panel.json");
+    twice["users"][1]["email"] = serde_json::json!("Ed@Example.com");
+    let wire = iconik::Share::from_json_str(&twice.to_string()).unwrap();
+    let err = wire.to_shares(&context("assets:a-42"), base).unwrap_err();
+    assert_eq!(err.field(), "users[1].email");
+}
+
+#[test]
 fn iconik_admin_roles() {
     let name = "iconik_admin_roles.json";
     let wire = iconik::AdminRoles::from_json_str(&fixture(name)).unwrap();

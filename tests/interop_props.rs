@@ -388,7 +388,7 @@ fn out_of_range_integers() {
         .unwrap_err(),
     );
     assert_eq!(path, "invitations[0].value.access");
-    assert!(msg.contains("out of range: 12"), "{msg}");
+    assert!(msg.contains("out of range: 12, expected 0..=11"), "{msg}");
     let (path, _) = json_err(
         onlyoffice::RoomSecurity::from_json_str(r#"{"members":[{"access":1,"subjectType":-1}]}"#)
             .unwrap_err(),

@@ -190,6 +190,19 @@ impl Share {
             let field = format!("users[{i}].email");
             let email =
                 Email::new(user.email.clone()).map_err(InteropError::model(VENDOR, &field))?;
+            // One share per recipient: the same address twice (in any case) would make two
+            // shares to one recipient, the first two with one id.
+            if self.users[..i]
+                .iter()
+                .any(|u| Email::new(u.email.clone()).ok() == Some(email.clone()))
+            {
+                return Err(InteropError::invalid(
+                    VENDOR,
+                    field,
+                    &user.email,
+                    "the address appears twice in `users`",
+                ));
+            }
             out.push(
                 make(format!("{}:{}", self.id, user.email), Recipient::Email { email }, &field)?
                     .with_usage(Usage { last_visit: user.last_visit, visits: user.times_used }),

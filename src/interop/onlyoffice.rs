@@ -185,12 +185,12 @@ macro_rules! vendor_enum {
                         $name::from_number(v)
                             .map(|value| Spelled { value, form: Form::Number })
                             .ok_or_else(|| E::custom(format!(
-                                concat!($field, ": out of range: {}, expected 0..{}"), v,
+                                concat!($field, ": out of range: {}, expected 0..={}"), v,
                                 $name::ALL.len() - 1
                             )))
                     }
                     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                        Err(E::custom(format!(concat!($field, ": out of range: {}, expected 0..{}"), v, $name::ALL.len() - 1)))
+                        Err(E::custom(format!(concat!($field, ": out of range: {}, expected 0..={}"), v, $name::ALL.len() - 1)))
                     }
                 }
                 d.deserialize_any(V)
