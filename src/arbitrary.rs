@@ -21,8 +21,8 @@
 //!             prop_assert!(matches!(recipient, shareguard::Recipient::Public | shareguard::Recipient::Link(_)));
 //!         }
 //!         Ok(())
-//!     })
-//!     .unwrap();
+//!     })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -99,11 +99,14 @@ fn resource() -> impl Strategy<Value = ResourceRef> {
 /// either side, a day later, or forty days later.
 ///
 /// ```
-/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::prelude::*;
 /// use proptest::test_runner::TestRunner;
 ///
-/// let t = shareguard::arbitrary::instant().new_tree(&mut TestRunner::default()).unwrap().current();
-/// assert!((t - shareguard::arbitrary::base_time()).num_days().abs() <= 40);
+/// TestRunner::default().run(&shareguard::arbitrary::instant(), |t| {
+///     prop_assert!((t - shareguard::arbitrary::base_time()).num_days().abs() <= 40);
+///     Ok(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     prop_oneof![
@@ -126,10 +129,10 @@ pub fn instant() -> impl Strategy<Value = DateTime<Utc>> {
 ///
 /// TestRunner::default()
 ///     .run(&shareguard::arbitrary::permissions(), |set| {
-///         prop_assert_eq!(set.to_string().parse::<shareguard::Permissions>().unwrap(), set);
+///         prop_assert_eq!(set.to_string().parse::<shareguard::Permissions>()?, set);
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn permissions() -> impl Strategy<Value = Permissions> {
     any::<u16>().prop_map(Permissions::from_bits_truncate)
@@ -149,8 +152,8 @@ pub fn permissions() -> impl Strategy<Value = Permissions> {
 ///             prop_assert!(!set.is_empty());
 ///         }
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn access_level() -> impl Strategy<Value = AccessLevel> {
     prop_oneof![
@@ -178,8 +181,8 @@ pub fn access_level() -> impl Strategy<Value = AccessLevel> {
 ///     .run(&shareguard::arbitrary::reshare_rights(), |rights| {
 ///         prop_assert!(shareguard::Permissions::MANAGEMENT.contains(rights.permissions()));
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn reshare_rights() -> impl Strategy<Value = ReshareRights> {
     (0u8..32).prop_map(ReshareRights::from_bits_truncate)
@@ -197,8 +200,8 @@ pub fn reshare_rights() -> impl Strategy<Value = ReshareRights> {
 ///         // Displaying a recipient never prints a link token.
 ///         prop_assert!(!recipient.to_string().contains("tok-"));
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn recipient() -> impl Strategy<Value = Recipient> {
     prop_oneof![
@@ -267,8 +270,8 @@ fn admin_rights() -> impl Strategy<Value = AdminRights> {
 ///     .run(&shareguard::arbitrary::principal(), |p| {
 ///         prop_assert!(p.id().as_str().starts_with('u'));
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn principal() -> impl Strategy<Value = Principal> {
     (
@@ -319,8 +322,8 @@ pub fn principal() -> impl Strategy<Value = Principal> {
 ///         let debug = format!("{:?}", share);
 ///         prop_assert!(!debug.contains("tok-"));
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn share() -> impl Strategy<Value = Share> {
     share_on(resource())
@@ -366,8 +369,8 @@ fn share_on(resource: impl Strategy<Value = ResourceRef>) -> impl Strategy<Value
 ///     .run(&shareguard::arbitrary::settings(), |s| {
 ///         prop_assert!(s.max_link_lifetime_days.is_none_or(|d| d >= 1));
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn settings() -> impl Strategy<Value = Settings> {
     (
@@ -572,8 +575,8 @@ fn unresolved_principal() -> impl Strategy<Value = crate::PrincipalBuilder> {
 ///             prop_assert_eq!(decision.allowed, policy.permissions(p, &world.nodes(), world.now).has(Permission::View));
 ///         }
 ///         Ok(())
-///     })
-///     .unwrap();
+///     })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn world() -> impl Strategy<Value = World> {
     let owner = proptest::option::weighted(0.3, user_id());

@@ -424,12 +424,13 @@ impl MemoryStore {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, MemoryStore, Page, Recipient, Share, ShareStore};
+    /// use shareguard::{AccessLevel, MemoryStore, Page, PrincipalId, Recipient, ResourceRef, Share, ShareStore};
     ///
-    /// let shares = (0..3).map(|i| {
-    ///     Share::new(format!("s{i}").parse().unwrap(), "folder:f1".parse().unwrap(),
-    ///         "alice".parse().unwrap(), Recipient::Public, AccessLevel::Viewer, Utc::now())
-    /// });
+    /// let (folder, alice): (ResourceRef, PrincipalId) = ("folder:f1".parse()?, "alice".parse()?);
+    /// let shares = (0..3)
+    ///     .map(|i| Ok(Share::new(format!("s{i}").parse()?, folder.clone(), alice.clone(),
+    ///         Recipient::Public, AccessLevel::Viewer, Utc::now())))
+    ///     .collect::<Result<Vec<_>, shareguard::ModelError>>()?;
     /// let store = MemoryStore::load(shares)?;
     /// assert_eq!(store.len()?, 3);
     /// assert_eq!(store.log_for_resource(&"folder:f1".parse()?, Page::ALL)?.total, 0);
