@@ -307,12 +307,16 @@ fn inexpressible_shares_are_refused() {
     let commenter = base_share(user.clone(), AccessLevel::Commenter);
     assert!(matches!(
         salesforce::FolderShare::try_from(&commenter),
-        Err(InteropError::Inexpressible { field: "access", .. })
+        Err(InteropError::Inexpressible { field, .. }) if field == "access"
     ));
 
     let role = base_share(Recipient::Role { id: "r".parse().unwrap() }, AccessLevel::Viewer);
     let err = filr::Share::try_from(&role).unwrap_err();
     assert_eq!(err.to_string(), "filr: a role recipient cannot be expressed (recipient)");
+    // In a page, the fault names its item.
+    let fine = base_share(Recipient::User { id: "5".parse().unwrap() }, AccessLevel::Viewer);
+    let page = shareguard::Paged { first: 0, count: 2, total: 2, items: vec![fine, role.clone()] };
+    assert_eq!(filr::ShareList::try_from(&page).unwrap_err().field(), "items[1].recipient");
     let manager = base_share(Recipient::User { id: "5".parse().unwrap() }, AccessLevel::Manager);
     assert_eq!(filr::Share::try_from(&manager).unwrap_err().field(), "access");
     let named = Share::new(

@@ -218,7 +218,7 @@ impl Role {
     ///
     /// assert_eq!(Role::from_level(AccessLevel::Editor)?, Role::Editor);
     /// let err = Role::from_level(AccessLevel::Commenter).unwrap_err();
-    /// assert!(matches!(err, InteropError::Inexpressible { field: "access", .. }));
+    /// assert!(matches!(&err, InteropError::Inexpressible { field, .. } if field == "access"));
     /// assert!(err.to_string().contains("the level `commenter`"));
     /// # Ok::<(), InteropError>(())
     /// ```
@@ -619,9 +619,14 @@ impl TryFrom<&ShareList> for Paged<crate::Share> {
 
 impl TryFrom<&Paged<crate::Share>> for ShareList {
     type Error = InteropError;
-    /// Every item in Filr's form, or why one cannot be.
+    /// Every item in Filr's form, or why one cannot be; a fault names its item.
     fn try_from(page: &Paged<crate::Share>) -> Result<Self, Self::Error> {
-        let items = page.items.iter().map(Share::try_from).collect::<Result<Vec<_>, _>>()?;
+        let items = page
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Share::try_from(s).map_err(|e| in_item(e, i)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(ShareList { first: page.first, count: page.count, total: page.total, items })
     }
 }
@@ -636,6 +641,9 @@ fn in_item(e: InteropError, i: usize) -> InteropError {
         }
         InteropError::Model { vendor, field, source } => {
             InteropError::Model { vendor, field: format!("items[{i}].{field}"), source }
+        }
+        InteropError::Inexpressible { vendor, field, what } => {
+            InteropError::Inexpressible { vendor, field: format!("items[{i}].{field}"), what }
         }
         other => other,
     }
@@ -664,7 +672,8 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// Reads a query string (`shared_by=20&shared_with=140`, with or without a leading
-    /// `?`). Unknown parameters and ids that are not longs are refused, naming the parameter.
+    /// `?`). An id that is not a long is refused naming its parameter; an unknown parameter
+    /// is refused as field `query`, with the parameter's name as the value.
     ///
     /// ```
     /// use shareguard::interop::filr::ListQuery;

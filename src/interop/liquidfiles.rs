@@ -16,8 +16,10 @@
 //! - Written back, `write` is always present and `view_log` only when true (the document's
 //!   own example omits it when false).
 //! - A success message is `Created User`, `Updated User`, `Created Group` or `Updated Group`
-//!   (the document shows `Updated Group` and `Updated User`); an error result carries the
-//!   store's message and no `write` / `view_log`.
+//!   (the document shows `Updated Group` and `Updated User`), and for `remove_access`
+//!   `Removed User` or `Removed Group` (the document shows no response for it: ours follows
+//!   `add_access`'s form); an error result carries the store's message and no `write` /
+//!   `view_log`.
 //! - A success's `write` is whether the resulting share holds `edit`, its `view_log` whether
 //!   it holds `view_log`.
 //!
@@ -103,7 +105,8 @@ impl<'de> Deserialize<'de> for Subject {
 }
 
 impl Subject {
-    /// The model recipient: a user or a group.
+    /// The model recipient: a user or a group. `field` is the path of the entry, ending in
+    /// `.` (`"accesses[1]."`), or empty: an error names `{field}user` or `{field}group`.
     ///
     /// ```
     /// use shareguard::interop::liquidfiles::Subject;
@@ -138,7 +141,7 @@ impl Subject {
     /// let user = Recipient::User { id: "johan-allard-nu".parse()? };
     /// assert_eq!(Subject::from_recipient(&user)?, Subject::User("johan-allard-nu".to_owned()));
     /// let err = Subject::from_recipient(&Recipient::Public).unwrap_err();
-    /// assert!(matches!(err, InteropError::Inexpressible { field: "recipient", .. }));
+    /// assert!(matches!(&err, InteropError::Inexpressible { field, .. } if field == "recipient"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_recipient(recipient: &Recipient) -> Result<Self, InteropError> {
@@ -211,7 +214,8 @@ json_form!(
 );
 
 impl AccessRequest {
-    /// The batch item: viewer or editor, with `view_log`.
+    /// The batch item: viewer or editor, with `view_log`. `field` is the entry's path ending
+    /// in `.`, as for [`Subject::to_recipient`]: an error names the field under it.
     ///
     /// ```
     /// use shareguard::interop::liquidfiles::AccessRequest;

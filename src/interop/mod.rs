@@ -91,8 +91,8 @@ pub enum InteropError {
     Inexpressible {
         /// The product.
         vendor: &'static str,
-        /// The model field that cannot be expressed.
-        field: &'static str,
+        /// The model field that cannot be expressed (under `items[i].` for a page).
+        field: String,
         /// What cannot be expressed, e.g. `a share with an expiry`.
         what: String,
     },
@@ -155,8 +155,8 @@ impl InteropError {
             Self::Json { path, .. } => path,
             Self::Missing { field, .. }
             | Self::Invalid { field, .. }
+            | Self::Inexpressible { field, .. }
             | Self::Model { field, .. } => field,
-            Self::Inexpressible { field, .. } => field,
         }
     }
 
@@ -179,7 +179,7 @@ impl InteropError {
         field: &'static str,
         what: impl Into<String>,
     ) -> Self {
-        Self::Inexpressible { vendor, field, what: what.into() }
+        Self::Inexpressible { vendor, field: field.to_owned(), what: what.into() }
     }
 
     pub(crate) fn model(

@@ -232,7 +232,7 @@ impl AccessType {
     ///
     /// assert_eq!(AccessType::from_level(AccessLevel::Editor)?, AccessType::Edit);
     /// let err = AccessType::from_level(AccessLevel::Custom(Permissions::VIEW)).unwrap_err();
-    /// assert!(matches!(err, InteropError::Inexpressible { field: "access", .. }));
+    /// assert!(matches!(&err, InteropError::Inexpressible { field, .. } if field == "access"));
     /// assert_eq!(err.to_string(), "salesforce: a share with a custom set cannot be expressed (access)");
     /// # Ok::<(), InteropError>(())
     /// ```
