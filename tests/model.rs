@@ -489,6 +489,7 @@ proptest! {
         prop_assert_eq!(x == y, a == b);
         prop_assert_eq!(x.cmp(&y), a.cmp(&b));
         prop_assert_eq!(hash_of(&x) == hash_of(&y), a == b);
+        prop_assert_eq!(hash_of(&x), hash_of(&a.as_str()), "an id hashes as its text");
         prop_assert_eq!(x.clone(), x.clone());
         prop_assert_eq!(serde_json::from_str::<GroupId>(&serde_json::to_string(&x).unwrap()).unwrap(), x.clone());
         let (r, s) = (format!("k:{a}"), format!("k:{b}"));

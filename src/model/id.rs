@@ -97,7 +97,9 @@ impl Eq for IdText {}
 
 impl std::hash::Hash for IdText {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        // What `str`'s `Hash` does, without re-checking that the bytes are UTF-8.
+        state.write(self.as_bytes());
+        state.write_u8(0xff);
     }
 }
 
