@@ -57,25 +57,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod admin;
+pub mod admin;
 #[cfg(feature = "proptest")]
 pub mod arbitrary;
-mod error;
 #[cfg(feature = "interop")]
 pub mod interop;
-mod model;
-mod policy;
-#[cfg(feature = "interop")]
+pub mod model;
+pub mod policy;
+#[cfg(feature = "scenario")]
 pub mod scenario;
 pub mod store;
 
-pub use admin::{Admin, AdminError, Hierarchy, LinkRequest, NewLink, PathItem, ResourceTree};
-pub use error::ModelError;
-pub use model::*;
-pub use policy::{Decision, Evidence, Node, Policy, Reason, ShareAction, ShareList};
-pub use store::{
-    AccessEntry, BatchOutcome, GrantItem, MemoryStore, OpenError, Page, Paged, ShareFilter,
-    ShareStore, Status, StoreError,
+pub use admin::{Admin, AdminError};
+pub use model::{
+    AccessLevel, ModelError, NewShare, Permission, Permissions, Principal, PrincipalKind,
+    Recipient, ReshareRights, ResourceRef, Settings, Share,
 };
+pub use policy::{Decision, Policy, Reason, ShareAction};
 #[cfg(feature = "sqlite")]
-pub use store::{Durability, SqliteStore};
+pub use store::SqliteStore;
+pub use store::{MemoryStore, ShareStore, StoreError};

@@ -39,12 +39,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::time::{rfc3339, rfc3339_change, rfc3339_option};
 
-use crate::{
-    Admin, AdminError, AdminRights, Decision, Directory, Email, GroupId, Hierarchy, Level,
-    LinkToken, MemoryStore, NewShare, Permission, Permissions, Policy, Principal, PrincipalId,
-    PrincipalKind, Reason, Recipient, ReshareRights, ResourceRef, RoleId, Settings, Share,
-    ShareAction, ShareId, SharePatch, ShareStore,
-};
+use crate::admin::{Admin, AdminError, Hierarchy};
+use crate::model::{AdminRights, Directory, Email, GroupId, Level, LinkToken, NewShare, Permission, Permissions, Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef, RoleId, Settings, Share, ShareId, SharePatch};
+use crate::policy::{Decision, Policy, Reason, ShareAction};
+use crate::store::{MemoryStore, ShareStore};
 
 /// A scenario file could not be used: the JSON path of the fault and what was expected.
 ///

@@ -38,7 +38,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{InteropError, json_form};
-use crate::{AccessLevel, BatchOutcome, GrantItem, GroupId, Permissions, PrincipalId, Recipient};
+use crate::model::{AccessLevel, GroupId, Permissions, PrincipalId, Recipient};
+use crate::store::{BatchOutcome, GrantItem};
 
 const VENDOR: &str = "liquidfiles";
 

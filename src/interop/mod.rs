@@ -27,7 +27,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use crate::{ModelError, PrincipalId, ResourceRef};
+use crate::model::{ModelError, PrincipalId, ResourceRef};
 
 pub mod filr;
 pub mod iconik;

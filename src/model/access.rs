@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{ModelError, Permissions};
+use crate::model::{ModelError, Permissions};
 
 macro_rules! levels {
     ($($variant:ident = $name:literal : $doc:literal;)*) => {

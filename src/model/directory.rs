@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::{GroupId, ModelError, Principal, PrincipalBuilder, RoleId};
+use crate::model::{GroupId, ModelError, Principal, PrincipalBuilder, RoleId};
 
 /// Nested groups (`member_of`) and role chains (`reports_to`), resolved transitively into
 /// [`Principal`]s. Cycles are refused with an error that names them.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{FieldChange, PrincipalId, Recipient, ResourceRef, ShareId};
+use crate::model::{FieldChange, PrincipalId, Recipient, ResourceRef, ShareId};
 
 /// What happened to a share.
 ///
@@ -82,7 +82,7 @@ impl LogEvent {
 /// let old = Some("viewer".to_owned());
 /// let change = FieldChange { field: "access".into(), old, new: Some("editor".into()) };
 /// let entry = LogEntry {
-///     seq: 3,
+///     revision: shareguard::model::Revision::new(3),
 ///     share: "s1".parse()?,
 ///     resource: "folder:f1".parse()?,
 ///     actor: "alice".parse()?,
@@ -102,8 +102,9 @@ impl LogEvent {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
-    /// The entry's number, increasing in the order entries were written.
-    pub seq: u64,
+    /// The revision of the write the entry records: store-wide, increasing in the order
+    /// entries were written.
+    pub revision: Revision,
     /// The share the entry is about.
     pub share: ShareId,
     /// The share's resource.
@@ -124,7 +125,7 @@ impl std::fmt::Display for LogEntry {
             f,
             "{} #{} {} {} {} on {}",
             self.at.to_rfc3339(),
-            self.seq,
+            self.revision,
             self.actor,
             self.event.name(),
             self.share,
@@ -154,3 +155,78 @@ impl std::fmt::Display for LogEntry {
         }
     }
 }
+
+/// A store-wide revision: every write gets the next one. `Revision::ZERO` is the state
+/// before any write.
+///
+/// ```
+/// use shareguard::model::Revision;
+///
+/// let r: Revision = "41".parse()?;
+/// assert_eq!(r.next(), Revision::new(42));
+/// assert!(Revision::ZERO < r);
+/// assert_eq!(serde_json::to_string(&r)?, "41");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Revision(u64);
+
+impl Revision {
+    /// Before any write.
+    pub const ZERO: Revision = Revision(0);
+
+    /// The revision with this number.
+    ///
+    /// ```
+    /// use shareguard::model::Revision;
+    /// assert_eq!(Revision::new(7).get(), 7);
+    /// ```
+    #[must_use]
+    pub const fn new(n: u64) -> Self {
+        Revision(n)
+    }
+
+    /// Its number.
+    ///
+    /// ```
+    /// use shareguard::model::Revision;
+    /// assert_eq!(Revision::ZERO.get(), 0);
+    /// ```
+    #[must_use]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The revision after this one (saturating: a store refuses writes past `u64::MAX`).
+    ///
+    /// ```
+    /// use shareguard::model::Revision;
+    /// assert_eq!(Revision::ZERO.next().get(), 1);
+    /// ```
+    #[must_use]
+    pub const fn next(self) -> Self {
+        Revision(self.0.saturating_add(1))
+    }
+}
+
+impl std::fmt::Display for Revision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for Revision {
+    type Err = crate::model::ModelError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Revision).map_err(|_| crate::model::ModelError::Invalid {
+            field: "revision",
+            value: s.to_owned(),
+            reason: "a revision is a whole number",
+        })
+    }
+}
+

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::ModelError;
+use crate::model::ModelError;
 
 /// The text of an id with a 32-bit FNV-1a tag kept beside it: two different ids almost always
 /// differ in their tags, so comparing them (what matching a recipient to a principal does,

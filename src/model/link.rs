@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::ModelError;
+use crate::model::ModelError;
 
 /// A link token in clear: the secret a link's holder presents.
 ///

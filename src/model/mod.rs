@@ -1,7 +1,10 @@
-//! The model: the vocabulary every other layer stands on.
+//! The model: the vocabulary every other layer stands on — ids, principals, recipients,
+//! access levels and permissions, shares and their changes, link tokens, the share log and
+//! the organisation's settings. It knows nothing of policy or store.
 
 mod access;
 mod directory;
+mod error;
 mod event;
 mod id;
 mod link;
@@ -14,7 +17,8 @@ pub(crate) mod time;
 
 pub use access::{AccessLevel, Level, ReshareRights};
 pub use directory::Directory;
-pub use event::{LogEntry, LogEvent};
+pub use error::ModelError;
+pub use event::{LogEntry, LogEvent, Revision};
 pub(crate) use id::Tagged;
 pub use id::{Email, GroupId, PrincipalId, ResourceKind, ResourceRef, RoleId, ShareId};
 pub use link::{LinkDigest, LinkToken, ShareLink};

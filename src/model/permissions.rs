@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::ModelError;
+use crate::model::ModelError;
 
 macro_rules! permissions {
     ($($variant:ident = $flag:ident = $bit:literal = $name:literal : $doc:literal;)*) => {

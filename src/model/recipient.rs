@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Email, GroupId, Principal, PrincipalId, PrincipalKind, RoleId, ShareLink};
+use crate::model::{Email, GroupId, Principal, PrincipalId, PrincipalKind, RoleId, ShareLink};
 
 impl Principal {
     /// Every recipient that could reach this principal, as exact keys a store can look up
@@ -44,7 +44,11 @@ impl Principal {
         keys.extend(self.groups().iter().map(|g| Recipient::Group { id: g.clone() }));
         if let Some(role) = self.role() {
             keys.push(Recipient::Role { id: role.clone() });
-            for r in std::iter::once(role).chain(self.reports_to()) {
+        }
+        // The chains reach a principal through its role and every role it reports to, with
+        // or without a role of its own: the same rule as `Recipient::matches`.
+        {
+            for r in self.role().into_iter().chain(self.reports_to()) {
                 keys.push(Recipient::RoleAndSubordinates { id: r.clone() });
                 if kind == PrincipalKind::Internal {
                     keys.push(Recipient::RoleAndInternalSubordinates { id: r.clone() });

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::RecipientClass;
+use crate::model::RecipientClass;
 
 /// Organisation-wide settings. They act at once: switching a recipient class off cuts its
 /// existing grants at the next decision, and switching it back on restores them.

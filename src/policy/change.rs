@@ -3,10 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Decision, Evidence, Node, Policy, Reason, ShareAction, Standing};
-use crate::{
-    AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass,
-    ResourceRef, Settings, Share, SharePatch,
-};
+use crate::model::{AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass, ResourceRef, Settings, Share, SharePatch};
 
 /// Re-share rights and `grant_reshare`: what only holders of `grant_reshare` or
 /// `manage_access` may give.
@@ -145,7 +142,7 @@ impl Policy {
         let cite = |e: &mut Evidence| e.share = Some(share.id().clone());
         let st = self.standing(actor, path, now);
         let write = self.share_rule(actor, ShareAction::Write, share, &st);
-        if !write.allowed {
+        if !write.is_allowed() {
             return write.with(cite);
         }
         let privilege = Self::privilege(actor, share.resource(), &st);
@@ -201,9 +198,9 @@ impl Policy {
         ) {
             return denial.with(cite);
         }
-        Decision::allow(write.reason).with(|e| {
+        Decision::allow(write.reason()).with(|e| {
             e.added = Some(checked);
-            e.admin_right = write.evidence.admin_right;
+            e.admin_right = write.evidence().admin_right;
             cite(e);
         })
     }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AdminRight, Permission, Permissions, ResourceRef, ShareId};
+use crate::model::{AdminRight, Permission, Permissions, ResourceRef, ShareId};
 
 /// Why a decision went the way it did. The snake_case codes are stable: services may log
 /// them, match on them, and test against them (SEMANTICS.md sections 4–6).
@@ -78,6 +78,29 @@ impl Reason {
         Reason::Escalation,
         Reason::Invalid,
     ];
+
+    /// Whether this is a reason to allow (`owner`, `share`, `sharer`, `manager`,
+    /// `recipient`, `log_viewer`, `admin`) rather than to deny.
+    ///
+    /// ```
+    /// use shareguard::Reason;
+    ///
+    /// assert!(Reason::Owner.allows());
+    /// assert!(!Reason::Expired.allows());
+    /// ```
+    #[must_use]
+    pub const fn allows(self) -> bool {
+        matches!(
+            self,
+            Reason::Owner
+                | Reason::Share
+                | Reason::Sharer
+                | Reason::Manager
+                | Reason::Recipient
+                | Reason::LogViewer
+                | Reason::Admin
+        )
+    }
 
     /// The stable snake_case code.
     ///
@@ -210,23 +233,77 @@ pub struct Evidence {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "DecisionForm")]
 pub struct Decision {
-    /// Whether the action is allowed.
-    pub allowed: bool,
-    /// Why.
-    pub reason: Reason,
-    /// On what grounds.
+    allowed: bool,
+    reason: Reason,
     #[serde(default)]
-    pub evidence: Evidence,
+    evidence: Evidence,
+}
+
+/// A decision as read from JSON, before its reason is checked against its verdict.
+#[derive(Deserialize)]
+struct DecisionForm {
+    allowed: bool,
+    reason: Reason,
+    #[serde(default)]
+    evidence: Evidence,
+}
+
+impl TryFrom<DecisionForm> for Decision {
+    type Error = String;
+
+    fn try_from(form: DecisionForm) -> Result<Self, Self::Error> {
+        if form.reason.allows() == form.allowed {
+            Ok(Decision { allowed: form.allowed, reason: form.reason, evidence: form.evidence })
+        } else {
+            let verdict = if form.allowed { "an allowed" } else { "a denied" };
+            Err(format!("reason: `{}` cannot be the reason of {verdict} decision", form.reason))
+        }
+    }
 }
 
 impl Decision {
     pub(crate) fn allow(reason: Reason) -> Self {
+        debug_assert!(reason.allows(), "{reason} is a reason to deny");
         Self { allowed: true, reason, evidence: Evidence::default() }
     }
 
     pub(crate) fn deny(reason: Reason) -> Self {
+        debug_assert!(!reason.allows(), "{reason} is a reason to allow");
         Self { allowed: false, reason, evidence: Evidence::default() }
+    }
+
+    /// Why: the rule that allowed, or the first that denied. Its [`Reason::allows`] always
+    /// equals [`Decision::is_allowed`]: no decision says "allowed, expired".
+    ///
+    /// ```
+    /// use shareguard::{Decision, Reason};
+    ///
+    /// let d: Decision = serde_json::from_str(r#"{"allowed": false, "reason": "expired"}"#)?;
+    /// assert_eq!(d.reason(), Reason::Expired);
+    /// let mixed = serde_json::from_str::<Decision>(r#"{"allowed": true, "reason": "expired"}"#);
+    /// assert!(mixed.unwrap_err().to_string().contains("cannot be the reason of an allowed decision"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// On what grounds: the share, resource, permission, setting or right involved.
+    ///
+    /// ```
+    /// use shareguard::Decision;
+    ///
+    /// let d: Decision = serde_json::from_str(r#"{"allowed": false, "reason": "no_share",
+    ///     "evidence": {"resource": "document:d1"}}"#)?;
+    /// assert_eq!(d.evidence().resource.as_ref().map(ToString::to_string), Some("document:d1".into()));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub fn evidence(&self) -> &Evidence {
+        &self.evidence
     }
 
     pub(crate) fn with(mut self, fill: impl FnOnce(&mut Evidence)) -> Self {

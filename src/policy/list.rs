@@ -2,7 +2,7 @@
 //! the policy scans before it reads a share.
 
 use crate::model::Tagged;
-use crate::{GroupId, Principal, Recipient, Share};
+use crate::model::{GroupId, Principal, Recipient, Share};
 
 /// Eight bytes a share: enough to rule out most shares on a path without reading them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,10 +31,7 @@ pub use list::ShareList;
 
 use list::{Probe, RecipientKey};
 
-use crate::{
-    AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass,
-    ResourceRef, Settings, Share, ShareType,
-};
+use crate::model::{AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass, ResourceRef, Settings, Share, ShareType};
 
 /// One resource of a path: the resource, its owner, and the shares on it.
 ///
@@ -314,6 +311,27 @@ impl Policy {
 
     /// Whether a grant to this recipient class reaches this principal under the settings
     /// (SEMANTICS.md 4.3).
+    /// Whether the settings let `share` grant to `principal` (SEMANTICS.md 4.3): its
+    /// recipient class is switched on, and an external principal is reached only by public
+    /// and link grants while `allow_external` is off. Matching is not checked here.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Policy, Principal, PrincipalKind, Recipient, Settings, Share};
+    ///
+    /// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+    /// let anyone = Principal::builder("visitor", PrincipalKind::Anonymous).build()?;
+    /// assert!(Policy::default().enables(&share, &anyone));
+    /// let closed = Policy::new(Settings { allow_public: false, ..Settings::default() });
+    /// assert!(!closed.enables(&share, &anyone));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn enables(&self, share: &crate::model::Share, principal: &Principal) -> bool {
+        self.enabled(principal, share.recipient().class())
+    }
+
     fn enabled(&self, principal: &Principal, class: RecipientClass) -> bool {
         if !self.settings.allows_class(class) {
             return false;

@@ -1,37 +1,49 @@
-//! The store: the [`ShareStore`] port, its query types, and the reference adapter.
+//! The store: the [`ShareStore`] port, its query types, the pure rules every adapter shares
+//! ([`plan`]), and the reference adapter [`MemoryStore`].
 //!
 //! # Contract
 //!
 //! Every adapter keeps these promises; the conformance suite (feature `conformance`) checks
 //! them.
 //!
-//! - **Atomic operations.** A call that returns an error changes nothing: no share, no
-//!   version, no usage counter, no log entry.
-//! - **One log entry per mutation.** Every successful mutation appends exactly one
-//!   [`LogEntry`] per share it touches, with the actor and time the caller gave, in the same
-//!   atomic step as the mutation; reads and failed calls append none. Entries outlive the
-//!   shares they describe.
-//! - **Versions.** A share is created at version 1; every [`ShareStore::update`] and every
-//!   update through [`ShareStore::grant_batch`] adds one. Visits do not change the version
-//!   (a visit must not make an editor's pending change stale).
-//! - **Recipients never change.** [`ShareStore::update`] refuses a patch naming a different
-//!   recipient, as [`Share::patched`] does.
-//! - **Order.** Every list is in the order shares were created (oldest first), and log
-//!   entries in the order they were written: pages are stable while nothing is written.
-//! - **Paging.** [`Page`] `first` is the index of the first item (0-based), `count` the most
-//!   to return; `first` past the end gives an empty page with the true `total`.
+//! - **Conditional, atomic writes.** Every write ([`ShareStore::apply`]) carries a
+//!   [`Precondition`]: the revision of the shares on each resource the caller's decision
+//!   read. The store applies the write only if every one is unchanged, and the share's version
+//!   is the one the write names; otherwise [`StoreError::Conflict`] and nothing changes. This
+//!   holds across processes that share one database. A call that returns an error changes
+//!   nothing: no share, no version, no usage counter, no log entry, no revision.
+//! - **Revisions.** Every successful write gets the next store-wide [`Revision`] (strictly
+//!   increasing, never reused), which is returned to the caller, recorded on its log entry,
+//!   and becomes the revision of the shares on the written share's resource.
+//!   [`ShareStore::changes_since`] lists the log entries after a revision, in revision order:
+//!   none missed, none repeated.
+//! - **One log entry per write**, with the actor and time the caller gave, in the same atomic
+//!   step. Reads and failed writes log nothing. Entries outlive the shares they describe; a
+//!   share made again under an id that was used before starts a log of its own.
+//! - **Versions.** A share is created at version 1; every update adds one. Visits and reads
+//!   of a link's token do not change the version (a visit must not make an editor's pending
+//!   change stale) but do change the resource's revision.
+//! - **Recipients never change** ([`Share::patched`] refuses a patch naming another).
+//! - **Order and paging.** Shares are listed by id, log entries by revision; a [`Page`] holds
+//!   the `count` items after its cursor, so an item added or removed between two pages makes
+//!   no other item appear twice or go missing (SEMANTICS.md section 11).
 //! - **Time is a parameter.** Stores never read a clock: `now` and `at` come from the caller.
 //!
-//! The trait is synchronous and object-safe: `Box<dyn ShareStore>` and `Arc<dyn ShareStore>`
-//! work. An async service calls an in-memory store directly and runs I/O-bound adapters on
-//! its runtime's blocking pool.
+//! The trait is async and object-safe: `Box<dyn ShareStore>` and `Arc<dyn ShareStore>` work.
+//! [`MemoryStore`] never waits on anything, so a synchronous caller can drive it with any
+//! `block_on` (as `pollster::block_on(store.get(&id))` in the examples); adapters over
+//! blocking I/O run it off the caller's thread.
 
+use std::fmt;
+
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod memory;
+pub mod plan;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -39,25 +51,30 @@ pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{Durability, SqliteStore};
 
-use crate::{
-    AccessLevel, LinkDigest, LogEntry, ModelError, Permissions, Principal, PrincipalId, Recipient,
-    ResourceRef, Share, ShareId, SharePatch, ShareType,
+pub use crate::model::Revision;
+use crate::model::{
+    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Permissions, Principal, PrincipalId,
+    Recipient, ResourceRef, Share, ShareId, SharePatch, ShareType,
 };
+use crate::policy::ShareList;
 
 /// Why a store operation failed. A failed operation changed nothing.
 ///
 /// ```
 /// use chrono::Utc;
-/// use shareguard::{AccessLevel, MemoryStore, Recipient, Share, SharePatch, ShareStore, StoreError};
+/// use shareguard::{AccessLevel, MemoryStore, Recipient, Share, ShareStore, StoreError};
+/// use shareguard::model::SharePatch;
 ///
+/// # pollster::block_on(async {
 /// let (store, now) = (MemoryStore::new(), Utc::now());
 /// let alice = "alice".parse()?;
 /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
 ///     Recipient::Public, AccessLevel::Viewer, now);
-/// store.create(share.clone(), &alice, now)?;
-/// assert_eq!(store.create(share, &alice, now), Err(StoreError::AlreadyExists("s1".parse()?)));
-/// let stale = store.update(&"s1".parse()?, 3, &SharePatch::default(), &alice, now).unwrap_err();
+/// store.create(share.clone(), &alice, now).await?;
+/// assert_eq!(store.create(share, &alice, now).await, Err(StoreError::AlreadyExists("s1".parse()?)));
+/// let stale = store.update(&"s1".parse()?, 3, &SharePatch::default(), &alice, now).await.unwrap_err();
 /// assert_eq!(stale.to_string(), "version: share `s1` is at version 1, not 3");
+/// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,7 +86,7 @@ pub enum StoreError {
     /// A share with this id exists already.
     #[error("share: a share `{0}` exists already")]
     AlreadyExists(ShareId),
-    /// The caller's expected version is not the share's current one.
+    /// The share is not at the version the caller read.
     #[error("version: share `{id}` is at version {actual}, not {expected}")]
     Conflict {
         /// The share.
@@ -78,6 +95,25 @@ pub enum StoreError {
         expected: u64,
         /// The share's current version.
         actual: u64,
+    },
+    /// The shares on a resource the caller's decision read have changed since: decide again.
+    #[error("revision: the shares on `{resource}` are at revision {actual}, not {expected}")]
+    Changed {
+        /// The resource.
+        resource: ResourceRef,
+        /// The revision the caller read.
+        expected: Revision,
+        /// The current revision.
+        actual: Revision,
+    },
+    /// The caller asked for a state at least as fresh as a revision this store has not
+    /// reached (a replica behind, or a revision from another store).
+    #[error("revision: the store is at revision {actual}, not yet {wanted}")]
+    NotYet {
+        /// The revision asked for.
+        wanted: Revision,
+        /// The store's revision.
+        actual: Revision,
     },
     /// The input was malformed.
     #[error(transparent)]
@@ -92,25 +128,32 @@ pub enum StoreError {
     Open(#[from] OpenError),
 }
 
+impl StoreError {
+    /// Whether the write lost a race ([`StoreError::Conflict`] or [`StoreError::Changed`]):
+    /// nothing was applied, and deciding again on fresh state may succeed.
+    ///
+    /// ```
+    /// use shareguard::StoreError;
+    ///
+    /// let stale = StoreError::Conflict { id: "s1".parse()?, expected: 1, actual: 2 };
+    /// assert!(stale.is_conflict());
+    /// assert!(!StoreError::NotFound("s1".parse()?).is_conflict());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. } | StoreError::Changed { .. })
+    }
+}
+
 /// Why a durable store could not be opened. Each case names the path it is about, so a
 /// service can say which file to look at; none of them changed the file.
 ///
-/// With the `sqlite` feature:
-///
 /// ```
-/// # #[cfg(feature = "sqlite")] {
-/// use shareguard::{OpenError, SqliteStore, StoreError};
+/// use shareguard::store::OpenError;
 ///
-/// let path = std::env::temp_dir().join(format!("shareguard-doc-{}.txt", uuid::Uuid::new_v4()));
-/// let notes = "meeting notes, not a database\n".repeat(200);
-/// std::fs::write(&path, &notes)?;
-/// let err = SqliteStore::open(&path).unwrap_err();
-/// assert_eq!(err, StoreError::Open(OpenError::NotADatabase { path: path.display().to_string() }));
-/// assert_eq!(err.to_string(), format!("store file `{}`: not a database", path.display()));
-/// assert_eq!(std::fs::read_to_string(&path)?, notes, "the file is left as it was");
-/// # std::fs::remove_file(&path)?;
-/// # }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// let err = OpenError::ReadOnly { path: "/srv/shares.db".into() };
+/// assert_eq!(err.to_string(), "store file `/srv/shares.db`: read-only, and a store must be able to write");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -162,136 +205,268 @@ pub enum OpenError {
     },
 }
 
-/// Which part of a list to return: `count` items from index `first` (0-based).
+/// Where a page starts: an opaque position after the last item of the previous page, safe
+/// to put in a URL. Listings hand it out in [`Paged::next`]; a caller passes it back
+/// unchanged.
 ///
 /// ```
-/// use shareguard::{Page, Paged};
+/// use shareguard::store::Cursor;
 ///
-/// let page = Page { first: 2, count: 2 };
-/// assert_eq!(Paged::from_all(vec!["a", "b", "c", "d", "e"], page).items, ["c", "d"]);
-/// // Unless told otherwise, a list gives its first hundred items.
-/// assert_eq!(Page::default(), Page::new(0, 100));
+/// let cursor = Cursor::after("s42");
+/// let text = cursor.to_string();
+/// assert!(text.bytes().all(|b| b.is_ascii_alphanumeric()));
+/// assert_eq!(text.parse::<Cursor>()?, cursor);
+/// assert!("not hex!".parse::<Cursor>().is_err());
+/// # Ok::<(), shareguard::ModelError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cursor(String);
+
+impl Cursor {
+    /// The position after the item whose key is `key` (a share id, a resource id, a
+    /// revision's number).
+    ///
+    /// ```
+    /// use shareguard::store::Cursor;
+    /// assert_eq!(Cursor::after("s1").key(), "s1");
+    /// ```
+    #[must_use]
+    pub fn after(key: impl Into<String>) -> Self {
+        Cursor(key.into())
+    }
+
+    /// The key of the last item before the cursor.
+    ///
+    /// ```
+    /// use shareguard::store::Cursor;
+    /// assert_eq!(Cursor::after("document:d1").key(), "document:d1");
+    /// ```
+    #[must_use]
+    pub fn key(&self) -> &str {
+        &self.0
+    }
+
+    /// The revision a log cursor stands after, if the cursor is one.
+    pub(crate) fn revision(&self) -> Option<Revision> {
+        self.0.parse().ok()
+    }
+}
+
+impl fmt::Debug for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Cursor").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0.bytes() {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = ModelError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ModelError::Invalid {
+            field: "cursor",
+            value: s.to_owned(),
+            reason: "not a cursor this store handed out",
+        };
+        if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let bytes = (0..s.len() / 2)
+            .map(|i| s.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(bad)?;
+        String::from_utf8(bytes).map(Cursor).map_err(|_| bad())
+    }
+}
+
+impl Serialize for Cursor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cursor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which part of a list to return: the `count` items after `after` (from the start when
+/// `None`).
+///
+/// ```
+/// use shareguard::store::{Cursor, Page};
+///
+/// assert_eq!(Page::default(), Page::first(100));
+/// let next = Page::first(10).then(Some(Cursor::after("s9")));
+/// assert_eq!(next.after.as_ref().map(Cursor::key), Some("s9"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
-    /// The index of the first item.
-    pub first: usize,
+    /// Start after this position; `None` starts at the beginning.
+    #[serde(default)]
+    pub after: Option<Cursor>,
     /// The most items to return.
     pub count: usize,
 }
 
 impl Page {
-    /// `count` items from `first`.
+    /// Every item.
+    pub const ALL: Page = Page { after: None, count: usize::MAX };
+
+    /// The first `count` items.
     ///
     /// ```
-    /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, MemoryStore, Page, Recipient, Share, ShareFilter, ShareStore};
-    ///
-    /// let (store, now) = (MemoryStore::new(), Utc::now());
-    /// for i in 0..5 {
-    ///     let share = Share::new(format!("s{i}").parse()?, "folder:f1".parse()?, "alice".parse()?,
-    ///         Recipient::Public, AccessLevel::Viewer, now);
-    ///     store.create(share, &"alice".parse()?, now)?;
-    /// }
-    /// let page = store.list(&ShareFilter::default(), Page::new(3, 10))?;
-    /// assert_eq!((page.first, page.count, page.total), (3, 2, 5));
-    /// assert_eq!(page.items[0].id().as_str(), "s3");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// use shareguard::store::Page;
+    /// assert_eq!(Page::first(5).count, 5);
     /// ```
     #[must_use]
-    pub const fn new(first: usize, count: usize) -> Self {
-        Self { first, count }
+    pub const fn first(count: usize) -> Self {
+        Page { after: None, count }
     }
 
-    /// Every item.
+    /// The same size of page, after `cursor` (a [`Paged::next`]).
     ///
     /// ```
-    /// use shareguard::{Page, Paged};
-    ///
-    /// let ids: Vec<u32> = (0..1000).collect();
-    /// assert_eq!(Paged::from_all(ids.clone(), Page::ALL).count, 1000);
-    /// assert_eq!(Paged::from_all(ids, Page::default()).count, 100);
+    /// use shareguard::store::{Cursor, Page};
+    /// assert_eq!(Page::first(5).then(None), Page::first(5));
     /// ```
-    pub const ALL: Page = Page { first: 0, count: usize::MAX };
+    #[must_use]
+    pub fn then(self, cursor: Option<Cursor>) -> Self {
+        Page { after: cursor, ..self }
+    }
 }
 
 impl Default for Page {
     fn default() -> Self {
-        Page::new(0, 100)
+        Page::first(100)
     }
 }
 
-/// One page of a list, in Filr's form: where it starts, how many it holds, how many there
-/// are in all, and the items.
+/// One page of a list: the items, how many the whole list holds, and where the next page
+/// starts (`None` after the last page).
 ///
 /// ```
-/// use shareguard::{Page, Paged};
+/// use shareguard::store::{Page, Paged};
 ///
-/// let page = Paged::from_all(vec!["s1", "s2", "s3"], Page::new(0, 1));
-/// assert_eq!(serde_json::to_string(&page)?, r#"{"first":0,"count":1,"total":3,"items":["s1"]}"#);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// let all = vec![("a", 1), ("b", 2), ("c", 3)];
+/// let page = Paged::of_sorted(all.clone(), |(k, _)| k.to_string(), &Page::first(2));
+/// assert_eq!((page.items.len(), page.total), (2, 3));
+/// let rest = Paged::of_sorted(all, |(k, _)| k.to_string(), &Page::first(2).then(page.next));
+/// assert_eq!(rest.items, [("c", 3)]);
+/// assert_eq!(rest.next, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paged<T> {
-    /// The index of the first item returned.
-    pub first: usize,
-    /// How many items were returned.
-    pub count: usize,
-    /// How many items the whole list has.
-    pub total: usize,
-    /// The items.
+    /// The items of this page.
     pub items: Vec<T>,
+    /// How many items the whole list holds (every page, not only this one).
+    pub total: usize,
+    /// Where the next page starts; `None` when this page holds the last item.
+    pub next: Option<Cursor>,
 }
 
 impl<T> Paged<T> {
-    /// Cuts a page out of a whole list.
+    /// Cuts a page out of a whole list already sorted by `key` (ascending, keys unique).
     ///
     /// ```
-    /// use shareguard::{Page, Paged};
+    /// use shareguard::store::{Cursor, Page, Paged};
     ///
-    /// let page = Paged::from_all(vec!["a", "b", "c"], Page::new(1, 5));
-    /// assert_eq!((page.first, page.count, page.total, page.items), (1, 2, 3, vec!["b", "c"]));
-    /// assert_eq!(Paged::from_all(vec!["a"], Page::new(9, 5)).total, 1);
+    /// let page = Paged::of_sorted(vec!["a", "b", "c"], |s| s.to_string(), &Page::first(1).then(Some(Cursor::after("a"))));
+    /// assert_eq!((page.items, page.total), (vec!["b"], 3));
     /// ```
     #[must_use]
-    pub fn from_all(all: Vec<T>, page: Page) -> Self {
+    pub fn of_sorted(all: Vec<T>, key: impl Fn(&T) -> String, page: &Page) -> Self {
         let total = all.len();
-        let items: Vec<T> = all.into_iter().skip(page.first).take(page.count).collect();
-        Self { first: page.first, count: items.len(), total, items }
+        let after = page.after.as_ref().map(Cursor::key);
+        let mut items = Vec::new();
+        let mut more = false;
+        for item in all {
+            if after.is_some_and(|a| key(&item).as_str() <= a) {
+                continue;
+            }
+            if items.len() == page.count {
+                more = true;
+                break;
+            }
+            items.push(item);
+        }
+        let next = if more { items.last().map(|last| Cursor::after(key(last))) } else { None };
+        Paged { items, total, next }
+    }
+
+    /// The same page with each item mapped.
+    ///
+    /// ```
+    /// use shareguard::store::{Page, Paged};
+    /// let page = Paged::of_sorted(vec![1, 2], |n| n.to_string(), &Page::ALL).map(|n| n * 10);
+    /// assert_eq!(page.items, [10, 20]);
+    /// ```
+    #[must_use]
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged { items: self.items.into_iter().map(f).collect(), total: self.total, next: self.next }
     }
 }
 
-/// Whether a share is active or expired at a given instant.
+/// A share's state at an instant (SEMANTICS.md section 9): the first of `expired`, `active`
+/// that holds.
 ///
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use shareguard::{AccessLevel, Recipient, Share, ShareFilter, Status};
+/// use shareguard::{AccessLevel, Recipient, Share};
+/// use shareguard::store::ShareState;
 ///
 /// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
 ///     Recipient::Public, AccessLevel::Viewer, at).with_expiry(Some(at + Duration::hours(1)));
-/// let with = |status| ShareFilter { status: Some(status), ..ShareFilter::default() };
-/// assert!(with(Status::Active(at)).accepts(&share));
+/// assert_eq!(ShareState::of(&share, at), ShareState::Active);
 /// // At the instant of its expiry, a share is expired already.
-/// assert!(with(Status::Expired(at + Duration::hours(1))).accepts(&share));
-/// assert!(!with(Status::Active(at + Duration::hours(1))).accepts(&share));
-/// let json = serde_json::to_string(&Status::Active(at))?;
-/// assert_eq!(json, r#"{"status":"active","at":"2026-03-01T12:00:00Z"}"#);
+/// assert_eq!(ShareState::of(&share, at + Duration::hours(1)), ShareState::Expired);
+/// assert_eq!(serde_json::to_string(&ShareState::Active)?, r#""active""#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", content = "at", rename_all = "snake_case")]
-pub enum Status {
-    /// No expiry, or `at` strictly before it.
-    Active(DateTime<Utc>),
-    /// Expired at or before `at`.
-    Expired(DateTime<Utc>),
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareState {
+    /// Grants what it gives.
+    Active,
+    /// Expired (at or after its expiry): grants nothing.
+    Expired,
+}
+
+impl ShareState {
+    /// The state of `share` at `now`.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::store::ShareState;
+    ///
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+    /// assert_eq!(ShareState::of(&share, Utc::now()), ShareState::Active);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn of(share: &Share, now: DateTime<Utc>) -> Self {
+        if share.is_active(now) { ShareState::Active } else { ShareState::Expired }
+    }
 }
 
 /// Filters for [`ShareStore::list`]; every filter given must hold.
 ///
 /// ```
-/// use shareguard::{ShareFilter, ShareType};
+/// use shareguard::model::ShareType;
+/// use shareguard::store::ShareFilter;
 ///
 /// // A filter as a request gives it: the fields left out filter nothing.
 /// let filter: ShareFilter = serde_json::from_str(r#"{"shared_by": "alice", "share_type": "email"}"#)?;
@@ -314,8 +489,8 @@ pub struct ShareFilter {
     pub share_type: Option<ShareType>,
     /// Only public and link shares (Filr `/admin/shares/public`).
     pub public_only: bool,
-    /// Only shares active, or expired, at an instant.
-    pub status: Option<Status>,
+    /// Only shares in this state at an instant.
+    pub state: Option<(ShareState, DateTime<Utc>)>,
 }
 
 impl ShareFilter {
@@ -323,13 +498,14 @@ impl ShareFilter {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Recipient, Share, ShareFilter};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::store::ShareFilter;
     ///
     /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
     ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
     /// assert!(ShareFilter { public_only: true, ..ShareFilter::default() }.accepts(&share));
     /// assert!(!ShareFilter { shared_by: Some("bob".parse()?), ..ShareFilter::default() }.accepts(&share));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     #[must_use]
     pub fn accepts(&self, share: &Share) -> bool {
@@ -339,10 +515,7 @@ impl ShareFilter {
             && self.share_type.is_none_or(|t| share.recipient().share_type() == t)
             && (!self.public_only
                 || matches!(share.recipient().share_type(), ShareType::Public | ShareType::Link))
-            && self.status.is_none_or(|status| match status {
-                Status::Active(at) => share.is_active(at),
-                Status::Expired(at) => !share.is_active(at),
-            })
+            && self.state.is_none_or(|(state, at)| ShareState::of(share, at) == state)
     }
 }
 
@@ -350,20 +523,14 @@ impl ShareFilter {
 /// whether the recipient may view the share log.
 ///
 /// ```
-/// use chrono::Utc;
-/// use shareguard::{AccessLevel, BatchOutcome, GrantItem, MemoryStore, Recipient, ResourceRef, ShareStore};
+/// use shareguard::{AccessLevel, Recipient};
+/// use shareguard::model::Permissions;
+/// use shareguard::store::GrantItem;
 ///
-/// let (store, now) = (MemoryStore::new(), Utc::now());
-/// let (folder, alice): (ResourceRef, _) = ("folder:f1".parse()?, "alice".parse()?);
-/// let viewer = GrantItem { recipient: Recipient::User { id: "bob".parse()? },
-///     access: AccessLevel::Viewer, view_log: false };
-/// let first = store.grant_batch(&folder, &alice, &[viewer.clone()], &alice, now)?;
-/// assert!(matches!(first[0], BatchOutcome::Created { .. }));
-/// // The same recipient again, from the same sharer: that share is updated.
-/// let editor = GrantItem { access: AccessLevel::Editor, ..viewer };
-/// let again = store.grant_batch(&folder, &alice, &[editor], &alice, now)?;
-/// assert!(matches!(&again[0], BatchOutcome::Updated { share } if share.version() == 2));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// let item = GrantItem { recipient: Recipient::User { id: "bob".parse()? },
+///     access: AccessLevel::Viewer, view_log: true };
+/// assert!(item.resolved_access().permissions().contains(Permissions::VIEW_LOG));
+/// # Ok::<(), shareguard::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantItem {
@@ -381,7 +548,9 @@ impl GrantItem {
     /// `view_log` added when `view_log` is asked for and the level lacks it.
     ///
     /// ```
-    /// use shareguard::{AccessLevel, GrantItem, Permissions, Recipient};
+    /// use shareguard::{AccessLevel, Recipient};
+    /// use shareguard::model::Permissions;
+    /// use shareguard::store::GrantItem;
     ///
     /// let item = GrantItem { recipient: Recipient::User { id: "bob".parse()? },
     ///     access: AccessLevel::Viewer, view_log: true };
@@ -403,15 +572,15 @@ impl GrantItem {
             self.access
         }
     }
-}
 
-impl GrantItem {
-    /// The access the item gives, or why a store refuses it (the contract of
-    /// [`ShareStore::grant_batch`]): a link recipient (links are made through the admin
-    /// facade, which hands out their token), `restrict`, or an empty `custom` set.
+    /// The access the item gives, or why a batch refuses it: a link recipient (links are
+    /// made through the admin facade, which hands out their token), `restrict`, or an empty
+    /// `custom` set.
     ///
     /// ```
-    /// use shareguard::{AccessLevel, GrantItem, LinkToken, Recipient, ShareLink};
+    /// use shareguard::{AccessLevel, Recipient};
+    /// use shareguard::model::{LinkToken, ShareLink};
+    /// use shareguard::store::GrantItem;
     ///
     /// let viewer = GrantItem { recipient: Recipient::User { id: "bob".parse()? },
     ///     access: AccessLevel::Viewer, view_log: false };
@@ -446,23 +615,10 @@ impl GrantItem {
 /// What one batch item did.
 ///
 /// ```
-/// use chrono::Utc;
-/// use shareguard::{AccessLevel, BatchOutcome, GrantItem, MemoryStore, Recipient, ResourceRef, ShareStore};
+/// use shareguard::store::BatchOutcome;
 ///
-/// let (store, now) = (MemoryStore::new(), Utc::now());
-/// let (folder, alice): (ResourceRef, _) = ("folder:f1".parse()?, "alice".parse()?);
-/// let bob = Recipient::User { id: "bob".parse()? };
-/// let items = [
-///     GrantItem { recipient: bob.clone(), access: AccessLevel::Viewer, view_log: false },
-///     GrantItem { recipient: bob.clone(), access: AccessLevel::Restrict, view_log: false },
-/// ];
-/// let granted = store.grant_batch(&folder, &alice, &items, &alice, now)?;
-/// assert!(matches!(granted[0], BatchOutcome::Created { .. }));
-/// assert!(matches!(&granted[1], BatchOutcome::Error { message } if message.contains("restrict")));
-/// let revoked = store.revoke_batch(&folder, &[bob], &alice, now)?;
-/// assert!(matches!(&revoked[0], BatchOutcome::Removed { shares } if shares.len() == 1));
-/// // As JSON, each outcome says which it is.
-/// assert_eq!(serde_json::to_value(&granted[1])?["result"], "error");
+/// let failed = BatchOutcome::Error { message: "access: invalid".into() };
+/// assert_eq!(serde_json::to_value(&failed)?["result"], "error");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -472,16 +628,27 @@ pub enum BatchOutcome {
     Created {
         /// The new share.
         share: Share,
+        /// The write's revision.
+        revision: Revision,
     },
     /// The recipient's existing share from this sharer on this resource was updated.
     Updated {
         /// The share as updated.
         share: Share,
+        /// The write's revision.
+        revision: Revision,
     },
     /// The recipient's shares on the resource were removed.
     Removed {
         /// The removed shares.
         shares: Vec<Share>,
+        /// The revision of the last removal.
+        revision: Revision,
+    },
+    /// The policy denied the item; nothing changed.
+    Denied {
+        /// Why.
+        decision: Box<crate::policy::Decision>,
     },
     /// The item failed and changed nothing.
     Error {
@@ -490,228 +657,565 @@ pub enum BatchOutcome {
     },
 }
 
-/// A share on a resource and whether it is active ("who has access").
+/// A share that reaches a resource, and its state ("who has access").
 ///
 /// ```
-/// use chrono::{Duration, TimeZone, Utc};
-/// use shareguard::{AccessEntry, AccessLevel, MemoryStore, Recipient, Share, ShareStore};
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, Recipient, Share};
+/// use shareguard::store::{AccessEntry, ShareState};
 ///
-/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
-/// let store = MemoryStore::new();
 /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
-///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, at)
-///     .with_expiry(Some(at + Duration::days(1)));
-/// store.create(share.clone(), &"alice".parse()?, at)?;
-/// let entries = store.who_has_access(&"folder:f1".parse()?, at + Duration::days(1))?;
-/// assert_eq!(entries, [AccessEntry { share, active: false }]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+/// let entry = AccessEntry { share, state: ShareState::Active };
+/// assert_eq!(entry.share.resource().to_string(), "folder:f1");
+/// # Ok::<(), shareguard::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessEntry {
-    /// The share.
+    /// The share (its resource is the one that carries it: the resource asked about or an
+    /// ancestor).
     pub share: Share,
-    /// Whether it is active at the instant asked about.
-    pub active: bool,
+    /// Its state at the instant asked about.
+    pub state: ShareState,
 }
+
+/// The state a decision read: for each resource of the path, the revision of its shares. A
+/// write made with it applies only if all are unchanged ([`StoreError::Changed`]).
+///
+/// ```
+/// use shareguard::store::{Precondition, Revision};
+///
+/// let none = Precondition::none();
+/// assert!(none.is_empty());
+/// let read = Precondition::from_iter([("folder:f1".parse()?, Revision::new(3))]);
+/// assert_eq!(read.entries()[0].1, Revision::new(3));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Precondition {
+    entries: Vec<(ResourceRef, Revision)>,
+}
+
+impl Precondition {
+    /// No condition: the write applies whatever changed (imports, tools, tests).
+    ///
+    /// ```
+    /// use shareguard::store::Precondition;
+    /// assert!(Precondition::none().entries().is_empty());
+    /// ```
+    #[must_use]
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Each resource and the revision read.
+    ///
+    /// ```
+    /// use shareguard::store::{Precondition, Revision};
+    /// let read = Precondition::from_iter([("folder:f1".parse()?, Revision::ZERO)]);
+    /// assert_eq!(read.entries().len(), 1);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn entries(&self) -> &[(ResourceRef, Revision)] {
+        &self.entries
+    }
+
+    /// Whether there is no condition.
+    ///
+    /// ```
+    /// use shareguard::store::Precondition;
+    /// assert!(Precondition::default().is_empty());
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Checks the condition against the current revisions, as `current` gives them.
+    ///
+    /// ```
+    /// use shareguard::store::{Precondition, Revision, StoreError};
+    ///
+    /// let read = Precondition::from_iter([("folder:f1".parse()?, Revision::new(2))]);
+    /// assert!(read.check(|_| Revision::new(2)).is_ok());
+    /// assert!(matches!(read.check(|_| Revision::new(3)), Err(StoreError::Changed { .. })));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    pub fn check(&self, mut current: impl FnMut(&ResourceRef) -> Revision) -> Result<(), StoreError> {
+        for (resource, expected) in &self.entries {
+            let actual = current(resource);
+            if actual != *expected {
+                return Err(StoreError::Changed {
+                    resource: resource.clone(),
+                    expected: *expected,
+                    actual,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Precondition {
+    /// The same condition, with `resource` now expected at `revision` (after a write of the
+    /// caller's own moved it on).
+    pub(crate) fn advanced(mut self, resource: &ResourceRef, revision: Revision) -> Self {
+        for (r, rev) in &mut self.entries {
+            if r == resource {
+                *rev = revision;
+            }
+        }
+        self
+    }
+}
+
+impl FromIterator<(ResourceRef, Revision)> for Precondition {
+    fn from_iter<I: IntoIterator<Item = (ResourceRef, Revision)>>(iter: I) -> Self {
+        Precondition { entries: iter.into_iter().collect() }
+    }
+}
+
+/// The shares on one resource of a path, as a store hands them to a reader.
+///
+/// ```
+/// use shareguard::policy::ShareList;
+/// use shareguard::store::{PathShares, Revision};
+///
+/// let list = ShareList::new();
+/// let resource = "folder:f1".parse()?;
+/// let on = PathShares { resource: &resource, shares: &list, revision: Revision::ZERO };
+/// assert!(on.shares.is_empty());
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct PathShares<'a> {
+    /// The resource.
+    pub resource: &'a ResourceRef,
+    /// Its shares, in the order they were created.
+    pub shares: &'a ShareList,
+    /// The revision of its shares (of the last write to them; [`Revision::ZERO`] if none).
+    pub revision: Revision,
+}
+
+/// A write: what [`ShareStore::apply`] is asked to do.
+///
+/// ```
+/// use shareguard::model::LogEvent;
+/// use shareguard::store::Write;
+///
+/// let delete = Write::Delete { id: "s1".parse()?, version: Some(2), event: LogEvent::Deleted };
+/// assert_eq!(delete.share_id().map(|id| id.as_str()), Some("s1"));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Write {
+    /// Store a new share (its id chosen by the caller) at version 1 and log `event`
+    /// (`created`, or `access_added` from a batch). [`StoreError::AlreadyExists`] if the id
+    /// is taken.
+    Create {
+        /// The share.
+        share: Share,
+        /// What to log.
+        event: LogEvent,
+    },
+    /// Apply a patch to the share at `version` ([`plan::patch`]), bump the version and log
+    /// `changed` (or `event`, when given, from a batch).
+    Update {
+        /// The share.
+        id: ShareId,
+        /// The version the caller read.
+        version: u64,
+        /// The change.
+        patch: SharePatch,
+        /// What to log instead of `changed`.
+        event: Option<LogEvent>,
+    },
+    /// Remove the share (at `version`, when given) and log `event` (`deleted`,
+    /// `access_removed`, `expired`).
+    Delete {
+        /// The share.
+        id: ShareId,
+        /// The version the caller read, if it read one.
+        version: Option<u64>,
+        /// What to log.
+        event: LogEvent,
+    },
+    /// Record a visit ([`plan::visit`]) and log `visited`.
+    Visit {
+        /// The share.
+        id: ShareId,
+    },
+    /// Log that a retrievable link's token was read back (`link_retrieved`).
+    LinkRetrieved {
+        /// The share.
+        id: ShareId,
+    },
+}
+
+impl Write {
+    /// The share the write is about (for a create, the new share's id).
+    ///
+    /// ```
+    /// use shareguard::store::Write;
+    /// assert!(Write::Visit { id: "s1".parse()? }.share_id().is_some());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn share_id(&self) -> Option<&ShareId> {
+        Some(match self {
+            Write::Create { share, .. } => share.id(),
+            Write::Update { id, .. }
+            | Write::Delete { id, .. }
+            | Write::Visit { id }
+            | Write::LinkRetrieved { id } => id,
+        })
+    }
+}
+
+/// What a successful write did: the share as it now is (as it was, for a removal) and the
+/// write's revision.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, MemoryStore, Recipient, Share, ShareStore};
+///
+/// # pollster::block_on(async {
+/// let store = MemoryStore::new();
+/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+/// let applied = store.create(share, &"alice".parse()?, Utc::now()).await?;
+/// assert_eq!(applied.revision.get(), 1);
+/// assert_eq!(applied.share.version(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// The share after the write (before it, for a removal).
+    pub share: Share,
+    /// The write's revision.
+    pub revision: Revision,
+}
+
+/// A boxed reader of a path's shares, as [`ShareStore::read_path`] takes it.
+pub type PathReader<'r> = dyn for<'a> FnMut(&[PathShares<'a>]) + Send + 'r;
 
 /// The port that keeps shares and the share log. See the [module docs](self) for the
 /// contract every adapter keeps.
 ///
+/// The required methods are storage primitives; an adapter writes storage and nothing else:
+/// the rules (applying a patch, bumping a version, recording a visit, planning a batch item)
+/// are the pure functions of [`plan`]. The provided methods (`create`, `update`, `delete`,
+/// `who_has_access`, the batches, the expiry sweep) are built on the primitives, and an
+/// adapter may override them for speed.
+///
 /// ```
 /// use std::sync::Arc;
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{AccessLevel, Level, MemoryStore, Page, Recipient, Share, ShareId, SharePatch, ShareStore};
+/// use shareguard::{AccessLevel, MemoryStore, Recipient, Share, ShareStore};
+/// use shareguard::model::{Level, ShareId, SharePatch};
+/// use shareguard::store::Page;
 ///
+/// # pollster::block_on(async {
 /// // Any adapter, behind a trait object.
 /// let store: Arc<dyn ShareStore> = Arc::new(MemoryStore::new());
 /// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 /// let (alice, s1): (_, ShareId) = ("alice".parse()?, "s1".parse()?);
 /// store.create(Share::new(s1.clone(), "folder:f1".parse()?, "alice".parse()?,
-///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, at), &alice, at)?;
+///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, at), &alice, at).await?;
 /// let editor = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };
-/// assert_eq!(store.update(&s1, 1, &editor, &alice, at)?.version(), 2);
-/// assert!(store.update(&s1, 1, &editor, &alice, at).is_err(), "version 1 is stale now");
-/// // One log entry per successful mutation; none for the refused one.
-/// let log = store.log_for_share(&s1, Page::ALL)?;
+/// assert_eq!(store.update(&s1, 1, &editor, &alice, at).await?.share.version(), 2);
+/// assert!(store.update(&s1, 1, &editor, &alice, at).await.is_err(), "version 1 is stale now");
+/// // One log entry per successful write; none for the refused one.
+/// let log = store.log_for_share(&s1, Page::ALL).await?;
 /// assert_eq!(log.items.iter().map(|e| e.event.name()).collect::<Vec<_>>(), ["created", "changed"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[async_trait]
 pub trait ShareStore: Send + Sync {
-    /// Stores a new share (its id chosen by the caller) and logs `created`.
-    /// Fails with [`StoreError::AlreadyExists`] if the id is taken.
-    fn create(
+    /// Applies one write if `pre` holds ([`StoreError::Changed`] otherwise) and the share's
+    /// version is the one the write names ([`StoreError::Conflict`]), logs it with the next
+    /// revision, and returns the share and that revision. The rules of each write are those
+    /// of [`plan::prepare`]; an adapter calls it with the share it holds under the id.
+    async fn apply(
+        &self,
+        write: Write,
+        pre: &Precondition,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Applied, StoreError>;
+
+    /// The share with this id, if any.
+    async fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError>;
+
+    /// Calls `read` once with the shares on each of the resources (a path, nearest first),
+    /// one [`PathShares`] per resource in the order given, each with its revision — all read
+    /// at one instant. `at_least` asks for a state no older than a revision
+    /// ([`StoreError::NotYet`] if the store has not reached it).
+    async fn read_path(
+        &self,
+        resources: &[ResourceRef],
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// The shares whose recipient matches the principal ([`Principal::recipient_keys`]),
+    /// `public` shares only if `include_public`, by share id, a page of them. Activity is not
+    /// filtered: the caller decides with the policy.
+    async fn shares_reaching(
+        &self,
+        principal: &Principal,
+        include_public: bool,
+        page: &Page,
+    ) -> Result<Paged<Share>, StoreError>;
+
+    /// The shares that pass the filter, by share id, a page of them.
+    async fn list(&self, filter: &ShareFilter, page: &Page) -> Result<Paged<Share>, StoreError>;
+
+    /// The link share whose token has this digest, if any.
+    async fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError>;
+
+    /// The log entries about the share now stored under this id (or, if none is, the last
+    /// one that was), by revision, a page of them.
+    async fn log_for_share(&self, id: &ShareId, page: &Page) -> Result<Paged<LogEntry>, StoreError>;
+
+    /// The log entries about the shares of one resource, by revision, a page of them.
+    async fn log_for_resource(
+        &self,
+        resource: &ResourceRef,
+        page: &Page,
+    ) -> Result<Paged<LogEntry>, StoreError>;
+
+    /// Up to `limit` log entries with a revision after `after`, by revision: a change feed.
+    /// Reading on from the last revision returned misses nothing and repeats nothing.
+    async fn changes_since(
+        &self,
+        after: Revision,
+        limit: usize,
+    ) -> Result<Vec<LogEntry>, StoreError>;
+
+    /// The revision of the last write ([`Revision::ZERO`] before any).
+    async fn revision(&self) -> Result<Revision, StoreError>;
+
+    /// The shares expired at `now` (expiry at or before it), by share id, at most `limit`.
+    async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError>;
+
+    /// Stores a new share unconditionally and logs `created` (an import, a tool, a test).
+    async fn create(
         &self,
         share: Share,
         actor: &PrincipalId,
         at: DateTime<Utc>,
-    ) -> Result<Share, StoreError>;
+    ) -> Result<Applied, StoreError> {
+        let write = Write::Create { share, event: LogEvent::Created };
+        self.apply(write, &Precondition::none(), actor, at).await
+    }
 
-    /// The share with this id, if any.
-    fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError>;
-
-    /// Applies a patch if `expected_version` is the share's current version, bumps the
-    /// version, logs `changed` with the fields that changed, and returns the new share.
-    /// A stale version fails with [`StoreError::Conflict`]; a malformed patch (including one
-    /// naming a different recipient) with [`StoreError::Invalid`].
-    fn update(
+    /// Applies a patch to the share at `expected_version` and logs `changed`.
+    async fn update(
         &self,
         id: &ShareId,
         expected_version: u64,
         patch: &SharePatch,
         actor: &PrincipalId,
         at: DateTime<Utc>,
-    ) -> Result<Share, StoreError>;
+    ) -> Result<Applied, StoreError> {
+        let write = Write::Update {
+            id: id.clone(),
+            version: expected_version,
+            patch: patch.clone(),
+            event: None,
+        };
+        self.apply(write, &Precondition::none(), actor, at).await
+    }
 
-    /// Removes a share, logs `deleted`, and returns it.
-    fn delete(
+    /// Removes a share whatever its version and logs `deleted`.
+    async fn delete(
         &self,
         id: &ShareId,
         actor: &PrincipalId,
         at: DateTime<Utc>,
-    ) -> Result<Share, StoreError>;
+    ) -> Result<Applied, StoreError> {
+        let write = Write::Delete { id: id.clone(), version: None, event: LogEvent::Deleted };
+        self.apply(write, &Precondition::none(), actor, at).await
+    }
 
-    /// The shares that pass the filter, a page of them, oldest first.
-    fn list(&self, filter: &ShareFilter, page: Page) -> Result<Paged<Share>, StoreError>;
-
-    /// The shares on each of the given resources (the resource and its ancestors, for one
-    /// policy check), one list per resource in the order given, each oldest first.
-    fn shares_on(&self, resources: &[ResourceRef]) -> Result<Vec<Vec<Share>>, StoreError>;
-
-    /// "Shared with me": every share whose recipient matches the principal
-    /// ([`Recipient::matches`]), `public` shares only if `include_public`, a page of them,
-    /// oldest first. Activity is not filtered: the caller decides with the policy.
-    fn shared_with(
+    /// Records one visit (last visit time, visit count) and logs `visited`.
+    async fn record_visit(
         &self,
-        principal: &Principal,
-        include_public: bool,
-        page: Page,
-    ) -> Result<Paged<Share>, StoreError>;
+        id: &ShareId,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Applied, StoreError> {
+        self.apply(Write::Visit { id: id.clone() }, &Precondition::none(), actor, at).await
+    }
 
-    /// "Who has access": every share on the resource, with whether it is active at `now`.
-    fn who_has_access(
+    /// The shares on each resource (a path), cloned out, with their revisions.
+    async fn shares_on(
+        &self,
+        resources: &[ResourceRef],
+    ) -> Result<Vec<(Vec<Share>, Revision)>, StoreError> {
+        let mut out = Vec::new();
+        self.read_path(resources, Revision::ZERO, &mut |path| {
+            out = path.iter().map(|on| (on.shares.to_vec(), on.revision)).collect();
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// "Who has access": every share on the resource with its state at `now`.
+    async fn who_has_access(
         &self,
         resource: &ResourceRef,
         now: DateTime<Utc>,
-    ) -> Result<Vec<AccessEntry>, StoreError>;
+    ) -> Result<Vec<AccessEntry>, StoreError> {
+        let on = self.shares_on(std::slice::from_ref(resource)).await?;
+        Ok(on
+            .into_iter()
+            .flat_map(|(shares, _)| shares)
+            .map(|share| AccessEntry { state: ShareState::of(&share, now), share })
+            .collect())
+    }
 
-    /// A batch grant on a resource by `sharer` (LiquidFiles `add_access`). For each item in
-    /// order: if the recipient already has a share from `sharer` on `resource` (the oldest,
-    /// if several), its access is set to the item's ([`GrantItem::resolved_access`]) and its
-    /// version bumped; otherwise a share is created with a fresh id ([`ShareId::random`]).
-    /// Each success logs `access_added`. An item fails, changing nothing and without stopping
-    /// the others, when its resolved access is `restrict` or an empty `custom` set, or its
-    /// recipient is a link (links are made through the admin facade, which hands out the
-    /// token).
-    fn grant_batch(
+    /// A batch grant on a resource by `sharer` (LiquidFiles `add_access`), unconditionally:
+    /// for each item in order, [`plan::grant`] says whether to update the recipient's
+    /// existing share from `sharer` or create one (logging `access_added`). An item that
+    /// fails changes nothing and does not stop the others.
+    async fn grant_batch(
         &self,
         resource: &ResourceRef,
         sharer: &PrincipalId,
         items: &[GrantItem],
         actor: &PrincipalId,
         at: DateTime<Utc>,
-    ) -> Result<Vec<BatchOutcome>, StoreError>;
+    ) -> Result<Vec<BatchOutcome>, StoreError> {
+        let mut outcomes = Vec::with_capacity(items.len());
+        for item in items {
+            let on = self.shares_on(std::slice::from_ref(resource)).await?;
+            let existing = on.first().map(|(s, _)| s.as_slice()).unwrap_or_default();
+            let write = match plan::grant(resource, sharer, item, existing, at) {
+                Ok(write) => write,
+                Err(e) => {
+                    outcomes.push(BatchOutcome::Error { message: e.to_string() });
+                    continue;
+                }
+            };
+            let created = matches!(write, Write::Create { .. });
+            outcomes.push(match self.apply(write, &Precondition::none(), actor, at).await {
+                Ok(Applied { share, revision }) if created => {
+                    BatchOutcome::Created { share, revision }
+                }
+                Ok(Applied { share, revision }) => BatchOutcome::Updated { share, revision },
+                Err(StoreError::Backend(e)) => return Err(StoreError::Backend(e)),
+                Err(e) => BatchOutcome::Error { message: e.to_string() },
+            });
+        }
+        Ok(outcomes)
+    }
 
-    /// A batch revoke (LiquidFiles `remove_access`): for each recipient in order, removes its
-    /// shares on the resource (from any sharer), logging `access_removed` for each. A
-    /// recipient with no share there gets an `Error` outcome.
-    fn revoke_batch(
+    /// A batch revoke (LiquidFiles `remove_access`), unconditionally: for each recipient in
+    /// order, removes its shares on the resource (from any sharer), logging `access_removed`
+    /// for each. A recipient with no share there gets an `Error` outcome.
+    async fn revoke_batch(
         &self,
         resource: &ResourceRef,
         recipients: &[Recipient],
         actor: &PrincipalId,
         at: DateTime<Utc>,
-    ) -> Result<Vec<BatchOutcome>, StoreError>;
-
-    /// Records one visit (last visit time, visit count) and logs `visited`.
-    fn record_visit(
-        &self,
-        id: &ShareId,
-        actor: &PrincipalId,
-        at: DateTime<Utc>,
-    ) -> Result<Share, StoreError>;
-
-    /// Logs that a retrievable link's token was read back (`link_retrieved`). Fails with
-    /// [`StoreError::NotFound`] for an unknown share and [`StoreError::Invalid`] for a share
-    /// that is not a retrievable link.
-    fn record_link_retrieved(
-        &self,
-        id: &ShareId,
-        actor: &PrincipalId,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-
-    /// The link share whose token has this digest, if any.
-    fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError>;
+    ) -> Result<Vec<BatchOutcome>, StoreError> {
+        let mut outcomes = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            let on = self.shares_on(std::slice::from_ref(resource)).await?;
+            let targets: Vec<Share> = on
+                .into_iter()
+                .flat_map(|(shares, _)| shares)
+                .filter(|s| s.recipient() == recipient)
+                .collect();
+            outcomes.push(
+                plan::revoke_each(self, &targets, recipient, &Precondition::none(), actor, at)
+                    .await?,
+            );
+        }
+        Ok(outcomes)
+    }
 
     /// Removes every share expired at `now` (expiry at or before `now`), logs `expired` for
-    /// each with `actor` as the actor, and returns them, oldest first.
-    fn sweep_expired(
+    /// each with `actor` as the actor, and returns them, by share id.
+    async fn sweep_expired(
         &self,
         now: DateTime<Utc>,
         actor: &PrincipalId,
-    ) -> Result<Vec<Share>, StoreError>;
-
-    /// The log entries about one share, a page of them, in the order written.
-    fn log_for_share(&self, id: &ShareId, page: Page) -> Result<Paged<LogEntry>, StoreError>;
-
-    /// The log entries about the shares of one resource, a page of them, in the order written.
-    fn log_for_resource(
-        &self,
-        resource: &ResourceRef,
-        page: Page,
-    ) -> Result<Paged<LogEntry>, StoreError>;
+    ) -> Result<Vec<Share>, StoreError> {
+        let mut swept = Vec::new();
+        loop {
+            let batch = self.expired(now, 256).await?;
+            if batch.is_empty() {
+                return Ok(swept);
+            }
+            for share in batch {
+                let write =
+                    Write::Delete { id: share.id().clone(), version: None, event: LogEvent::Expired };
+                match self.apply(write, &Precondition::none(), actor, now).await {
+                    Ok(applied) => swept.push(applied.share),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
 }
 
 macro_rules! forward_store {
     ($($ptr:ty),*) => {$(
+        #[async_trait]
         impl<T: ShareStore + ?Sized> ShareStore for $ptr {
-            fn create(&self, share: Share, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
-                (**self).create(share, actor, at)
+            async fn apply(&self, write: Write, pre: &Precondition, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Applied, StoreError> {
+                (**self).apply(write, pre, actor, at).await
             }
-            fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError> {
-                (**self).get(id)
+            async fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError> {
+                (**self).get(id).await
             }
-            fn update(&self, id: &ShareId, expected_version: u64, patch: &SharePatch, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
-                (**self).update(id, expected_version, patch, actor, at)
+            async fn read_path(&self, resources: &[ResourceRef], at_least: Revision, read: &mut PathReader<'_>) -> Result<(), StoreError> {
+                (**self).read_path(resources, at_least, read).await
             }
-            fn delete(&self, id: &ShareId, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
-                (**self).delete(id, actor, at)
+            async fn shares_reaching(&self, principal: &Principal, include_public: bool, page: &Page) -> Result<Paged<Share>, StoreError> {
+                (**self).shares_reaching(principal, include_public, page).await
             }
-            fn list(&self, filter: &ShareFilter, page: Page) -> Result<Paged<Share>, StoreError> {
-                (**self).list(filter, page)
+            async fn list(&self, filter: &ShareFilter, page: &Page) -> Result<Paged<Share>, StoreError> {
+                (**self).list(filter, page).await
             }
-            fn shares_on(&self, resources: &[ResourceRef]) -> Result<Vec<Vec<Share>>, StoreError> {
-                (**self).shares_on(resources)
+            async fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError> {
+                (**self).find_link(digest).await
             }
-            fn shared_with(&self, principal: &Principal, include_public: bool, page: Page) -> Result<Paged<Share>, StoreError> {
-                (**self).shared_with(principal, include_public, page)
+            async fn log_for_share(&self, id: &ShareId, page: &Page) -> Result<Paged<LogEntry>, StoreError> {
+                (**self).log_for_share(id, page).await
             }
-            fn who_has_access(&self, resource: &ResourceRef, now: DateTime<Utc>) -> Result<Vec<AccessEntry>, StoreError> {
-                (**self).who_has_access(resource, now)
+            async fn log_for_resource(&self, resource: &ResourceRef, page: &Page) -> Result<Paged<LogEntry>, StoreError> {
+                (**self).log_for_resource(resource, page).await
             }
-            fn grant_batch(&self, resource: &ResourceRef, sharer: &PrincipalId, items: &[GrantItem], actor: &PrincipalId, at: DateTime<Utc>) -> Result<Vec<BatchOutcome>, StoreError> {
-                (**self).grant_batch(resource, sharer, items, actor, at)
+            async fn changes_since(&self, after: Revision, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
+                (**self).changes_since(after, limit).await
             }
-            fn revoke_batch(&self, resource: &ResourceRef, recipients: &[Recipient], actor: &PrincipalId, at: DateTime<Utc>) -> Result<Vec<BatchOutcome>, StoreError> {
-                (**self).revoke_batch(resource, recipients, actor, at)
+            async fn revision(&self) -> Result<Revision, StoreError> {
+                (**self).revision().await
             }
-            fn record_visit(&self, id: &ShareId, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Share, StoreError> {
-                (**self).record_visit(id, actor, at)
+            async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError> {
+                (**self).expired(now, limit).await
             }
-            fn record_link_retrieved(&self, id: &ShareId, actor: &PrincipalId, at: DateTime<Utc>) -> Result<(), StoreError> {
-                (**self).record_link_retrieved(id, actor, at)
+            async fn who_has_access(&self, resource: &ResourceRef, now: DateTime<Utc>) -> Result<Vec<AccessEntry>, StoreError> {
+                (**self).who_has_access(resource, now).await
             }
-            fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError> {
-                (**self).find_link(digest)
+            async fn grant_batch(&self, resource: &ResourceRef, sharer: &PrincipalId, items: &[GrantItem], actor: &PrincipalId, at: DateTime<Utc>) -> Result<Vec<BatchOutcome>, StoreError> {
+                (**self).grant_batch(resource, sharer, items, actor, at).await
             }
-            fn sweep_expired(&self, now: DateTime<Utc>, actor: &PrincipalId) -> Result<Vec<Share>, StoreError> {
-                (**self).sweep_expired(now, actor)
+            async fn revoke_batch(&self, resource: &ResourceRef, recipients: &[Recipient], actor: &PrincipalId, at: DateTime<Utc>) -> Result<Vec<BatchOutcome>, StoreError> {
+                (**self).revoke_batch(resource, recipients, actor, at).await
             }
-            fn log_for_share(&self, id: &ShareId, page: Page) -> Result<Paged<LogEntry>, StoreError> {
-                (**self).log_for_share(id, page)
-            }
-            fn log_for_resource(&self, resource: &ResourceRef, page: Page) -> Result<Paged<LogEntry>, StoreError> {
-                (**self).log_for_resource(resource, page)
+            async fn sweep_expired(&self, now: DateTime<Utc>, actor: &PrincipalId) -> Result<Vec<Share>, StoreError> {
+                (**self).sweep_expired(now, actor).await
             }
         }
     )*};

@@ -11,10 +11,7 @@ use rusqlite::{
     params_from_iter,
 };
 
-use crate::{
-    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient,
-    ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType,
-};
+use crate::model::{AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient, ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType};
 
 use super::{
     AccessEntry, BatchOutcome, GrantItem, OpenError, Page, Paged, ShareFilter, ShareStore, Status,

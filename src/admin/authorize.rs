@@ -1,0 +1,265 @@
+//! Reading a path and deciding on it; deciding and writing in one step.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{NewShare, Permission, Permissions, Principal, ResourceRef, Revision, Share, SharePatch};
+use crate::policy::{Decision, Node, ShareAction};
+use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Write};
+
+use super::{Admin, AdminError, ResourceTree};
+
+/// How often a write whose decision went stale is decided again before [`AdminError::Busy`].
+const ATTEMPTS: usize = 8;
+
+impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
+    /// Runs `decide` over the resource's path as the store holds it, and returns its answer
+    /// with (when `guard`) the revisions it read, for a write to carry.
+    pub(super) async fn on_path<R: Send>(
+        &self,
+        resource: &ResourceRef,
+        guard: bool,
+        decide: impl FnOnce(&[Node<'_>]) -> R + Send,
+    ) -> Result<(R, Precondition), AdminError> {
+        let path = self.tree.path(resource).await?;
+        let refs: Vec<ResourceRef> = path.iter().map(|item| item.resource.clone()).collect();
+        let mut decide = Some(decide);
+        let mut out = None;
+        self.store
+            .read_path(&refs, Revision::ZERO, &mut |views: &[PathShares<'_>]| {
+                let nodes: Vec<Node<'_>> = views
+                    .iter()
+                    .zip(&path)
+                    .map(|(on, item)| Node::listed(on.resource, item.owner.as_ref(), on.shares))
+                    .collect();
+                if let Some(decide) = decide.take() {
+                    let pre = if guard {
+                        views.iter().map(|on| (on.resource.clone(), on.revision)).collect()
+                    } else {
+                        Precondition::none()
+                    };
+                    out = Some((decide(&nodes), pre));
+                }
+            })
+            .await?;
+        out.ok_or_else(|| StoreError::Backend("the store did not read the path".into()).into())
+    }
+
+    /// Decides on the resource's path and applies the write the decision allows, carrying
+    /// the revisions it read; if they changed before the write, decides again.
+    pub(super) async fn write_on_path(
+        &self,
+        resource: &ResourceRef,
+        actor: &Principal,
+        now: DateTime<Utc>,
+        mut plan: impl FnMut(&[Node<'_>]) -> Result<Write, AdminError> + Send,
+    ) -> Result<Applied, AdminError> {
+        for _ in 0..ATTEMPTS {
+            let (write, pre) = self.on_path(resource, true, &mut plan).await?;
+            match self.store.apply(write?, &pre, actor.id(), now).await {
+                Err(e) if e.is_conflict() => continue,
+                applied => return Ok(applied?),
+            }
+        }
+        Err(AdminError::Busy)
+    }
+
+    /// Whether the principal may take an action needing `permission` on the resource.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Permission, Policy,
+    ///     Principal, PrincipalKind, Reason, Recipient};
+    /// use shareguard::admin::Hierarchy;
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+    /// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let share = admin.create(&alice, NewShare::new("folder:f1".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter), now).await?;
+    /// // bob may comment on the document through the folder's share; the decision cites it.
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// let decision = admin.check(&bob, Permission::Comment, &"document:d1".parse()?, now).await?;
+    /// assert_eq!(decision.reason(), Reason::Share);
+    /// assert_eq!(decision.evidence().share.as_ref(), Some(share.id()));
+    /// assert_eq!(decision.evidence().resource, Some("folder:f1".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn check(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        resource: &ResourceRef,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        let (decision, _) = self
+            .on_path(resource, false, |path| self.policy.check(principal, permission, path, now))
+            .await?;
+        Ok(decision)
+    }
+
+    /// The permissions the principal holds on the resource.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
+    ///     PrincipalKind, Recipient};
+    /// use shareguard::admin::Hierarchy;
+    /// use shareguard::model::Permissions;
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+    /// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// admin.create(&alice, NewShare::new("folder:f1".parse()?,
+    ///     Recipient::Group { id: "eng".parse()? }, AccessLevel::FormFiller), now).await?;
+    /// admin.create(&alice, NewShare::new("document:d1".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter), now).await?;
+    /// // The grants reaching bob on the document and its folder add up.
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
+    /// let held = admin.permissions(&bob, &"document:d1".parse()?, now).await?;
+    /// assert_eq!(held, Permissions::VIEW | Permissions::DOWNLOAD | Permissions::COMMENT | Permissions::FILL_FORMS);
+    /// // The owner of the folder holds everything on what is inside.
+    /// assert_eq!(admin.permissions(&alice, &"document:d1".parse()?, now).await?, Permissions::all());
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn permissions(
+        &self,
+        principal: &Principal,
+        resource: &ResourceRef,
+        now: DateTime<Utc>,
+    ) -> Result<Permissions, AdminError> {
+        let (held, _) = self
+            .on_path(resource, false, |path| self.policy.permissions(principal, path, now))
+            .await?;
+        Ok(held)
+    }
+
+    /// Whether the principal may take a share action on the share (as it is stored now).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
+    ///     PrincipalKind, Reason, Recipient, ShareAction};
+    /// use shareguard::admin::Hierarchy;
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let share = admin.create(&alice, NewShare::new("document:d1".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Editor), now).await?;
+    /// // bob may read his share and leave it, but not change it or read its log.
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// assert_eq!(admin.authorize_share(&bob, ShareAction::Read, &share, now).await?.reason(), Reason::Recipient);
+    /// assert!(admin.authorize_share(&bob, ShareAction::Delete, &share, now).await?.is_allowed());
+    /// assert_eq!(admin.authorize_share(&bob, ShareAction::Write, &share, now).await?.reason(), Reason::NotPermitted);
+    /// assert!(!admin.authorize_share(&bob, ShareAction::ViewLog, &share, now).await?.is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn authorize_share(
+        &self,
+        principal: &Principal,
+        action: ShareAction,
+        share: &Share,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        let (decision, _) = self
+            .on_path(share.resource(), false, |path| {
+                self.policy.check_share(principal, action, share, path, now)
+            })
+            .await?;
+        Ok(decision)
+    }
+
+    /// Whether the actor may create the share (what [`Admin::create`] asks); creates nothing.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
+    ///     PrincipalKind, Reason, Recipient, ReshareRights};
+    /// use shareguard::admin::Hierarchy;
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// // bob edits the document and may share it on inside the organisation.
+    /// admin.create(&alice, NewShare::new("document:d1".parse()?, Recipient::User { id: "bob".parse()? },
+    ///     AccessLevel::Editor).reshare(ReshareRights::INTERNAL), now).await?;
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// let carol = Recipient::User { id: "carol".parse()? };
+    /// let viewer = NewShare::new("document:d1".parse()?, carol.clone(), AccessLevel::Viewer);
+    /// assert_eq!(admin.authorize_create(&bob, &viewer, now).await?.reason(), Reason::Share);
+    /// let manager = NewShare::new("document:d1".parse()?, carol, AccessLevel::Manager);
+    /// assert_eq!(admin.authorize_create(&bob, &manager, now).await?.reason(), Reason::Escalation);
+    /// assert_eq!(admin.store().len()?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn authorize_create(
+        &self,
+        actor: &Principal,
+        new: &NewShare,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        let (decision, _) = self
+            .on_path(&new.resource, false, |path| self.policy.check_create(actor, new, path, now))
+            .await?;
+        Ok(decision)
+    }
+
+    /// Whether the actor may change the share as the patch says (what [`Admin::update`]
+    /// asks); changes nothing.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
+    ///     PrincipalKind, Reason, Recipient};
+    /// use shareguard::admin::Hierarchy;
+    /// use shareguard::model::{Level, SharePatch};
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let share = admin.create(&alice, NewShare::new("document:d1".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer), now).await?;
+    /// let to_editor = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };
+    /// // The recipient may not raise his own share; the document's owner may.
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// assert_eq!(admin.authorize_update(&bob, &share, &to_editor, now).await?.reason(), Reason::NotPermitted);
+    /// assert_eq!(admin.authorize_update(&alice, &share, &to_editor, now).await?.reason(), Reason::Owner);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn authorize_update(
+        &self,
+        actor: &Principal,
+        share: &Share,
+        patch: &SharePatch,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        let (decision, _) = self
+            .on_path(share.resource(), false, |path| {
+                self.policy.check_update(actor, share, patch, path, now)
+            })
+            .await?;
+        Ok(decision)
+    }
+}

@@ -1,0 +1,208 @@
+//! Link shares: making them, reading a retrievable token back, opening a presented token.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    AccessLevel, LinkToken, NewShare, Principal, Recipient, ResourceRef, Share, ShareId, ShareLink,
+};
+use crate::policy::ShareAction;
+use crate::store::{ShareStore, Write};
+
+use super::{Admin, AdminError, ResourceTree, allowed, share_in};
+
+/// A link share just made: the share, and its token, returned this once.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind};
+/// use shareguard::admin::{Hierarchy, LinkRequest};
+///
+/// # pollster::block_on(async {
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let mut tree = Hierarchy::new();
+/// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+/// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+/// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+/// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
+///     access: AccessLevel::Viewer, expires: None, retrievable: false, message: None }, now).await?;
+/// assert_eq!(link.share.sharer().as_str(), "alice");
+/// assert_eq!(link.token.reveal().len(), 64);
+/// // Its Debug form leaves the token out, so logging it gives nothing away.
+/// assert!(!format!("{link:?}").contains(link.token.reveal()));
+/// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct NewLink {
+    /// The share.
+    pub share: Share,
+    /// The token in clear. Hand it to the link's maker now: unless the link was made
+    /// retrievable, it can never be read again.
+    pub token: LinkToken,
+}
+
+impl fmt::Debug for NewLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewLink").field("share", &self.share).finish_non_exhaustive()
+    }
+}
+
+/// What a link share is made with (see [`Admin::create_link`]).
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind, Reason,
+///     Settings};
+/// use shareguard::admin::{Hierarchy, LinkRequest};
+///
+/// # pollster::block_on(async {
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let mut tree = Hierarchy::new();
+/// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+/// // Here links must expire within 30 days.
+/// let policy = Policy::new(Settings { max_link_lifetime_days: Some(30), ..Settings::default() });
+/// let admin = Admin::new(MemoryStore::new(), tree, policy);
+/// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+///
+/// let request = LinkRequest {
+///     resource: "document:d1".parse()?,
+///     access: AccessLevel::Viewer,
+///     expires: Some(now + Duration::days(7)),
+///     retrievable: true,
+///     message: Some("the Q3 deck".into()),
+/// };
+/// let link = admin.create_link(&alice, request.clone(), now).await?;
+/// assert_eq!(link.share.message(), Some("the Q3 deck"));
+/// let forever = LinkRequest { expires: None, ..request };
+/// let denied = admin.create_link(&alice, forever, now).await.unwrap_err();
+/// assert_eq!(denied.decision().map(|d| d.reason()), Some(Reason::Setting));
+/// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRequest {
+    /// The resource.
+    pub resource: ResourceRef,
+    /// The access the link gives.
+    pub access: AccessLevel,
+    /// When the link expires.
+    pub expires: Option<DateTime<Utc>>,
+    /// Whether the token may be read back later (iconik's pre-generated share URL). Emailed
+    /// per-recipient links are made with `false` and can never be retrieved.
+    pub retrievable: bool,
+    /// A message.
+    pub message: Option<String>,
+}
+
+impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
+    /// Creates a link share with a fresh token from the OS random source. The token comes
+    /// back this once; it can be read again with [`Admin::retrieve_link`] only if the link
+    /// was made retrievable.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, Permission, Policy, Principal, PrincipalKind};
+    /// use shareguard::admin::{Hierarchy, LinkRequest};
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
+    ///     access: AccessLevel::Viewer, expires: None, retrievable: false, message: None }, now).await?;
+    /// // Whoever presents the token may view the document.
+    /// let visitor = Principal::builder("visitor", PrincipalKind::Anonymous).link_token(&link.token).build()?;
+    /// assert!(admin.check(&visitor, Permission::View, &"document:d1".parse()?, now).await?.is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn create_link(
+        &self,
+        actor: &Principal,
+        request: LinkRequest,
+        now: DateTime<Utc>,
+    ) -> Result<NewLink, AdminError> {
+        let token = LinkToken::generate()?;
+        let mut new = NewShare::new(
+            request.resource,
+            Recipient::Link(ShareLink::new(&token, request.retrievable)),
+            request.access,
+        );
+        new.expires = request.expires;
+        new.message = request.message;
+        let share = self.create(actor, new, now).await?;
+        Ok(NewLink { share, token })
+    }
+
+    /// Reads back the token of a retrievable link, if the actor may `read` the share, and
+    /// logs `link_retrieved`.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind};
+    /// use shareguard::admin::{Hierarchy, LinkRequest};
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
+    ///     access: AccessLevel::Viewer, expires: None, retrievable: true, message: None }, now).await?;
+    /// let again = admin.retrieve_link(&alice, link.share.id(), now).await?;
+    /// assert_eq!(again.reveal(), link.token.reveal());
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn retrieve_link(
+        &self,
+        actor: &Principal,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<LinkToken, AdminError> {
+        let resource = self.share(id).await?.resource().clone();
+        let applied = self
+            .write_on_path(&resource, actor, now, |path| {
+                let share = share_in(path, id)?;
+                allowed(self.policy.check_share(actor, ShareAction::Read, share, path, now))?;
+                share.retrievable_token()?;
+                Ok(Write::LinkRetrieved { id: id.clone() })
+            })
+            .await?;
+        Ok(applied.share.retrievable_token()?.clone())
+    }
+
+    /// The active link share a presented token opens, if any.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind};
+    /// use shareguard::admin::{Hierarchy, LinkRequest};
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
+    ///     access: AccessLevel::Viewer, expires: Some(now + Duration::days(1)), retrievable: false,
+    ///     message: None }, now).await?;
+    /// assert!(admin.resolve_link(&link.token, now).await?.is_some());
+    /// // From the instant of its expiry, the link opens nothing.
+    /// assert!(admin.resolve_link(&link.token, now + Duration::days(1)).await?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn resolve_link(
+        &self,
+        token: &LinkToken,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Share>, AdminError> {
+        Ok(self.store.find_link(&token.digest()).await?.filter(|share| share.is_active(now)))
+    }
+}

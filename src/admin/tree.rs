@@ -1,0 +1,230 @@
+//! The service's resource tree: the second, read-only port.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+
+use crate::model::{ModelError, PrincipalId, ResourceRef};
+
+/// One resource of a path, with its owner.
+///
+/// ```
+/// use shareguard::admin::{Hierarchy, PathItem, ResourceTree};
+///
+/// let mut tree = Hierarchy::new();
+/// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+/// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+/// let path = pollster::block_on(tree.path(&"document:d1".parse()?))?;
+/// assert_eq!(path, [
+///     PathItem { resource: "document:d1".parse()?, owner: None },
+///     PathItem { resource: "folder:f1".parse()?, owner: Some("alice".parse()?) },
+/// ]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathItem {
+    /// The resource.
+    pub resource: ResourceRef,
+    /// Its owner, if it has one.
+    pub owner: Option<PrincipalId>,
+}
+
+/// Why the resource tree could not give a path.
+///
+/// ```
+/// use shareguard::admin::TreeError;
+///
+/// let err = TreeError::Unknown("document:d9".parse()?);
+/// assert_eq!(err.to_string(), "resource: unknown resource `document:d9`");
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TreeError {
+    /// The service does not know the resource.
+    #[error("resource: unknown resource `{0}`")]
+    Unknown(ResourceRef),
+    /// The lookup failed (the service's database, a timeout, …): not an answer about the
+    /// resource.
+    #[error("resource tree: looking up `{resource}` failed: {reason}")]
+    Failed {
+        /// The resource looked up.
+        resource: ResourceRef,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// Where resources sit: what the facade asks to learn a resource's owner and ancestors. The
+/// service implements it over its own data; [`Hierarchy`] is a small reference one. A failing
+/// lookup is an error ([`TreeError::Failed`]), never "unknown resource".
+///
+/// ```
+/// use async_trait::async_trait;
+/// use chrono::{TimeZone, Utc};
+/// use shareguard::{Admin, AdminError, MemoryStore, Permission, Policy, Principal, PrincipalKind,
+///     Reason, ResourceRef};
+/// use shareguard::admin::{PathItem, ResourceTree, TreeError};
+///
+/// // A service whose documents all sit in one folder, which alice owns.
+/// struct OneFolder;
+///
+/// #[async_trait]
+/// impl ResourceTree for OneFolder {
+///     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
+///         let unknown = || TreeError::Unknown(resource.clone());
+///         let folder = PathItem { resource: "folder:shared".parse().map_err(|_| unknown())?,
+///             owner: "alice".parse().ok() };
+///         match resource.kind_str() {
+///             "document" => Ok(vec![PathItem { resource: resource.clone(), owner: None }, folder]),
+///             _ if *resource == folder.resource => Ok(vec![folder]),
+///             _ => Err(unknown()),
+///         }
+///     }
+/// }
+///
+/// # pollster::block_on(async {
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let admin = Admin::new(MemoryStore::new(), OneFolder, Policy::default());
+/// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+/// // alice owns every document through the folder…
+/// let decision = admin.check(&alice, Permission::Delete, &"document:d7".parse()?, now).await?;
+/// assert_eq!(decision.reason(), Reason::Owner);
+/// // …and a resource the tree does not know is an error, not a denial.
+/// let unknown = admin.check(&alice, Permission::View, &"folder:other".parse()?, now).await;
+/// assert!(matches!(unknown, Err(AdminError::Tree(TreeError::Unknown(_)))));
+/// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[async_trait]
+pub trait ResourceTree: Send + Sync {
+    /// The resource and its ancestors, nearest first, with their owners.
+    async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError>;
+}
+
+#[async_trait]
+impl<T: ResourceTree + ?Sized> ResourceTree for &T {
+    async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
+        (**self).path(resource).await
+    }
+}
+
+#[async_trait]
+impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
+    async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
+        (**self).path(resource).await
+    }
+}
+
+/// A reference [`ResourceTree`]: resources with owners and parents, held in memory. A parent
+/// cycle is refused when it is added.
+///
+/// ```
+/// use shareguard::admin::{Hierarchy, ResourceTree};
+///
+/// let mut tree = Hierarchy::new();
+/// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+/// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+/// let path = pollster::block_on(tree.path(&"document:d1".parse()?))?;
+/// assert_eq!(path.len(), 2);
+/// assert_eq!(path[1].owner.as_ref().map(|o| o.as_str()), Some("alice"));
+/// assert!(tree.add("folder:f1".parse()?, Some("document:d1".parse()?), None).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Hierarchy {
+    resources: HashMap<ResourceRef, (Option<ResourceRef>, Option<PrincipalId>)>,
+}
+
+impl Hierarchy {
+    /// An empty hierarchy.
+    ///
+    /// ```
+    /// use shareguard::admin::Hierarchy;
+    ///
+    /// assert!(!Hierarchy::new().contains(&"folder:f1".parse()?));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a resource with its parent and owner. A parent that is not known
+    /// yet is allowed (it may be added later); a parent that would make a cycle is refused
+    /// with an error naming the cycle, and the hierarchy is left as it was.
+    ///
+    /// ```
+    /// use shareguard::admin::{Hierarchy, ResourceTree};
+    ///
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+    /// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+    /// // Adding the folder again replaces it: it changes hands.
+    /// tree.add("folder:f1".parse()?, None, Some("bob".parse()?))?;
+    /// let path = pollster::block_on(tree.path(&"document:d1".parse()?))?;
+    /// assert_eq!(path[1].owner, Some("bob".parse()?));
+    ///
+    /// // Putting the folder inside its own document is refused, and changes nothing.
+    /// let err = tree.add("folder:f1".parse()?, Some("document:d1".parse()?), None).unwrap_err();
+    /// assert_eq!(err.to_string(), "resources: cycle folder:f1 -> document:d1 -> folder:f1");
+    /// assert_eq!(pollster::block_on(tree.path(&"document:d1".parse()?))?, path);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add(
+        &mut self,
+        resource: ResourceRef,
+        parent: Option<ResourceRef>,
+        owner: Option<PrincipalId>,
+    ) -> Result<(), ModelError> {
+        let mut cycle = vec![resource.to_string()];
+        let mut next = parent.clone();
+        while let Some(p) = next {
+            cycle.push(p.to_string());
+            if p == resource {
+                return Err(ModelError::Cycle { field: "resources", cycle });
+            }
+            next = self.resources.get(&p).and_then(|(parent, _)| parent.clone());
+        }
+        self.resources.insert(resource, (parent, owner));
+        Ok(())
+    }
+
+    /// Whether the resource is known.
+    ///
+    /// ```
+    /// use shareguard::admin::{Hierarchy, ResourceTree};
+    ///
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
+    /// assert!(tree.contains(&"document:d1".parse()?));
+    /// // Naming a parent does not add it: until it is added, the document has no path.
+    /// assert!(!tree.contains(&"folder:f1".parse()?));
+    /// assert!(pollster::block_on(tree.path(&"document:d1".parse()?)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn contains(&self, resource: &ResourceRef) -> bool {
+        self.resources.contains_key(resource)
+    }
+
+    /// The path, without the future (the hierarchy never waits).
+    pub(crate) fn path_now(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
+        let mut path = Vec::new();
+        let mut current = Some(resource);
+        while let Some(r) = current {
+            let (parent, owner) =
+                self.resources.get(r).ok_or_else(|| TreeError::Unknown(r.clone()))?;
+            path.push(PathItem { resource: r.clone(), owner: owner.clone() });
+            current = parent.as_ref();
+        }
+        Ok(path)
+    }
+}
+
+#[async_trait]
+impl ResourceTree for Hierarchy {
+    async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
+        self.path_now(resource)
+    }
+}
