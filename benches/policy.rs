@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use shareguard::policy::{Node, ShareList};
 use shareguard::{
-    AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, ResourceRef, Share,
-    ShareList,
+    AccessLevel, Permission, Policy, Principal, PrincipalKind, Recipient, ResourceRef, Share,
 };
 
 fn now() -> DateTime<Utc> {

@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
+use pollster::block_on;
 use std::cell::Cell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -19,9 +20,12 @@ mod common;
 
 use common::{Rng, now};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use shareguard::admin::Hierarchy;
+use shareguard::model::{Level, PrincipalId, SharePatch};
+use shareguard::store::Page;
 use shareguard::{
-    AccessLevel, Admin, Hierarchy, Level, MemoryStore, NewShare, Page, Policy, Principal,
-    PrincipalId, PrincipalKind, Recipient, ResourceRef, Share, SharePatch, ShareStore,
+    AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient,
+    ResourceRef, Share, ShareStore,
 };
 
 fn resident() -> u64 {
@@ -136,7 +140,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("get", |b| {
         b.iter_batched(
             || format!("s{}", rng.below(n)).parse().unwrap(),
-            |id| store.get(&id).unwrap(),
+            |id| block_on(store.get(&id)).unwrap(),
             BatchSize::SmallInput,
         )
     });
@@ -145,7 +149,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("create", |b| {
         b.iter_batched(
             || {
-                let i = fresh.get();
+                let i = block_on(fresh.get());
                 fresh.set(i + 1);
                 Share::new(
                     format!("new{i}").parse().unwrap(),
@@ -156,13 +160,13 @@ fn bench(c: &mut Criterion) {
                     now(),
                 )
             },
-            |share| store.create(share, &owner, now()).unwrap(),
+            |share| block_on(store.create(share, &owner, now())).unwrap(),
             BatchSize::SmallInput,
         )
     });
 
     let target = "s12345".parse().unwrap();
-    let version = Cell::new(store.get(&target).unwrap().unwrap().version());
+    let version = Cell::new(block_on(store.get(&target)).unwrap().unwrap().version());
     let patches = [
         SharePatch { access: Some(Level::Editor), ..SharePatch::default() },
         SharePatch { access: Some(Level::Viewer), ..SharePatch::default() },
@@ -170,15 +174,17 @@ fn bench(c: &mut Criterion) {
     g.bench_function("update with version", |b| {
         b.iter(|| {
             let v = version.get();
-            let next = store.update(&target, v, &patches[(v % 2) as usize], &owner, now()).unwrap();
+            let next =
+                block_on(store.update(&target, v, &patches[(v % 2) as usize], &owner, now()))
+                    .unwrap();
             version.set(next.version());
         })
     });
 
     let busy: ResourceRef = "document:d777".parse().unwrap();
-    let on = store.who_has_access(&busy, now()).unwrap().len();
+    let on = block_on(store.who_has_access(&busy, now())).unwrap().len();
     g.bench_function(format!("who_has_access, {on} shares on the resource"), |b| {
-        b.iter(|| store.who_has_access(black_box(&busy), now()).unwrap())
+        b.iter(|| block_on(store.who_has_access(black_box(&busy), now())).unwrap())
     });
 
     // The facade: authorise with the policy (alice owns the folders), create, log. Spread
@@ -203,7 +209,7 @@ fn bench(c: &mut Criterion) {
                     AccessLevel::Editor,
                 )
             },
-            |new| admin.create(&alice, new, now()).unwrap(),
+            |new| block_on(admin.create(&alice, new, now())).unwrap(),
             BatchSize::SmallInput,
         )
     });

@@ -2,8 +2,10 @@
 //! Filr's `shared_by` query and answered in Filr's list form.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use shareguard::admin::Hierarchy;
 use shareguard::interop::filr::{ListQuery, Share, ShareList};
-use shareguard::{Admin, Hierarchy, MemoryStore, NewShare, Page, Policy, Principal, PrincipalKind};
+use shareguard::store::Page;
+use shareguard::{Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().ok_or("time")?;

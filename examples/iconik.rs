@@ -2,9 +2,11 @@
 //! `MemoryStore` through the admin facade and sees them as the Sharing panel shows them.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use shareguard::admin::Hierarchy;
 use shareguard::interop::ShareContext;
 use shareguard::interop::iconik::{AdminRoles, Share as PanelShare};
-use shareguard::{Admin, AdminRights, Hierarchy, MemoryStore, Policy, Principal, PrincipalKind};
+use shareguard::model::AdminRights;
+use shareguard::{Admin, MemoryStore, Policy, Principal, PrincipalKind};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().ok_or("time")?;
@@ -21,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let context =
         ShareContext { resource: "assets:a-42".parse()?, sharer: "owner".parse()?, created: now };
-    let owner: shareguard::PrincipalId = "owner".parse()?;
+    let owner: shareguard::model::PrincipalId = "owner".parse()?;
     for share in panel.to_shares(&context, base)? {
         shareguard::ShareStore::create(&store, share, &owner, now)?;
     }

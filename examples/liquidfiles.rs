@@ -2,8 +2,9 @@
 //! facade, answered in LiquidFiles' response form.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use shareguard::admin::Hierarchy;
 use shareguard::interop::liquidfiles::{AddAccess, AddAccessResponse, RemoveAccess};
-use shareguard::{Admin, Hierarchy, MemoryStore, Policy, Principal, PrincipalKind, Recipient};
+use shareguard::{Admin, MemoryStore, Policy, Principal, PrincipalKind, Recipient};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().ok_or("time")?;

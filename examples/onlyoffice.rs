@@ -2,8 +2,9 @@
 //! facade, answered with the room's members.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use shareguard::admin::Hierarchy;
 use shareguard::interop::onlyoffice::{Member, RoomSecurity, RoomShare};
-use shareguard::{Admin, Hierarchy, MemoryStore, Policy, Principal, PrincipalKind};
+use shareguard::{Admin, MemoryStore, Policy, Principal, PrincipalKind};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().ok_or("time")?;

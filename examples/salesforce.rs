@@ -2,10 +2,11 @@
 //! the owner's succeeds (FolderShareRepresentation), a stranger's is denied (error body).
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use shareguard::admin::Hierarchy;
 use shareguard::interop::salesforce::{ErrorBody, FolderShare, FolderShareInput};
 use shareguard::{
-    AccessLevel, Admin, AdminError, Hierarchy, MemoryStore, NewShare, Policy, Principal,
-    PrincipalKind, Recipient,
+    AccessLevel, Admin, AdminError, MemoryStore, NewShare, Policy, Principal, PrincipalKind,
+    Recipient,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

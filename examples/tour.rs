@@ -6,10 +6,13 @@
 #![allow(clippy::print_stdout)] // an example prints what it finds
 
 use chrono::{Duration, TimeZone, Utc};
+use pollster::block_on;
+use shareguard::admin::{Hierarchy, LinkRequest};
+use shareguard::model::{AdminRight, Directory};
+use shareguard::store::{Page, ShareFilter};
 use shareguard::{
-    AccessLevel, Admin, AdminRight, Directory, Hierarchy, LinkRequest, MemoryStore, NewShare, Page,
-    Permission, Policy, Principal, PrincipalKind, Recipient, ReshareRights, ShareFilter,
-    ShareStore,
+    AccessLevel, Admin, MemoryStore, NewShare, Permission, Policy, Principal, PrincipalKind,
+    Recipient, ReshareRights, ShareStore,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,29 +36,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (folder, doc) = ("folder:plans".parse()?, "document:roadmap".parse()?);
 
     println!("== alice shares the folder with staff, as editors who may re-share internally");
-    let to_staff = admin.create(
-        &alice,
-        NewShare::new(folder, Recipient::Group { id: "staff".parse()? }, AccessLevel::Editor)
-            .reshare(ReshareRights::INTERNAL)
-            .expires(now + Duration::days(30)),
-        now,
+    let to_staff = block_on(
+        admin.create(
+            &alice,
+            NewShare::new(folder, Recipient::Group { id: "staff".parse()? }, AccessLevel::Editor)
+                .reshare(ReshareRights::INTERNAL)
+                .expires(now + Duration::days(30)),
+            now,
+        ),
     )?;
     println!("created {} (expires {:?})", to_staff.id(), to_staff.expires());
     for action in [Permission::View, Permission::Edit, Permission::Delete] {
-        println!("bob {action} {doc}: {}", admin.check(&bob, action, &doc, now)?);
+        println!("bob {action} {doc}: {}", block_on(admin.check(&bob, action, &doc, now))?);
     }
 
     println!("\n== bob re-shares the document with carol");
     let later = now + Duration::hours(1);
-    let to_carol = admin.create(
-        &bob,
-        NewShare::new(
-            doc.clone(),
-            Recipient::User { id: carol.id().clone() },
-            AccessLevel::Commenter,
-        )
-        .expires(now + Duration::days(7)),
-        later,
+    let to_carol = block_on(
+        admin.create(
+            &bob,
+            NewShare::new(
+                doc.clone(),
+                Recipient::User { id: carol.id().clone() },
+                AccessLevel::Commenter,
+            )
+            .expires(now + Duration::days(7)),
+            later,
+        ),
     )?;
     println!("created {} for carol", to_carol.id());
     let too_much = NewShare::new(
@@ -63,13 +70,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Recipient::User { id: carol.id().clone() },
         AccessLevel::Manager,
     );
-    match admin.create(&bob, too_much, later) {
+    match block_on(admin.create(&bob, too_much, later)) {
         Ok(share) => println!("unexpected: {}", share.id()),
         Err(e) => println!("bob tries to make carol a manager: {e}"),
     }
 
     println!("\n== alice makes a retrievable link to the document");
-    let link = admin.create_link(
+    let link = block_on(admin.create_link(
         &alice,
         LinkRequest {
             resource: doc.clone(),
@@ -79,12 +86,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             message: Some("for the board".to_owned()),
         },
         later,
-    )?;
+    ))?;
     println!("link share {} (its token is never printed: {:?})", link.share.id(), link.token);
     let visitor = Principal::builder("visitor-1", PrincipalKind::Anonymous)
         .link_token(&link.token)
         .build()?;
-    let visited = admin.visit(&visitor, link.share.id(), later + Duration::minutes(5))?;
+    let visited = block_on(admin.visit(&visitor, link.share.id(), later + Duration::minutes(5)))?;
     println!(
         "visited: {} time(s), last at {:?}",
         visited.usage().visits,
@@ -92,12 +99,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     println!("\n== the administrator lists public and link shares");
-    let public = admin.list(
+    let public = block_on(admin.list(
         &admin_user,
         &ShareFilter { public_only: true, ..ShareFilter::default() },
         Page::default(),
         later,
-    )?;
+    ))?;
     println!("{} public share(s) of {}", public.count, public.total);
     for share in &public.items {
         println!(
@@ -111,13 +118,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== three days on: the link has expired; the sweep removes it");
     let then = now + Duration::days(3);
-    println!("visitor view {doc}: {}", admin.check(&visitor, Permission::View, &doc, then)?);
-    for share in admin.sweep(&"housekeeping".parse()?, then)? {
+    println!(
+        "visitor view {doc}: {}",
+        block_on(admin.check(&visitor, Permission::View, &doc, then))?
+    );
+    for share in block_on(admin.sweep(&"housekeeping".parse()?, then))? {
         println!("swept {} ({})", share.id(), share.recipient());
     }
 
     println!("\n== the log of the document's shares");
-    for entry in admin.store().log_for_resource(&doc, Page::default())?.items {
+    for entry in block_on(admin.store().log_for_resource(&doc, &Page::default()))?.items {
         println!("  {entry}");
     }
     Ok(())

@@ -20,10 +20,8 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use shareguard::{
-//!     AccessLevel, Admin, Hierarchy, MemoryStore, NewShare, Permission, Policy, Principal,
-//!     PrincipalKind, Reason, Recipient, ReshareRights,
-//! };
+//! use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, ReshareRights};
+//! use shareguard::admin::Hierarchy;
 //!
 //! let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 //!

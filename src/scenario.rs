@@ -40,9 +40,14 @@ use serde::{Deserialize, Serialize};
 use crate::model::time::{rfc3339, rfc3339_change, rfc3339_option};
 
 use crate::admin::{Admin, AdminError, Hierarchy};
-use crate::model::{AdminRights, Directory, Email, GroupId, Level, LinkToken, NewShare, Permission, Permissions, Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef, RoleId, Settings, Share, ShareId, SharePatch};
+use crate::model::{
+    AdminRights, Directory, Email, GroupId, Level, LinkToken, ModelError, NewShare, Permission,
+    Permissions, Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef,
+    RoleId, Settings, Share, ShareId, SharePatch,
+};
 use crate::policy::{Decision, Policy, Reason, ShareAction};
-use crate::store::{MemoryStore, ShareStore};
+use crate::store::{MemoryStore, ShareStore, StoreError};
+use pollster::block_on;
 
 /// A scenario file could not be used: the JSON path of the fault and what was expected.
 ///
@@ -641,7 +646,7 @@ impl Scenario {
     /// The checks, resolved.
     ///
     /// ```
-    /// use shareguard::Level;
+    /// use shareguard::model::Level;
     /// use shareguard::scenario::{Question, Scenario};
     ///
     /// let scenario = Scenario::from_json(r#"{
@@ -672,7 +677,7 @@ impl Scenario {
         directory.check().map_err(|e| {
             // Point at the declaration of the first id on the cycle.
             let first = match &e {
-                crate::ModelError::Cycle { cycle, .. } => cycle.first().cloned(),
+                ModelError::Cycle { cycle, .. } => cycle.first().cloned(),
                 _ => None,
             };
             let at = if e.field() == "roles" {
@@ -743,12 +748,11 @@ impl Scenario {
             }
             let share = Share::from_new(s.id.clone(), s.sharer.clone(), &s.new_share(), doc.now)
                 .map_err(|e| ScenarioError::at(format!("{at}.{}", e.field()), e))?;
-            store
-                .create(share, &s.sharer, doc.now)
+            block_on(store.create(share, &s.sharer, doc.now))
                 .map_err(|e| ScenarioError::at(format!("{at}.id"), e))?;
         }
         let known_share = |id: &ShareId, at: String| -> Result<(), ScenarioError> {
-            match store.get(id) {
+            match block_on(store.get(id)) {
                 Ok(Some(_)) => Ok(()),
                 Ok(None) => Err(ScenarioError::at(at, format!("unknown share `{id}`"))),
                 Err(e) => Err(ScenarioError::at(at, e)),
@@ -882,34 +886,34 @@ impl Scenario {
             let principal = self.principal(&check.principal);
             let actual = match &check.question {
                 Question::Action { action, resource } => Actual::Decision(
-                    self.admin.check(&principal, *action, resource, self.now).map_err(at)?,
+                    block_on(self.admin.check(&principal, *action, resource, self.now))
+                        .map_err(at)?,
                 ),
                 Question::ShareAction { action, share } => {
                     let share = self.stored(share).map_err(at)?;
                     Actual::Decision(
-                        self.admin
-                            .authorize_share(&principal, *action, &share, self.now)
+                        block_on(self.admin.authorize_share(&principal, *action, &share, self.now))
                             .map_err(at)?,
                     )
                 }
                 Question::Create(new) => Actual::Decision(
-                    self.admin.authorize_create(&principal, new, self.now).map_err(at)?,
+                    block_on(self.admin.authorize_create(&principal, new, self.now)).map_err(at)?,
                 ),
                 Question::Update { share, patch } => {
                     let share = self.stored(share).map_err(at)?;
                     Actual::Decision(
-                        self.admin
-                            .authorize_update(&principal, &share, patch, self.now)
+                        block_on(self.admin.authorize_update(&principal, &share, patch, self.now))
                             .map_err(at)?,
                     )
                 }
                 Question::PermissionsOn(resource) => Actual::Permissions(
-                    self.admin.permissions(&principal, resource, self.now).map_err(at)?,
+                    block_on(self.admin.permissions(&principal, resource, self.now)).map_err(at)?,
                 ),
             };
             let passed = match (&check.expectation, &actual) {
                 (Expectation::Decision { expect, reason }, Actual::Decision(d)) => {
-                    d.allowed == (*expect == Expect::Allow) && reason.is_none_or(|r| r == d.reason)
+                    d.is_allowed() == (*expect == Expect::Allow)
+                        && reason.is_none_or(|r| r == d.reason())
                 }
                 (Expectation::Permissions(set), Actual::Permissions(held)) => set == held,
                 _ => false,
@@ -920,9 +924,7 @@ impl Scenario {
     }
 
     fn stored(&self, id: &ShareId) -> Result<Share, AdminError> {
-        self.admin
-            .store()
-            .get(id)?
-            .ok_or_else(|| AdminError::Store(crate::StoreError::NotFound(id.clone())))
+        block_on(self.admin.store().get(id))?
+            .ok_or_else(|| AdminError::Store(StoreError::NotFound(id.clone())))
     }
 }

@@ -8,9 +8,9 @@ use proptest::prelude::*;
 use shareguard::interop::{
     InteropError, ShareContext, filr, iconik, liquidfiles, onlyoffice, salesforce,
 };
-use shareguard::{
-    AccessLevel, GrantItem, LinkToken, Permissions, Recipient, ReshareRights, Share, ShareLink,
-};
+use shareguard::model::{LinkToken, ShareLink};
+use shareguard::store::GrantItem;
+use shareguard::{AccessLevel, Permissions, Recipient, ReshareRights, Share};
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
     (0i64..4_000_000_000).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap())
@@ -175,7 +175,7 @@ proptest! {
             Share::new(format!("sh:{e}").parse().unwrap(), c.resource.clone(), c.sharer.clone(),
                 Recipient::Email { email: e.parse().unwrap() }, access, c.created)
                 .with_expiry(expires)
-                .with_usage(shareguard::Usage { last_visit: expires, visits })
+                .with_usage(shareguard::model::Usage { last_visit: expires, visits })
         }).collect();
         if let Some(t) = token {
             shares.push(Share::new("sh:link".parse().unwrap(), c.resource.clone(), c.sharer.clone(),
@@ -244,7 +244,7 @@ fn parse_all(bytes: &[u8]) {
         let _ = s.to_model();
     }
     if let Ok(s) = filr::ShareList::from_slice(bytes) {
-        let _ = shareguard::Paged::<Share>::try_from(&s);
+        let _ = shareguard::store::Paged::<Share>::try_from(&s);
     }
     if let Ok(s) = liquidfiles::AddAccess::from_slice(bytes) {
         let _ = s.to_grant_items();
@@ -272,7 +272,7 @@ fn parse_all(bytes: &[u8]) {
         let _ = s.to_shares(&c, "u/");
     }
     if let Ok(s) = iconik::AdminRoles::from_slice(bytes) {
-        let _ = shareguard::AdminRights::try_from(&s);
+        let _ = shareguard::model::AdminRights::try_from(&s);
     }
 }
 
@@ -315,8 +315,8 @@ fn inexpressible_shares_are_refused() {
     assert_eq!(err.to_string(), "filr: a role recipient cannot be expressed (recipient)");
     // In a page, the fault names its item.
     let fine = base_share(Recipient::User { id: "5".parse().unwrap() }, AccessLevel::Viewer);
-    let page = shareguard::Paged { first: 0, count: 2, total: 2, items: vec![fine, role.clone()] };
-    assert_eq!(filr::ShareList::try_from(&page).unwrap_err().field(), "items[1].recipient");
+    let page = shareguard::store::Paged { items: vec![fine, role.clone()], total: 2, next: None };
+    assert_eq!(filr::ShareList::from_page(0, &page).unwrap_err().field(), "items[1].recipient");
     let manager = base_share(Recipient::User { id: "5".parse().unwrap() }, AccessLevel::Manager);
     assert_eq!(filr::Share::try_from(&manager).unwrap_err().field(), "access");
     let named = Share::new(

@@ -5,12 +5,15 @@
 //! `store::conformance::model_based`.)
 
 use chrono::{TimeZone, Utc};
+use pollster::block_on;
 use proptest::prelude::*;
 use shareguard::arbitrary;
+use shareguard::model::{
+    Email, GroupId, Level, LinkToken, PrincipalId, RoleId, ShareId, ShareLink, SharePatch,
+};
 use shareguard::{
-    AccessLevel, Email, GroupId, Level, LinkToken, MemoryStore, NewShare, Permission, Permissions,
-    Principal, PrincipalId, Reason, Recipient, ResourceRef, RoleId, Settings, Share, ShareAction,
-    ShareId, ShareLink, SharePatch, ShareStore, StoreError,
+    AccessLevel, MemoryStore, NewShare, Permission, Permissions, Principal, Reason, Recipient,
+    ResourceRef, Settings, Share, ShareAction, ShareStore, StoreError,
 };
 
 fn presented_token() -> impl Strategy<Value = LinkToken> {
@@ -34,8 +37,8 @@ proptest! {
         }
         let store = MemoryStore::load([share.clone()]).unwrap();
         let actor: PrincipalId = "admin".parse().unwrap();
-        let result = store.update(share.id(), share.version(), &patch, &actor, share.created());
-        let stored = store.get(share.id()).unwrap().unwrap();
+        let result = block_on(store.update(share.id(), share.version(), &patch, &actor, share.created()));
+        let stored = block_on(store.get(share.id())).unwrap().unwrap();
         prop_assert_eq!(stored.recipient(), share.recipient());
         if &other != share.recipient() {
             prop_assert!(matches!(result, Err(StoreError::Invalid(_))), "{:?}", result);
@@ -56,7 +59,7 @@ proptest! {
         let share = Share::new("s1".parse().unwrap(), "document:d1".parse().unwrap(),
             "alice".parse().unwrap(), Recipient::Link(link.clone()), AccessLevel::Viewer, at);
         let store = MemoryStore::load([share.clone()]).unwrap();
-        let stored = store.get(share.id()).unwrap().unwrap();
+        let stored = block_on(store.get(share.id())).unwrap().unwrap();
         let texts = [
             format!("{share:?}"),
             format!("{share:#?}"),

@@ -5,10 +5,13 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shareguard::model::{
+    AdminRight, AdminRights, Directory, Email, FieldChange, GroupId, Level, LinkToken, LogEntry,
+    LogEvent, RecipientClass, SharePatch, ShareType, Usage,
+};
 use shareguard::{
-    AccessLevel, AdminRight, AdminRights, Directory, Email, FieldChange, GroupId, Level, LinkToken,
-    LogEntry, LogEvent, NewShare, Permission, Permissions, Principal, PrincipalKind, Recipient,
-    RecipientClass, ReshareRights, ResourceRef, Settings, Share, SharePatch, ShareType, Usage,
+    AccessLevel, NewShare, Permission, Permissions, Principal, PrincipalKind, Recipient,
+    ReshareRights, ResourceRef, Settings, Share,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -144,14 +147,14 @@ fn malformed_levels_are_errors_naming_the_field() {
 
 // ---------------------------------------------------------------- section 3: recipients
 
-fn principal(id: &str, kind: PrincipalKind) -> shareguard::PrincipalBuilder {
+fn principal(id: &str, kind: PrincipalKind) -> shareguard::model::PrincipalBuilder {
     Principal::builder(id, kind)
 }
 
 #[test]
 fn recipient_kinds_match_exactly_as_the_table_says() {
     let token = LinkToken::presented("tok-1").unwrap();
-    let link = Recipient::Link(shareguard::ShareLink::new(&token, false));
+    let link = Recipient::Link(shareguard::model::ShareLink::new(&token, false));
     let bob = principal("bob", PrincipalKind::Internal)
         .group("eng")
         .group("staff")
@@ -271,8 +274,8 @@ fn all_recipients() -> Vec<Recipient> {
         Recipient::CustomerUsers,
         Recipient::Email { email: "a@b.example".parse().unwrap() },
         Recipient::Public,
-        Recipient::Link(shareguard::ShareLink::new(&token, false)),
-        Recipient::Link(shareguard::ShareLink::new(&token, true)),
+        Recipient::Link(shareguard::model::ShareLink::new(&token, false)),
+        Recipient::Link(shareguard::model::ShareLink::new(&token, true)),
     ]
 }
 
@@ -302,14 +305,14 @@ fn share_round_trips_with_every_recipient_kind() {
 #[test]
 fn a_retrievable_link_survives_serde_with_its_token_and_a_kept_one_without() {
     let token = LinkToken::generate().unwrap();
-    let kept = shareguard::ShareLink::new(&token, false);
+    let kept = shareguard::model::ShareLink::new(&token, false);
     let json = serde_json::to_string(&kept).unwrap();
     assert!(!json.contains(token.reveal()));
-    let back: shareguard::ShareLink = serde_json::from_str(&json).unwrap();
+    let back: shareguard::model::ShareLink = serde_json::from_str(&json).unwrap();
     assert!(back.token().is_none());
     assert!(back.accepts(&token.digest()));
-    let retrievable = shareguard::ShareLink::new(&token, true);
-    let back: shareguard::ShareLink =
+    let retrievable = shareguard::model::ShareLink::new(&token, true);
+    let back: shareguard::model::ShareLink =
         serde_json::from_str(&serde_json::to_string(&retrievable).unwrap()).unwrap();
     assert_eq!(back.token().unwrap().reveal(), token.reveal());
 }
@@ -421,7 +424,7 @@ fn principal_settings_newshare_patch_level_entry_round_trip() {
     ];
     for (seq, event) in events.into_iter().enumerate() {
         round_trip(&LogEntry {
-            seq: seq as u64,
+            revision: shareguard::model::Revision::new(seq as u64),
             share: "s1".parse().unwrap(),
             resource: "folder:f1".parse().unwrap(),
             actor: "alice".parse().unwrap(),
@@ -595,7 +598,7 @@ fn a_role_cycle_is_refused_naming_it() {
 fn a_link_token_never_shows_in_debug_or_display() {
     let token = LinkToken::generate().unwrap();
     for retrievable in [false, true] {
-        let link = shareguard::ShareLink::new(&token, retrievable);
+        let link = shareguard::model::ShareLink::new(&token, retrievable);
         let share = Share::new(
             "s1".parse().unwrap(),
             "document:d1".parse().unwrap(),
@@ -629,10 +632,10 @@ fn two_generated_tokens_differ_and_are_32_bytes() {
 #[test]
 fn only_a_retrievable_link_returns_its_token() {
     let token = LinkToken::generate().unwrap();
-    let retrievable = shareguard::ShareLink::new(&token, true);
+    let retrievable = shareguard::model::ShareLink::new(&token, true);
     assert!(retrievable.is_retrievable());
     assert_eq!(retrievable.token().unwrap().reveal(), token.reveal());
-    let kept = shareguard::ShareLink::new(&token, false);
+    let kept = shareguard::model::ShareLink::new(&token, false);
     assert!(!kept.is_retrievable());
     assert!(kept.token().is_none());
     // It still opens for whoever presents the token, and not for another.
@@ -688,12 +691,12 @@ proptest! {
     /// no sign, no space, no other length.
     #[test]
     fn a_digest_parses_from_hex_digits_only(bytes in any::<[u8; 32]>(), text in "[0-9a-fA-F+ -]{64}") {
-        let digest = shareguard::LinkDigest::from_bytes(bytes);
-        prop_assert_eq!(digest.to_hex().parse::<shareguard::LinkDigest>().unwrap(), digest);
-        prop_assert_eq!(digest.to_hex().to_uppercase().parse::<shareguard::LinkDigest>().unwrap(), digest);
+        let digest = shareguard::model::LinkDigest::from_bytes(bytes);
+        prop_assert_eq!(digest.to_hex().parse::<shareguard::model::LinkDigest>().unwrap(), digest);
+        prop_assert_eq!(digest.to_hex().to_uppercase().parse::<shareguard::model::LinkDigest>().unwrap(), digest);
         let all_hex = text.bytes().all(|b| b.is_ascii_hexdigit());
-        prop_assert_eq!(text.parse::<shareguard::LinkDigest>().is_ok(), all_hex, "{}", text);
-        prop_assert!("+1".repeat(32).parse::<shareguard::LinkDigest>().is_err());
+        prop_assert_eq!(text.parse::<shareguard::model::LinkDigest>().is_ok(), all_hex, "{}", text);
+        prop_assert!("+1".repeat(32).parse::<shareguard::model::LinkDigest>().is_err());
     }
 }
 

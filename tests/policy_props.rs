@@ -7,10 +7,11 @@
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use shareguard::arbitrary::{self, World};
+use shareguard::model::{AdminRight, Level, SharePatch};
+use shareguard::policy::{Node, ShareList};
 use shareguard::{
-    AccessLevel, AdminRight, Level, NewShare, Node, Permission, Permissions, Policy, Principal,
-    PrincipalKind, Reason, Recipient, ReshareRights, Settings, Share, ShareAction, ShareList,
-    SharePatch,
+    AccessLevel, NewShare, Permission, Permissions, Policy, Principal, PrincipalKind, Reason,
+    Recipient, ReshareRights, Settings, Share, ShareAction,
 };
 
 // ====================================================================== the naive model
@@ -63,7 +64,7 @@ mod naive {
         {
             return false;
         }
-        let in_chain = |id: &shareguard::RoleId| {
+        let in_chain = |id: &shareguard::model::RoleId| {
             p.role() == Some(id) || p.reports_to().iter().any(|r| r == id)
         };
         match r {
@@ -752,15 +753,15 @@ proptest! {
             prop_assert_eq!(policy.permissions(p, &path, now), model.permissions(p, &path, now), "permissions of {}", p.id());
             for perm in Permission::ALL {
                 let d = policy.check(p, perm, &path, now);
-                prop_assert_eq!((d.allowed, d.reason), model.check(p, perm, &path, now), "check {} {}: {}", p.id(), perm, d);
-                prop_assert_eq!(policy.allows(p, perm, &path, now), d.allowed, "allows {} {}", p.id(), perm);
+                prop_assert_eq!((d.is_allowed(), d.reason()), model.check(p, perm, &path, now), "check {} {}: {}", p.id(), perm, d);
+                prop_assert_eq!(policy.allows(p, perm, &path, now), d.is_allowed(), "allows {} {}", p.id(), perm);
             }
             for i in 0..path.len() {
                 let sub = &path[i..];
                 for share in path[i].shares() {
                     for action in [ShareAction::Read, ShareAction::ViewLog, ShareAction::Write, ShareAction::Delete] {
                         let d = policy.check_share(p, action, share, sub, now);
-                        prop_assert_eq!((d.allowed, d.reason), model.check_share(p, action, share, sub, now), "check_share {} {} {}: {}", p.id(), action, share.id(), d);
+                        prop_assert_eq!((d.is_allowed(), d.reason()), model.check_share(p, action, share, sub, now), "check_share {} {} {}: {}", p.id(), action, share.id(), d);
                     }
                     for patch in &patches {
                         let mut patch = patch.clone();
@@ -769,13 +770,13 @@ proptest! {
                             patch.recipient = Some(share.recipient().clone());
                         }
                         let d = policy.check_update(p, share, &patch, sub, now);
-                        prop_assert_eq!((d.allowed, d.reason), model.check_update(p, share, &patch, sub, now), "check_update {} {} {:?}: {}", p.id(), share.id(), patch, d);
+                        prop_assert_eq!((d.is_allowed(), d.reason()), model.check_update(p, share, &patch, sub, now), "check_update {} {} {:?}: {}", p.id(), share.id(), patch, d);
                     }
                 }
             }
             for new in &creates {
                 let d = policy.check_create(p, new, &path, now);
-                prop_assert_eq!((d.allowed, d.reason), model.check_create(p, new, &path, now), "check_create {} {:?}: {}", p.id(), new, d);
+                prop_assert_eq!((d.is_allowed(), d.reason()), model.check_create(p, new, &path, now), "check_create {} {:?}: {}", p.id(), new, d);
             }
         }
     }
@@ -977,8 +978,8 @@ proptest! {
                 prop_assert_eq!(held, Permissions::empty());
                 for perm in Permission::ALL {
                     let d = policy.check(p, perm, &w.nodes(), w.now);
-                    prop_assert!(!d.allowed);
-                    prop_assert_eq!(d.reason, Reason::Restricted);
+                    prop_assert!(!d.is_allowed());
+                    prop_assert_eq!(d.reason(), Reason::Restricted);
                 }
             }
         }
@@ -1005,8 +1006,8 @@ proptest! {
             let after = policy.permissions(p, &w.nodes(), world.now);
             prop_assert!(after.contains(before), "{} lost {}", p.id(), before - after);
             for perm in Permission::ALL {
-                if policy.check(p, perm, &world.nodes(), world.now).allowed {
-                    prop_assert!(policy.check(p, perm, &w.nodes(), world.now).allowed);
+                if policy.check(p, perm, &world.nodes(), world.now).is_allowed() {
+                    prop_assert!(policy.check(p, perm, &w.nodes(), world.now).is_allowed());
                 }
             }
         }
@@ -1021,7 +1022,7 @@ proptest! {
         let path = world.nodes();
         for actor in &world.principals {
             let d = policy.check_create(actor, &new, &path, world.now);
-            if !d.allowed || is_owner(actor, &world) {
+            if !d.is_allowed() || is_owner(actor, &world) {
                 continue;
             }
             let admin_exempt = actor.admin().allows_kind(AdminRight::WriteShares, "document")
@@ -1056,7 +1057,7 @@ proptest! {
             for i in 0..path.len() {
                 for share in path[i].shares() {
                     let d = policy.check_update(actor, share, &patch, &path[i..], now);
-                    if !d.allowed {
+                    if !d.is_allowed() {
                         continue;
                     }
                     if actor.admin().allows_kind(AdminRight::WriteShares, share.resource().kind_str())

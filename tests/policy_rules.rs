@@ -2,10 +2,11 @@
 //! One test per rule and precedence line of SEMANTICS.md sections 4–6, written from the text.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use shareguard::model::{AdminRight, AdminRights, Level, LinkToken, ShareLink, SharePatch};
+use shareguard::policy::Node;
 use shareguard::{
-    AccessLevel, AdminRight, AdminRights, Decision, Level, LinkToken, NewShare, Node, Permission,
-    Permissions, Policy, Principal, PrincipalKind, Reason, Recipient, ReshareRights, ResourceRef,
-    Settings, Share, ShareAction, ShareLink, SharePatch,
+    AccessLevel, Decision, NewShare, Permission, Permissions, Policy, Principal, PrincipalKind,
+    Reason, Recipient, ReshareRights, ResourceRef, Settings, Share, ShareAction,
 };
 
 fn now() -> DateTime<Utc> {
@@ -58,7 +59,7 @@ fn share(id: &str, on: &str, recipient: Recipient, access: AccessLevel) -> Share
 struct World {
     doc: ResourceRef,
     folder: ResourceRef,
-    owner: Option<shareguard::PrincipalId>,
+    owner: Option<shareguard::model::PrincipalId>,
     doc_shares: Vec<Share>,
     folder_shares: Vec<Share>,
     settings: Settings,
@@ -119,11 +120,11 @@ impl World {
 
 #[track_caller]
 fn allow(d: &Decision, reason: Reason) {
-    assert!(d.allowed && d.reason == reason, "expected allow {reason}, got {d}");
+    assert!(d.is_allowed() && d.reason() == reason, "expected allow {reason}, got {d}");
 }
 #[track_caller]
 fn deny(d: &Decision, reason: Reason) {
-    assert!(!d.allowed && d.reason == reason, "expected deny {reason}, got {d}");
+    assert!(!d.is_allowed() && d.reason() == reason, "expected deny {reason}, got {d}");
 }
 
 fn new_share(recipient: Recipient, access: AccessLevel) -> NewShare {
@@ -383,7 +384,7 @@ fn permissions_are_the_union_of_active_enabled_matching_grants() {
     assert_eq!(w.held(&bob), set("view, download, comment, fill_forms, reshare_internal"));
     let d = w.check(&bob, Permission::FillForms);
     allow(&d, Reason::Share);
-    assert_eq!(d.evidence.share.as_ref().unwrap().as_str(), "b", "names a share that gives it");
+    assert_eq!(d.evidence().share.as_ref().unwrap().as_str(), "b", "names a share that gives it");
     // `none` with re-share rights gives only the right.
     let w = World::new().on_doc(
         share("n", "document:d1", user("bob"), AccessLevel::None)
@@ -1184,7 +1185,7 @@ fn change_allowed_reason_is_the_write_rule() {
 fn the_example_scenario_of_section_7() {
     let settings =
         Settings { allow_links: true, max_link_lifetime_days: Some(30), ..Settings::default() };
-    let mut dir = shareguard::Directory::new();
+    let mut dir = shareguard::model::Directory::new();
     dir.add_group("eng".parse().unwrap(), ["staff".parse().unwrap()]);
     dir.add_role("vp-sales".parse().unwrap(), Some("ceo".parse().unwrap()));
     let bob = dir.resolve(Principal::builder("bob", PrincipalKind::Internal).group("eng")).unwrap();
@@ -1237,12 +1238,12 @@ fn a_decision_is_one_line_and_round_trips_through_json() {
     for d in decisions {
         let line = d.to_string();
         assert!(!line.contains('\n'), "{line}");
-        assert!(line.starts_with(if d.allowed { "allow " } else { "deny " }), "{line}");
-        assert!(line.contains(d.reason.code()), "{line}");
+        assert!(line.starts_with(if d.is_allowed() { "allow " } else { "deny " }), "{line}");
+        assert!(line.contains(d.reason().code()), "{line}");
         let json = serde_json::to_string(&d).unwrap();
         let back: Decision = serde_json::from_str(&json).unwrap();
         assert_eq!(back, d);
-        assert_eq!(serde_json::to_value(&d).unwrap()["reason"], d.reason.code());
+        assert_eq!(serde_json::to_value(&d).unwrap()["reason"], d.reason().code());
     }
     for r in Reason::ALL {
         assert_eq!(r.code().parse::<Reason>().unwrap(), r);

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{NewShare, Permission, Permissions, Principal, ResourceRef, Revision, Share, SharePatch};
+use crate::model::{
+    NewShare, Permission, Permissions, Principal, ResourceRef, Revision, Share, SharePatch,
+};
 use crate::policy::{Decision, Node, ShareAction};
 use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Write};
 
@@ -67,8 +69,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Permission, Policy,
-    ///     Principal, PrincipalKind, Reason, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Permission, Policy, Principal, PrincipalKind, Reason, Recipient};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -106,8 +107,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::model::Permissions;
     ///
@@ -147,8 +147,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Reason, Recipient, ShareAction};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Reason, Recipient, ShareAction};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -187,8 +186,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Reason, Recipient, ReshareRights};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Reason, Recipient, ReshareRights};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -227,8 +225,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Reason, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Reason, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::model::{Level, SharePatch};
     ///

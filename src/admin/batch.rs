@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{NewShare, Principal, Recipient, ResourceRef, Share};
 use crate::policy::ShareAction;
-use crate::store::{
-    Applied, BatchOutcome, GrantItem, ShareStore, StoreError, Write, plan,
-};
+use crate::store::{Applied, BatchOutcome, GrantItem, ShareStore, StoreError, Write, plan};
 
 use super::{Admin, AdminError, ResourceTree};
 
@@ -22,8 +20,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind, Reason,
-    ///     Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind, Reason, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::store::{BatchOutcome, GrantItem};
     ///
@@ -108,8 +105,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::store::BatchOutcome;
     ///
@@ -165,8 +161,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 })
                 .await?;
             let targets = targets?;
-            match plan::revoke_each(&self.store, &targets, recipient, &pre, actor.id(), now).await
-            {
+            match plan::revoke_each(&self.store, &targets, recipient, &pre, actor.id(), now).await {
                 Err(e) if e.is_conflict() => continue,
                 outcome => return Ok(outcome?),
             }

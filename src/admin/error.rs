@@ -10,8 +10,7 @@ use super::TreeError;
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{AccessLevel, Admin, AdminError, MemoryStore, NewShare, Permission, Policy,
-///     Principal, PrincipalKind, Recipient, StoreError};
+/// use shareguard::{AccessLevel, Admin, AdminError, MemoryStore, NewShare, Permission, Policy, Principal, PrincipalKind, Recipient, StoreError};
 /// use shareguard::admin::{Hierarchy, TreeError};
 ///
 /// # pollster::block_on(async {

@@ -52,8 +52,7 @@ impl fmt::Debug for NewLink {
 ///
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind, Reason,
-///     Settings};
+/// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind, Reason, Settings};
 /// use shareguard::admin::{Hierarchy, LinkRequest};
 ///
 /// # pollster::block_on(async {

@@ -69,8 +69,7 @@ pub struct SharedResource {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Permission, Policy, Principal,
-///     PrincipalKind, Recipient};
+/// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Permission, Policy, Principal, PrincipalKind, Recipient};
 /// use shareguard::admin::Hierarchy;
 ///
 /// # pollster::block_on(async {
@@ -103,8 +102,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Reason, Recipient, Settings};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Reason, Recipient, Settings};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -173,8 +171,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Reason, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Reason, Recipient};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -224,8 +221,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -258,8 +254,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, AdminError, MemoryStore, NewShare, Policy,
-    ///     Principal, PrincipalKind, Recipient, StoreError};
+    /// use shareguard::{AccessLevel, Admin, AdminError, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient, StoreError};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::model::{Level, SharePatch};
     ///
@@ -317,8 +312,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -351,8 +345,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, AdminError, MemoryStore, NewShare, Policy,
-    ///     Principal, PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, AdminError, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -393,8 +386,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
             .write_on_path(&resource, actor, now, |path| {
                 let share = share_in(path, id)?;
                 if leaving
-                    && !(matches!(share.recipient(), Recipient::User { .. } | Recipient::Email { .. })
-                        && share.recipient().matches(actor))
+                    && !(matches!(
+                        share.recipient(),
+                        Recipient::User { .. } | Recipient::Email { .. }
+                    ) && share.recipient().matches(actor))
                 {
                     return Err(AdminError::NotLeavable(id.clone()));
                 }
@@ -413,8 +408,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::store::Page;
     ///
@@ -451,8 +445,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -498,8 +491,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::store::{Page, ShareFilter};
     ///
@@ -540,8 +532,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::store::ShareState;
     ///
@@ -598,8 +589,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::model::Permissions;
     /// use shareguard::store::Page;
@@ -666,8 +656,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     ///
     /// # pollster::block_on(async {
@@ -698,8 +687,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal,
-    ///     PrincipalKind, Recipient};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, NewShare, Policy, Principal, PrincipalKind, Recipient};
     /// use shareguard::admin::Hierarchy;
     /// use shareguard::model::Revision;
     ///

@@ -62,8 +62,7 @@ pub enum TreeError {
 /// ```
 /// use async_trait::async_trait;
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{Admin, AdminError, MemoryStore, Permission, Policy, Principal, PrincipalKind,
-///     Reason, ResourceRef};
+/// use shareguard::{Admin, AdminError, MemoryStore, Permission, Policy, Principal, PrincipalKind, Reason, ResourceRef};
 /// use shareguard::admin::{PathItem, ResourceTree, TreeError};
 ///
 /// // A service whose documents all sit in one folder, which alice owns.

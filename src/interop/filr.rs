@@ -55,7 +55,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{InteropError, json_form};
-use crate::model::{AccessLevel, Email, GroupId, PrincipalId, Recipient, ReshareRights, ResourceKind, ResourceRef, ShareId, ShareLink};
+use crate::model::{
+    AccessLevel, Email, GroupId, PrincipalId, Recipient, ReshareRights, ResourceKind, ResourceRef,
+    ShareId, ShareLink,
+};
 use crate::store::{Paged, ShareFilter};
 
 const VENDOR: &str = "filr";
@@ -406,7 +409,8 @@ impl Share {
     ///
     /// ```
     /// use shareguard::interop::filr;
-    /// use shareguard::{LinkToken, Recipient, ShareLink};
+    /// use shareguard::Recipient;
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let json = r#"{"id": 2, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z",
     ///   "recipient": {"type": "public_link"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#;
@@ -577,7 +581,8 @@ impl TryFrom<&crate::Share> for Share {
 ///
 /// ```
 /// use shareguard::interop::filr::ShareList;
-/// use shareguard::{Paged, Share};
+/// use shareguard::Share;
+/// use shareguard::store::Paged;
 ///
 /// let page = ShareList::from_json_str(r#"{"first": 0, "count": 1, "total": 1, "items": [{"id": 1,
 ///   "sharer": {"id": 20}, "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"},
@@ -611,21 +616,36 @@ impl TryFrom<&ShareList> for Paged<crate::Share> {
             .enumerate()
             .map(|(i, s)| s.to_model().map_err(|e| in_item(e, i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Paged { first: list.first, count: list.count, total: list.total, items })
+        // Filr pages by offset, the model by cursor: the page read carries no cursor on.
+        Ok(Paged { items, total: list.total, next: None })
     }
 }
 
-impl TryFrom<&Paged<crate::Share>> for ShareList {
-    type Error = InteropError;
-    /// Every item in Filr's form, or why one cannot be; a fault names its item.
-    fn try_from(page: &Paged<crate::Share>) -> Result<Self, Self::Error> {
+impl ShareList {
+    /// A page of the model's shares in Filr's form, as the items from index `first` of the
+    /// whole list (Filr pages by offset), or why one cannot be; a fault names its item.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::interop::filr::ShareList;
+    /// use shareguard::store::{Page, Paged};
+    ///
+    /// let share = Share::new("1".parse()?, "folderEntry:10".parse()?, "20".parse()?,
+    ///     Recipient::User { id: "140".parse()? }, AccessLevel::Viewer, Utc::now());
+    /// let page = Paged::of_sorted(vec![share], |s| s.id().to_string(), &Page::default());
+    /// let list = ShareList::from_page(0, &page)?;
+    /// assert_eq!((list.first, list.count, list.total), (0, 1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_page(first: usize, page: &Paged<crate::Share>) -> Result<Self, InteropError> {
         let items = page
             .items
             .iter()
             .enumerate()
             .map(|(i, s)| Share::try_from(s).map_err(|e| in_item(e, i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ShareList { first: page.first, count: page.count, total: page.total, items })
+        Ok(ShareList { first, count: items.len(), total: page.total, items })
     }
 }
 
@@ -709,7 +729,7 @@ impl ListQuery {
     ///
     /// ```
     /// use shareguard::interop::filr::ListQuery;
-    /// use shareguard::ShareFilter;
+    /// use shareguard::store::ShareFilter;
     ///
     /// assert_eq!(ListQuery::public().to_filter(), ShareFilter { public_only: true, ..ShareFilter::default() });
     /// ```

@@ -34,7 +34,7 @@
 //!
 //! ```
 //! use shareguard::interop::iconik::AdminRoles;
-//! use shareguard::{AdminRight, AdminRights};
+//! use shareguard::model::{AdminRight, AdminRights};
 //!
 //! let roles = AdminRoles::from_json_str(r#"["Can read assets", "Can read shares", "Can delete object shares"]"#)?;
 //! let rights = AdminRights::try_from(&roles)?;
@@ -47,7 +47,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{InteropError, ShareContext, json_form};
-use crate::model::{AccessLevel, AdminRight, AdminRights, Email, LinkToken, Permissions, Recipient, ResourceKind, ResourceRef, ShareId, ShareLink, Usage};
+use crate::model::{
+    AccessLevel, AdminRight, AdminRights, Email, LinkToken, Permissions, Recipient, ResourceKind,
+    ResourceRef, ShareId, ShareLink, Usage,
+};
 
 const VENDOR: &str = "iconik";
 
@@ -56,7 +59,7 @@ const VENDOR: &str = "iconik";
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use shareguard::interop::{iconik, ShareContext};
-/// use shareguard::Usage;
+/// use shareguard::model::Usage;
 ///
 /// # let context = ShareContext { resource: "assets:a-42".parse()?, sharer: "admin".parse()?,
 /// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
@@ -348,7 +351,7 @@ impl Share {
 ///
 /// ```
 /// use shareguard::interop::iconik::AdminRoles;
-/// use shareguard::{AdminRight, AdminRights};
+/// use shareguard::model::{AdminRight, AdminRights};
 ///
 /// let rights = AdminRights::none().with(AdminRight::ReadShares).with(AdminRight::DeleteShares);
 /// let roles = AdminRoles(vec!["Can read shares".to_owned(), "Can delete object shares".to_owned()]);

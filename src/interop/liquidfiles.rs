@@ -169,7 +169,8 @@ impl Subject {
 ///
 /// ```
 /// use shareguard::interop::liquidfiles::AccessRequest;
-/// use shareguard::{AccessLevel, GrantItem, Recipient};
+/// use shareguard::{AccessLevel, Recipient};
+/// use shareguard::store::GrantItem;
 ///
 /// let item = GrantItem { recipient: Recipient::User { id: "user-company-com".parse()? },
 ///     access: AccessLevel::Viewer, view_log: false };
@@ -220,7 +221,8 @@ impl AccessRequest {
     ///
     /// ```
     /// use shareguard::interop::liquidfiles::AccessRequest;
-    /// use shareguard::{AccessLevel, GrantItem, Recipient};
+    /// use shareguard::{AccessLevel, Recipient};
+    /// use shareguard::store::GrantItem;
     ///
     /// // Without `write`, read-only.
     /// let entry: AccessRequest = serde_json::from_str(r#"{"user":"user-company-com"}"#)?;
@@ -292,7 +294,8 @@ impl AddAccess {
     ///
     /// ```
     /// use shareguard::interop::liquidfiles::AddAccess;
-    /// use shareguard::{AccessLevel, GrantItem, Recipient};
+    /// use shareguard::{AccessLevel, Recipient};
+    /// use shareguard::store::GrantItem;
     ///
     /// let mut item = GrantItem { recipient: Recipient::Group { id: "admins".parse()? },
     ///     access: AccessLevel::Editor, view_log: true };
@@ -392,7 +395,8 @@ impl AccessResult {
     /// ```
     /// use chrono::Utc;
     /// use shareguard::interop::liquidfiles::{AccessResult, ResultKind, Subject};
-    /// use shareguard::{AccessLevel, BatchOutcome, Recipient, Share};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::store::BatchOutcome;
     ///
     /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "u1".parse()? }, AccessLevel::Editor, Utc::now());
@@ -417,13 +421,20 @@ impl AccessResult {
             }
         };
         match outcome {
-            BatchOutcome::Created { share } => success("Created", share),
-            BatchOutcome::Updated { share } => success("Updated", share),
+            BatchOutcome::Created { share, .. } => success("Created", share),
+            BatchOutcome::Updated { share, .. } => success("Updated", share),
             // remove_access answers with no body; a removal is reported as a plain success.
             BatchOutcome::Removed { .. } => AccessResult {
                 message: format!("Removed {}", subject.noun()),
                 subject: subject.clone(),
                 result: ResultKind::Success,
+                write: None,
+                view_log: None,
+            },
+            BatchOutcome::Denied { decision } => AccessResult {
+                subject,
+                result: ResultKind::Error,
+                message: format!("denied: {decision}"),
                 write: None,
                 view_log: None,
             },
@@ -442,7 +453,8 @@ impl AccessResult {
     ///
     /// ```
     /// use shareguard::interop::liquidfiles::AddAccessResponse;
-    /// use shareguard::{AccessLevel, GrantItem, Recipient};
+    /// use shareguard::{AccessLevel, Recipient};
+    /// use shareguard::store::GrantItem;
     ///
     /// let response = AddAccessResponse::from_json_str(r#"[{"user":"johan-allard-nu", "result":"success",
     ///   "message":"Updated User", "write":false, "view_log":true}, {"group":"g1", "result":"error", "message":"No such group"}]"#)?;

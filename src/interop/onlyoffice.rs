@@ -46,7 +46,8 @@
 //!
 //! ```
 //! use shareguard::interop::onlyoffice::RoomShare;
-//! use shareguard::{Level, Recipient};
+//! use shareguard::Recipient;
+//! use shareguard::model::Level;
 //!
 //! let request = RoomShare::from_json_str(
 //!     r#"{"invitations": [{"id": "6941feb5", "access": 10}], "notify": false}"#,
@@ -62,7 +63,10 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{InteropError, ShareContext, json_form};
-use crate::model::{AccessLevel, Email, GroupId, NewShare, Permissions, PrincipalId, Recipient, ResourceRef, ShareLink};
+use crate::model::{
+    AccessLevel, Email, GroupId, NewShare, Permissions, PrincipalId, Recipient, ResourceRef,
+    ShareLink,
+};
 
 const VENDOR: &str = "onlyoffice";
 
@@ -561,7 +565,8 @@ impl Invitation {
 ///
 /// ```
 /// use shareguard::interop::onlyoffice::RoomShare;
-/// use shareguard::{Level, Recipient};
+/// use shareguard::Recipient;
+/// use shareguard::model::Level;
 ///
 /// let request = RoomShare::from_json_str(r#"{"invitations": [{"value": {"email": "Nathanael.Mayer55@gmail.com", "id": "6941feb5-054e-4164-9706-a2acfb484098"}}], "notify": true, "message": "some text", "culture": "some text"}"#)?;
 /// let shares = request.to_new_shares(&"room:2330".parse()?)?;
@@ -723,7 +728,8 @@ impl Member {
     /// ```
     /// use chrono::{TimeZone, Utc};
     /// use shareguard::interop::{onlyoffice::Member, ShareContext};
-    /// use shareguard::{LinkToken, Recipient, ShareLink};
+    /// use shareguard::Recipient;
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// # let context = ShareContext { resource: "room:2330".parse()?, sharer: "admin".parse()?,
     /// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
@@ -737,7 +743,7 @@ impl Member {
     /// ```
     pub fn to_share(
         &self,
-        id: crate::ShareId,
+        id: crate::model::ShareId,
         context: &ShareContext,
         link: Option<&ShareLink>,
     ) -> Result<crate::Share, InteropError> {

@@ -54,7 +54,9 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{InteropError, ShareContext, json_form};
-use crate::model::{AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId, SharePatch};
+use crate::model::{
+    AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId, SharePatch,
+};
 
 const VENDOR: &str = "salesforce";
 
@@ -409,7 +411,7 @@ impl FolderShare {
     ///
     /// ```
     /// use shareguard::interop::{salesforce::FolderShare, ShareContext};
-    /// use shareguard::{Level, SharePatch};
+    /// use shareguard::model::{Level, SharePatch};
     ///
     /// # let context = ShareContext { resource: "folder:00lxx".parse()?, sharer: "005admin".parse()?,
     /// #     created: chrono::DateTime::UNIX_EPOCH };
@@ -517,7 +519,8 @@ impl FolderShareInput {
     /// ```
     /// use chrono::Utc;
     /// use shareguard::interop::salesforce::FolderShareInput;
-    /// use shareguard::{AccessLevel, Level, Recipient, Share};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::model::Level;
     ///
     /// let patch = FolderShareInput::from_json_str(r#"{ "accessType" : "manage", "shareType" : "user", "shareWithId" : "005R0000000Kg8yIAC" }"#)?.to_patch()?;
     /// assert_eq!(patch.access, Some(Level::Manager));
@@ -540,7 +543,8 @@ impl FolderShareInput {
     /// ```
     /// use chrono::Utc;
     /// use shareguard::interop::salesforce::FolderShareInput;
-    /// use shareguard::{AccessLevel, Level, Recipient, Share};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::model::Level;
     ///
     /// let share = Share::new("004xx".parse()?, "folder:00lxx".parse()?, "005admin".parse()?,
     ///     Recipient::Group { id: "00Gxx".parse()? }, AccessLevel::Viewer, Utc::now());
@@ -634,7 +638,8 @@ impl ErrorBody {
     /// ```
     /// use chrono::Utc;
     /// use shareguard::interop::salesforce::ErrorBody;
-    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let (now, folder) = (Utc::now(), "folder:00lxx".parse()?);
     /// let shares = [Share::new("004xx".parse()?, "folder:00lxx".parse()?, "005admin".parse()?,
@@ -648,7 +653,7 @@ impl ErrorBody {
     /// ```
     #[must_use]
     pub fn from_decision(decision: &crate::Decision) -> Option<Self> {
-        (!decision.allowed).then(|| Self::denied(decision.reason.code()))
+        (!decision.is_allowed()).then(|| Self::denied(decision.reason().code()))
     }
 
     /// The body of a policy denial with reason code `reason` (see the

@@ -15,7 +15,7 @@ macro_rules! levels {
         /// ONLYOFFICE do); a [`Share`](crate::Share) holds the resolved [`AccessLevel`].
         ///
         /// ```
-        /// use shareguard::Level;
+        /// use shareguard::model::Level;
         ///
         /// let level: Level = "form_filler".parse()?;
         /// assert_eq!(level, Level::FormFiller);
@@ -32,7 +32,7 @@ macro_rules! levels {
             /// Every level, in the order of SEMANTICS.md section 2.
             ///
             /// ```
-            /// use shareguard::Level;
+            /// use shareguard::model::Level;
             ///
             /// assert_eq!(Level::ALL.len(), 11);
             /// assert_eq!((Level::ALL[0], Level::ALL[10]), (Level::None, Level::Restrict));
@@ -43,7 +43,7 @@ macro_rules! levels {
             /// The snake_case name of the level, as it is parsed and serialized.
             ///
             /// ```
-            /// use shareguard::Level;
+            /// use shareguard::model::Level;
             ///
             /// assert_eq!(Level::ContentCreator.name(), "content_creator");
             /// assert_eq!(serde_json::to_string(&Level::FormFiller)?, r#""form_filler""#);
@@ -140,7 +140,8 @@ impl AccessLevel {
     /// `custom` needs a non-empty set; every other level refuses one, even empty.
     ///
     /// ```
-    /// use shareguard::{AccessLevel, Level, Permissions};
+    /// use shareguard::{AccessLevel, Permissions};
+    /// use shareguard::model::Level;
     ///
     /// assert_eq!(
     ///     AccessLevel::from_parts(Level::Custom, Some(Permissions::VIEW))?,
@@ -178,7 +179,8 @@ impl AccessLevel {
     /// The level's name.
     ///
     /// ```
-    /// use shareguard::{AccessLevel, Level, Permissions};
+    /// use shareguard::{AccessLevel, Permissions};
+    /// use shareguard::model::Level;
     ///
     /// assert_eq!(AccessLevel::Editor.level(), Level::Editor);
     /// assert_eq!(AccessLevel::Custom(Permissions::VIEW).level(), Level::Custom);

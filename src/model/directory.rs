@@ -11,7 +11,8 @@ use crate::model::{GroupId, ModelError, Principal, PrincipalBuilder, RoleId};
 /// examples, the scenario runner and small services.
 ///
 /// ```
-/// use shareguard::{Directory, GroupId, Principal, PrincipalKind};
+/// use shareguard::{Principal, PrincipalKind};
+/// use shareguard::model::{Directory, GroupId};
 ///
 /// let mut dir = Directory::new();
 /// dir.add_group("eng".parse()?, ["staff".parse()?]);
@@ -39,7 +40,7 @@ impl Directory {
     /// An empty directory.
     ///
     /// ```
-    /// use shareguard::{Directory, GroupId, RoleId};
+    /// use shareguard::model::{Directory, GroupId, RoleId};
     ///
     /// let dir = Directory::new();
     /// let eng: GroupId = "eng".parse()?;
@@ -55,7 +56,7 @@ impl Directory {
     /// Declares a group and the groups it is a member of (adding to any declared before).
     ///
     /// ```
-    /// use shareguard::{Directory, GroupId};
+    /// use shareguard::model::{Directory, GroupId};
     ///
     /// let mut dir = Directory::new();
     /// dir.add_group("eng".parse()?, ["staff".parse()?]);
@@ -80,7 +81,7 @@ impl Directory {
     /// Declares a role and the role it reports to.
     ///
     /// ```
-    /// use shareguard::{Directory, RoleId};
+    /// use shareguard::model::{Directory, RoleId};
     ///
     /// let mut dir = Directory::new();
     /// dir.add_role("rep".parse()?, Some("vp-sales".parse()?));
@@ -105,7 +106,7 @@ impl Directory {
     /// Refuses any cycle among groups or roles, naming it.
     ///
     /// ```
-    /// use shareguard::Directory;
+    /// use shareguard::model::Directory;
     ///
     /// let mut dir = Directory::new();
     /// dir.add_role("vp-sales".parse()?, Some("ceo".parse()?));
@@ -129,7 +130,7 @@ impl Directory {
     /// direct group followed by the groups it is in.
     ///
     /// ```
-    /// use shareguard::{Directory, GroupId};
+    /// use shareguard::model::{Directory, GroupId};
     ///
     /// let mut dir = Directory::new();
     /// dir.add_group("eng".parse()?, ["staff".parse()?]);
@@ -176,7 +177,7 @@ impl Directory {
     /// The roles `role` reports to, transitively, nearest first.
     ///
     /// ```
-    /// use shareguard::{Directory, RoleId};
+    /// use shareguard::model::{Directory, RoleId};
     ///
     /// let mut dir = Directory::new();
     /// dir.add_role("rep".parse()?, Some("vp-sales".parse()?));
@@ -205,7 +206,8 @@ impl Directory {
     /// `reports_to` chain added.
     ///
     /// ```
-    /// use shareguard::{Directory, Principal, PrincipalKind, RoleId};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::{Directory, RoleId};
     ///
     /// let mut dir = Directory::new();
     /// dir.add_group("eng".parse()?, ["staff".parse()?]);

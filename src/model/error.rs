@@ -74,7 +74,8 @@ impl ModelError {
     /// The name of the field whose value was refused.
     ///
     /// ```
-    /// use shareguard::{Email, GroupId, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::{Email, GroupId};
     ///
     /// assert_eq!("".parse::<GroupId>().unwrap_err().field(), "group");
     /// assert_eq!("bob".parse::<Email>().unwrap_err().field(), "email");

@@ -8,7 +8,8 @@ use crate::model::{FieldChange, PrincipalId, Recipient, ResourceRef, ShareId};
 /// What happened to a share.
 ///
 /// ```
-/// use shareguard::{LogEvent, Recipient};
+/// use shareguard::Recipient;
+/// use shareguard::model::LogEvent;
 ///
 /// let added = LogEvent::AccessAdded { recipient: Recipient::Group { id: "eng".parse()? } };
 /// // Written with an `event` tag, the variant's fields beside it.
@@ -51,7 +52,8 @@ impl LogEvent {
     /// The snake_case name of the event.
     ///
     /// ```
-    /// use shareguard::{LogEvent, Recipient};
+    /// use shareguard::Recipient;
+    /// use shareguard::model::LogEvent;
     ///
     /// assert_eq!(LogEvent::LinkRetrieved.name(), "link_retrieved");
     /// let removed = LogEvent::AccessRemoved { recipient: Recipient::Public };
@@ -77,7 +79,7 @@ impl LogEvent {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{FieldChange, LogEntry, LogEvent};
+/// use shareguard::model::{FieldChange, LogEntry, LogEvent};
 ///
 /// let old = Some("viewer".to_owned());
 /// let change = FieldChange { field: "access".into(), old, new: Some("editor".into()) };
@@ -229,4 +231,3 @@ impl std::str::FromStr for Revision {
         })
     }
 }
-

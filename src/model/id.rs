@@ -272,7 +272,7 @@ impl ShareId {
     /// store's million shares), for stores that make their own ids.
     ///
     /// ```
-    /// use shareguard::ShareId;
+    /// use shareguard::model::ShareId;
     ///
     /// let id = ShareId::random();
     /// assert_eq!(id.as_str().len(), 32);
@@ -308,7 +308,8 @@ impl ResourceRef {
     /// Makes a reference from a kind and an id.
     ///
     /// ```
-    /// use shareguard::{ResourceKind, ResourceRef};
+    /// use shareguard::ResourceRef;
+    /// use shareguard::model::ResourceKind;
     ///
     /// let folder: ResourceKind = "folder".parse()?;
     /// assert_eq!(ResourceRef::new(&folder, "f1")?, "folder:f1".parse()?);
@@ -335,7 +336,8 @@ impl ResourceRef {
     /// The kind of the resource.
     ///
     /// ```
-    /// use shareguard::{ResourceKind, ResourceRef};
+    /// use shareguard::ResourceRef;
+    /// use shareguard::model::ResourceKind;
     ///
     /// let room: ResourceRef = "room:r-7".parse()?;
     /// assert_eq!(room.kind(), "room".parse::<ResourceKind>()?);
@@ -378,7 +380,8 @@ impl ResourceRef {
     /// The reference as `kind:id`.
     ///
     /// ```
-    /// use shareguard::{ResourceKind, ResourceRef};
+    /// use shareguard::ResourceRef;
+    /// use shareguard::model::ResourceKind;
     ///
     /// let document: ResourceKind = "document".parse()?;
     /// assert_eq!(ResourceRef::new(&document, "d1")?.as_str(), "document:d1");
@@ -434,7 +437,7 @@ impl<'de> Deserialize<'de> for ResourceRef {
 /// kept as written.
 ///
 /// ```
-/// use shareguard::Email;
+/// use shareguard::model::Email;
 ///
 /// let a: Email = "Alice@Corp.Example".parse()?;
 /// let b: Email = "alice@corp.example".parse()?;
@@ -456,7 +459,7 @@ impl Email {
     /// Makes an address, refusing one without a local part, an `@` and a domain.
     ///
     /// ```
-    /// use shareguard::Email;
+    /// use shareguard::model::Email;
     ///
     /// assert_eq!(Email::new("bob@corp.example")?.as_str(), "bob@corp.example");
     /// for bad in ["bob", "@corp.example", "bob@", "bob@corp@example", "bob @corp.example"] {
@@ -486,7 +489,7 @@ impl Email {
     /// The address as written.
     ///
     /// ```
-    /// use shareguard::Email;
+    /// use shareguard::model::Email;
     ///
     /// assert_eq!(Email::new("Bob@Corp.Example")?.as_str(), "Bob@Corp.Example");
     /// # Ok::<(), shareguard::ModelError>(())
@@ -499,7 +502,7 @@ impl Email {
     /// The address in ASCII lower case: the form it is compared and indexed in.
     ///
     /// ```
-    /// use shareguard::Email;
+    /// use shareguard::model::Email;
     ///
     /// let bob = Email::new("Bob@Corp.Example")?;
     /// assert_eq!(bob.normalized(), "bob@corp.example");

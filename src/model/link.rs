@@ -15,7 +15,7 @@ use crate::model::ModelError;
 /// never prints it; read it deliberately with [`LinkToken::reveal`].
 ///
 /// ```
-/// use shareguard::LinkToken;
+/// use shareguard::model::LinkToken;
 ///
 /// let token = LinkToken::generate()?;
 /// assert_eq!(token.reveal().len(), 64);
@@ -30,7 +30,7 @@ impl LinkToken {
     /// A new token: 32 bytes from the OS random source, written as 64 lowercase hex digits.
     ///
     /// ```
-    /// use shareguard::LinkToken;
+    /// use shareguard::model::LinkToken;
     ///
     /// let token = LinkToken::generate()?;
     /// assert_eq!(token.reveal().len(), 64);
@@ -46,7 +46,7 @@ impl LinkToken {
     /// A token as a visitor presented it (from a URL, say).
     ///
     /// ```
-    /// use shareguard::LinkToken;
+    /// use shareguard::model::LinkToken;
     ///
     /// assert_eq!(LinkToken::presented("tok-1")?.reveal(), "tok-1");
     /// assert_eq!(LinkToken::presented("").unwrap_err().field(), "token");
@@ -63,7 +63,7 @@ impl LinkToken {
     /// The token in clear, to put in a URL or hand to the link's maker once.
     ///
     /// ```
-    /// use shareguard::LinkToken;
+    /// use shareguard::model::LinkToken;
     ///
     /// let token = LinkToken::presented("tok-1")?;
     /// assert_eq!(token.reveal(), "tok-1");
@@ -78,7 +78,7 @@ impl LinkToken {
     /// The SHA-256 digest of the token: what is kept and compared.
     ///
     /// ```
-    /// use shareguard::LinkToken;
+    /// use shareguard::model::LinkToken;
     ///
     /// let sha256_of_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     /// assert_eq!(LinkToken::presented("abc")?.digest().to_hex(), sha256_of_abc);
@@ -100,7 +100,7 @@ impl fmt::Debug for LinkToken {
 /// 64 hex digits (a digest is not a secret: it cannot be turned back into its token).
 ///
 /// ```
-/// use shareguard::{LinkDigest, LinkToken};
+/// use shareguard::model::{LinkDigest, LinkToken};
 ///
 /// let token = LinkToken::presented("tok-1")?;
 /// let digest = token.digest();
@@ -115,7 +115,7 @@ impl LinkDigest {
     /// The digest as 64 lowercase hex digits.
     ///
     /// ```
-    /// use shareguard::LinkDigest;
+    /// use shareguard::model::LinkDigest;
     ///
     /// let digest = LinkDigest::from_bytes([0xab; 32]);
     /// assert_eq!(digest.to_hex(), "ab".repeat(32));
@@ -130,7 +130,7 @@ impl LinkDigest {
     /// The digest's bytes.
     ///
     /// ```
-    /// use shareguard::LinkToken;
+    /// use shareguard::model::LinkToken;
     ///
     /// let digest = LinkToken::presented("abc")?.digest();
     /// assert_eq!(digest.as_bytes()[..4], [0xba, 0x78, 0x16, 0xbf]);
@@ -144,7 +144,7 @@ impl LinkDigest {
     /// Makes a digest from its bytes.
     ///
     /// ```
-    /// use shareguard::{LinkDigest, LinkToken};
+    /// use shareguard::model::{LinkDigest, LinkToken};
     ///
     /// let digest = LinkToken::presented("tok-1")?.digest();
     /// let stored: [u8; 32] = *digest.as_bytes(); // as a store keeps it
@@ -218,7 +218,7 @@ impl std::str::FromStr for LinkDigest {
 /// reading `{"token": "…"}` alone makes a retrievable link of that token.
 ///
 /// ```
-/// use shareguard::{LinkToken, ShareLink};
+/// use shareguard::model::{LinkToken, ShareLink};
 ///
 /// let token = LinkToken::generate()?;
 /// let kept = ShareLink::new(&token, false);
@@ -244,7 +244,7 @@ impl ShareLink {
     /// A link for a token; the token is kept only if `retrievable`.
     ///
     /// ```
-    /// use shareguard::{LinkToken, ShareLink};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let token = LinkToken::presented("tok-1")?;
     /// let kept = serde_json::to_value(ShareLink::new(&token, false))?;
@@ -267,7 +267,7 @@ impl ShareLink {
     /// A non-retrievable link known only by its digest (as a store reads it back).
     ///
     /// ```
-    /// use shareguard::{LinkToken, ShareLink};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let token = LinkToken::presented("tok-1")?;
     /// let link = ShareLink::from_digest(token.digest());
@@ -283,7 +283,7 @@ impl ShareLink {
     /// The digest of the link's token.
     ///
     /// ```
-    /// use shareguard::{LinkToken, ShareLink};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let token = LinkToken::presented("tok-1")?;
     /// assert_eq!(*ShareLink::new(&token, false).digest(), token.digest());
@@ -297,7 +297,7 @@ impl ShareLink {
     /// The token, if the link was made retrievable.
     ///
     /// ```
-    /// use shareguard::{LinkToken, ShareLink};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let token = LinkToken::presented("tok-1")?;
     /// assert_eq!(ShareLink::new(&token, true).token().map(LinkToken::reveal), Some("tok-1"));
@@ -312,7 +312,7 @@ impl ShareLink {
     /// Whether the link was made retrievable.
     ///
     /// ```
-    /// use shareguard::{LinkToken, ShareLink};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let token = LinkToken::generate()?;
     /// assert!(ShareLink::new(&token, true).is_retrievable());
@@ -327,7 +327,7 @@ impl ShareLink {
     /// Whether a presented token's digest opens this link (constant time).
     ///
     /// ```
-    /// use shareguard::{LinkToken, ShareLink};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let link = ShareLink::new(&LinkToken::presented("tok-1")?, false);
     /// assert!(link.accepts(&LinkToken::presented("tok-1")?.digest()));

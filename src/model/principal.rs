@@ -4,7 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::{Email, GroupId, LinkDigest, LinkToken, ModelError, PrincipalId, ResourceKind, RoleId};
+use crate::model::{
+    Email, GroupId, LinkDigest, LinkToken, ModelError, PrincipalId, ResourceKind, RoleId,
+};
 
 /// The kind of a principal (SEMANTICS.md section 3).
 ///
@@ -65,7 +67,8 @@ impl fmt::Display for PrincipalKind {
 /// delete object shares"). Rights open shares, not content.
 ///
 /// ```
-/// use shareguard::{AdminRight, Principal, PrincipalKind};
+/// use shareguard::{Principal, PrincipalKind};
+/// use shareguard::model::AdminRight;
 ///
 /// let auditor = Principal::builder("audit", PrincipalKind::Internal)
 ///     .admin_right(AdminRight::ReadShares)
@@ -89,7 +92,7 @@ impl AdminRight {
     /// The snake_case name.
     ///
     /// ```
-    /// use shareguard::AdminRight;
+    /// use shareguard::model::AdminRight;
     ///
     /// assert_eq!(AdminRight::DeleteShares.name(), "delete_shares");
     /// assert_eq!(serde_json::to_string(&AdminRight::WriteShares)?, r#""write_shares""#);
@@ -118,7 +121,7 @@ impl fmt::Display for AdminRight {
 /// kind) or `{"right": name, "kinds": [...]}`.
 ///
 /// ```
-/// use shareguard::{AdminRight, AdminRights, ResourceKind};
+/// use shareguard::model::{AdminRight, AdminRights, ResourceKind};
 ///
 /// let rights: AdminRights = serde_json::from_str(
 ///     r#"["read_shares", {"right": "delete_shares", "kinds": ["document"]}]"#,
@@ -145,7 +148,7 @@ impl AdminRights {
     /// No rights.
     ///
     /// ```
-    /// use shareguard::{AdminRight, AdminRights};
+    /// use shareguard::model::{AdminRight, AdminRights};
     ///
     /// let none = AdminRights::none();
     /// assert!(none.is_empty());
@@ -159,7 +162,7 @@ impl AdminRights {
     /// Adds a right over every resource kind.
     ///
     /// ```
-    /// use shareguard::{AdminRight, AdminRights};
+    /// use shareguard::model::{AdminRight, AdminRights};
     ///
     /// let rights = AdminRights::none().with(AdminRight::WriteShares);
     /// assert!(rights.allows_kind(AdminRight::WriteShares, "room"));
@@ -178,7 +181,7 @@ impl AdminRights {
     /// Adds a right limited to the given kinds (none if the list is empty).
     ///
     /// ```
-    /// use shareguard::{AdminRight, AdminRights};
+    /// use shareguard::model::{AdminRight, AdminRights};
     ///
     /// let document = "document".parse()?;
     /// let rights = AdminRights::none().with_kinds(AdminRight::DeleteShares, [document]);
@@ -201,7 +204,7 @@ impl AdminRights {
     /// Whether the right is held for resources of this kind.
     ///
     /// ```
-    /// use shareguard::{AdminRight, AdminRights, ResourceKind};
+    /// use shareguard::model::{AdminRight, AdminRights, ResourceKind};
     ///
     /// let room: ResourceKind = "room".parse()?;
     /// let rights = AdminRights::none().with_kinds(AdminRight::WriteShares, [room.clone()]);
@@ -217,7 +220,7 @@ impl AdminRights {
     /// As [`AdminRights::allows`], with the kind as a string.
     ///
     /// ```
-    /// use shareguard::{AdminRight, AdminRights};
+    /// use shareguard::model::{AdminRight, AdminRights};
     ///
     /// let rights = AdminRights::none().with_kinds(AdminRight::ReadShares, ["folder".parse()?]);
     /// assert!(rights.allows_kind(AdminRight::ReadShares, "folder"));
@@ -237,7 +240,7 @@ impl AdminRights {
     /// kinds counts as held here (it is kept, and serialized), though it allows nothing.
     ///
     /// ```
-    /// use shareguard::{AdminRight, AdminRights};
+    /// use shareguard::model::{AdminRight, AdminRights};
     ///
     /// assert!(AdminRights::none().is_empty());
     /// assert!(!AdminRights::none().with(AdminRight::ReadShares).is_empty());
@@ -284,7 +287,8 @@ impl<'de> Deserialize<'de> for AdminRights {
 /// services.
 ///
 /// ```
-/// use shareguard::{AdminRight, Principal, PrincipalKind};
+/// use shareguard::{Principal, PrincipalKind};
+/// use shareguard::model::AdminRight;
 ///
 /// let alice = Principal::builder("alice", PrincipalKind::Internal)
 ///     .group("eng")
@@ -347,7 +351,8 @@ impl Principal {
     /// Starts a principal with its id and kind.
     ///
     /// ```
-    /// use shareguard::{Principal, PrincipalId, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::PrincipalId;
     ///
     /// // The id may be a string or a `PrincipalId` already made…
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
@@ -401,7 +406,8 @@ impl Principal {
     /// Every group the principal is in, directly or through nested groups.
     ///
     /// ```
-    /// use shareguard::{Directory, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::Directory;
     ///
     /// let mut dir = Directory::new();
     /// dir.add_group("eng".parse()?, ["staff".parse()?]);
@@ -418,7 +424,8 @@ impl Principal {
     /// Whether the principal is in the group, directly or transitively.
     ///
     /// ```
-    /// use shareguard::{GroupId, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::GroupId;
     ///
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
     /// assert!(bob.in_group(&"eng".parse()?));
@@ -468,7 +475,8 @@ impl Principal {
     /// Whether the principal's role is `role` or reports to it, transitively.
     ///
     /// ```
-    /// use shareguard::{Principal, PrincipalKind, RoleId};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::RoleId;
     ///
     /// let rep = Principal::builder("rita", PrincipalKind::Internal)
     ///     .role("rep")
@@ -487,7 +495,8 @@ impl Principal {
     /// The principal's verified email addresses.
     ///
     /// ```
-    /// use shareguard::{Email, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::Email;
     ///
     /// let eve = Principal::builder("eve", PrincipalKind::External)
     ///     .email("Eve@Partner.Example")
@@ -504,7 +513,8 @@ impl Principal {
     /// The principal's administrative rights.
     ///
     /// ```
-    /// use shareguard::{AdminRight, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::AdminRight;
     ///
     /// let admin = Principal::builder("root", PrincipalKind::Internal)
     ///     .admin_right(AdminRight::DeleteShares)
@@ -521,7 +531,8 @@ impl Principal {
     /// The digests of the link tokens the principal presented.
     ///
     /// ```
-    /// use shareguard::{LinkToken, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::LinkToken;
     ///
     /// let token = LinkToken::presented("tok-1")?;
     /// let visitor = Principal::builder("visitor-7", PrincipalKind::Anonymous)
@@ -657,7 +668,8 @@ impl PrincipalBuilder {
     /// Adds an administrative right over every resource kind.
     ///
     /// ```
-    /// use shareguard::{AdminRight, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::AdminRight;
     ///
     /// let ops = Principal::builder("ops", PrincipalKind::Internal)
     ///     .admin_right(AdminRight::ReadShares)
@@ -675,7 +687,8 @@ impl PrincipalBuilder {
     /// Sets all administrative rights at once.
     ///
     /// ```
-    /// use shareguard::{AdminRight, AdminRights, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::{AdminRight, AdminRights};
     ///
     /// let document = "document".parse()?;
     /// let rights = AdminRights::none().with_kinds(AdminRight::DeleteShares, [document]);
@@ -694,7 +707,8 @@ impl PrincipalBuilder {
     /// Adds a link token the principal presented; only its digest is kept.
     ///
     /// ```
-    /// use shareguard::{LinkToken, Principal, PrincipalKind, Recipient, ShareLink};
+    /// use shareguard::{Principal, PrincipalKind, Recipient};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let token = LinkToken::generate()?;
     /// let visitor = Principal::builder("visitor-7", PrincipalKind::Anonymous)
@@ -711,7 +725,8 @@ impl PrincipalBuilder {
     /// Adds the digest of a presented link token.
     ///
     /// ```
-    /// use shareguard::{LinkDigest, LinkToken, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::{LinkDigest, LinkToken};
     ///
     /// let digest: LinkDigest = LinkToken::presented("tok-1")?.digest().to_hex().parse()?;
     /// let by_digest = Principal::builder("v", PrincipalKind::Anonymous).link_digest(digest);
@@ -728,7 +743,8 @@ impl PrincipalBuilder {
     /// The groups added so far (direct, before any resolution).
     ///
     /// ```
-    /// use shareguard::{Directory, Principal, PrincipalKind};
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::Directory;
     ///
     /// let mut dir = Directory::new();
     /// dir.add_group("eng".parse()?, ["staff".parse()?]);

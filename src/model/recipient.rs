@@ -130,7 +130,8 @@ pub enum Recipient {
 /// The class of a recipient, for re-share rights and settings (SEMANTICS.md section 3).
 ///
 /// ```
-/// use shareguard::{Permission, Recipient, RecipientClass};
+/// use shareguard::{Permission, Recipient};
+/// use shareguard::model::RecipientClass;
 ///
 /// let eve = Recipient::Email { email: "eve@partner.example".parse()? };
 /// assert_eq!(eve.class(), RecipientClass::External);
@@ -154,7 +155,8 @@ pub enum RecipientClass {
 /// The kind of a recipient, without its id: what store filters and vendor forms name.
 ///
 /// ```
-/// use shareguard::{Recipient, ShareType};
+/// use shareguard::Recipient;
+/// use shareguard::model::ShareType;
 ///
 /// let recipient = Recipient::RoleAndSubordinates { id: "vp-sales".parse()? };
 /// assert_eq!(recipient.share_type(), ShareType::RoleAndSubordinates);
@@ -186,7 +188,8 @@ impl ShareType {
     /// The snake_case name, as in SEMANTICS.md section 3.
     ///
     /// ```
-    /// use shareguard::{Recipient, ShareType};
+    /// use shareguard::Recipient;
+    /// use shareguard::model::ShareType;
     ///
     /// assert_eq!(ShareType::CustomerUsers.name(), "customer_users");
     /// // The `type` a recipient is written with.
@@ -214,7 +217,7 @@ impl ShareType {
     /// The class of recipients of this kind.
     ///
     /// ```
-    /// use shareguard::{RecipientClass, ShareType};
+    /// use shareguard::model::{RecipientClass, ShareType};
     ///
     /// assert_eq!(ShareType::Organization.class(), RecipientClass::Internal);
     /// // Portal audiences are users, but not internal ones.
@@ -249,7 +252,8 @@ impl RecipientClass {
     /// The re-share permission a sharer needs to share with this class.
     ///
     /// ```
-    /// use shareguard::{AccessLevel, Permission, RecipientClass, ReshareRights};
+    /// use shareguard::{AccessLevel, Permission, ReshareRights};
+    /// use shareguard::model::RecipientClass;
     ///
     /// assert_eq!(RecipientClass::Public.reshare_permission(), Permission::ResharePublic);
     /// // An editor with internal re-share rights may share on internally, and only so.
@@ -272,7 +276,8 @@ impl Recipient {
     /// The kind of this recipient.
     ///
     /// ```
-    /// use shareguard::{Recipient, ShareType};
+    /// use shareguard::Recipient;
+    /// use shareguard::model::ShareType;
     ///
     /// assert_eq!(Recipient::Group { id: "eng".parse()? }.share_type(), ShareType::Group);
     /// assert_eq!(Recipient::Public.share_type(), ShareType::Public);
@@ -298,7 +303,8 @@ impl Recipient {
     /// The class of this recipient: internal, external, public or link.
     ///
     /// ```
-    /// use shareguard::{LinkToken, Recipient, RecipientClass, ShareLink};
+    /// use shareguard::Recipient;
+    /// use shareguard::model::{LinkToken, RecipientClass, ShareLink};
     ///
     /// assert_eq!(Recipient::Role { id: "rep".parse()? }.class(), RecipientClass::Internal);
     /// assert_eq!(Recipient::CustomerUsers.class(), RecipientClass::External);
@@ -317,7 +323,8 @@ impl Recipient {
     /// Settings are not consulted here: see the policy for what a disabled class does.
     ///
     /// ```
-    /// use shareguard::{LinkToken, Principal, PrincipalKind, Recipient, ShareLink};
+    /// use shareguard::{Principal, PrincipalKind, Recipient};
+    /// use shareguard::model::{LinkToken, ShareLink};
     ///
     /// let token = LinkToken::generate()?;
     /// let visitor =

@@ -49,7 +49,8 @@ impl Settings {
     /// Whether grants to recipients of this class are switched on.
     ///
     /// ```
-    /// use shareguard::{RecipientClass, Settings};
+    /// use shareguard::Settings;
+    /// use shareguard::model::RecipientClass;
     ///
     /// let settings = Settings { allow_public: false, ..Settings::default() };
     /// assert!(!settings.allows_class(RecipientClass::Public));
@@ -72,7 +73,8 @@ impl Settings {
     /// The name of the setting that switches this class off, if any does.
     ///
     /// ```
-    /// use shareguard::{RecipientClass, Settings};
+    /// use shareguard::Settings;
+    /// use shareguard::model::RecipientClass;
     ///
     /// assert_eq!(Settings::class_setting(RecipientClass::Link), Some("allow_links"));
     /// assert_eq!(Settings::class_setting(RecipientClass::Internal), None);

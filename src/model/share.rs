@@ -5,13 +5,16 @@ use serde::{Deserialize, Serialize};
 
 use super::time::{rfc3339, rfc3339_change, rfc3339_option};
 
-use crate::model::{AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights, ResourceRef, ShareId};
+use crate::model::{
+    AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
+    ResourceRef, ShareId,
+};
 
 /// How a share has been used (iconik's share panel: last visit, times used).
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::Usage;
+/// use shareguard::model::Usage;
 ///
 /// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 /// let usage = Usage { last_visit: Some(at), visits: 2 };
@@ -152,7 +155,8 @@ impl Share {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Recipient, Share, Usage};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::model::Usage;
     ///
     /// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
@@ -522,7 +526,8 @@ impl Share {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, LinkToken, PrincipalId, Recipient, ResourceRef, Share, ShareId, ShareLink};
+    /// use shareguard::{AccessLevel, Recipient, ResourceRef, Share};
+    /// use shareguard::model::{LinkToken, PrincipalId, ShareId, ShareLink};
     ///
     /// let token = LinkToken::generate()?;
     /// let (id, doc, alice): (ShareId, ResourceRef, PrincipalId) =
@@ -634,7 +639,8 @@ impl Share {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Level, Recipient, Share, SharePatch};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::model::{Level, SharePatch};
     ///
     /// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, Utc::now());
@@ -749,7 +755,8 @@ impl NewShare {
     /// A request for a share at an access level, with nothing else.
     ///
     /// ```
-    /// use shareguard::{AccessLevel, Level, NewShare, Permissions, Recipient};
+    /// use shareguard::{AccessLevel, NewShare, Permissions, Recipient};
+    /// use shareguard::model::Level;
     ///
     /// let access = AccessLevel::Custom(Permissions::VIEW);
     /// let new = NewShare::new("document:d1".parse()?, Recipient::Public, access);
@@ -853,7 +860,8 @@ impl NewShare {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{AccessLevel, Recipient, Share, SharePatch};
+/// use shareguard::{AccessLevel, Recipient, Share};
+/// use shareguard::model::SharePatch;
 ///
 /// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
@@ -894,7 +902,8 @@ impl SharePatch {
     /// A change of the access level alone (with its set, for `custom`).
     ///
     /// ```
-    /// use shareguard::{AccessLevel, Level, Permissions, SharePatch};
+    /// use shareguard::{AccessLevel, Permissions};
+    /// use shareguard::model::{Level, SharePatch};
     ///
     /// let patch = SharePatch::to_access(AccessLevel::Custom(Permissions::VIEW));
     /// assert_eq!((patch.access, patch.permissions), (Some(Level::Custom), Some(Permissions::VIEW)));
@@ -929,7 +938,8 @@ mod double_option {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{AccessLevel, FieldChange, Recipient, Share, SharePatch};
+/// use shareguard::{AccessLevel, Recipient, Share};
+/// use shareguard::model::{FieldChange, SharePatch};
 ///
 /// let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Decision, Evidence, Node, Policy, Reason, ShareAction, Standing};
-use crate::model::{AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass, ResourceRef, Settings, Share, SharePatch};
+use crate::model::{
+    AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass,
+    ResourceRef, Settings, Share, SharePatch,
+};
 
 /// Re-share rights and `grant_reshare`: what only holders of `grant_reshare` or
 /// `manage_access` may give.
@@ -29,7 +32,8 @@ impl Policy {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, NewShare, Node, Policy, Principal, PrincipalKind, Reason, Recipient, ReshareRights, Share};
+    /// use shareguard::{AccessLevel, NewShare, Policy, Principal, PrincipalKind, Reason, Recipient, ReshareRights, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// let doc = "document:d1".parse()?;
@@ -107,7 +111,8 @@ impl Policy {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Node, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::{AccessLevel, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// let doc = "document:d1".parse()?;
@@ -115,7 +120,8 @@ impl Policy {
     ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Commenter, now)];
     /// let path = [Node::new(&doc, None, &shares)];
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
-    /// use shareguard::{Level, Reason, SharePatch};
+    /// use shareguard::Reason;
+    /// use shareguard::model::{Level, SharePatch};
     ///
     /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
     /// let to_editor = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };

@@ -156,7 +156,8 @@ impl std::str::FromStr for Reason {
 ///
 /// ```
 /// use chrono::Utc;
-/// use shareguard::{AccessLevel, Node, Permission, Permissions, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Share};
+/// use shareguard::{AccessLevel, Permission, Permissions, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Share};
+/// use shareguard::policy::Node;
 ///
 /// let now = Utc::now();
 /// let doc: ResourceRef = "document:d1".parse()?;
@@ -207,7 +208,8 @@ pub struct Evidence {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, Share};
+/// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, Share};
+/// use shareguard::policy::Node;
 ///
 /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 /// let doc = "document:d1".parse()?;
@@ -315,7 +317,8 @@ impl Decision {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{Node, Permission, Policy, Principal, PrincipalKind, ResourceRef};
+    /// use shareguard::{Permission, Policy, Principal, PrincipalKind, ResourceRef};
+    /// use shareguard::policy::Node;
     ///
     /// let doc: ResourceRef = "document:d1".parse()?;
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;

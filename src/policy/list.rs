@@ -75,7 +75,8 @@ impl<'a> Probe<'a> {
 ///
 /// ```
 /// use chrono::Utc;
-/// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, Share, ShareList};
+/// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Recipient, Share};
+/// use shareguard::policy::{Node, ShareList};
 ///
 /// let now = Utc::now();
 /// let doc = "document:d1".parse()?;
@@ -103,7 +104,7 @@ impl ShareList {
     /// An empty list.
     ///
     /// ```
-    /// use shareguard::ShareList;
+    /// use shareguard::policy::ShareList;
     ///
     /// let list = ShareList::new();
     /// assert!(list.is_empty());
@@ -179,7 +180,8 @@ impl ShareList {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::policy::ShareList;
     ///
     /// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
     ///     Recipient::Organization, AccessLevel::Viewer, Utc::now());

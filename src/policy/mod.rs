@@ -31,7 +31,10 @@ pub use list::ShareList;
 
 use list::{Probe, RecipientKey};
 
-use crate::model::{AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass, ResourceRef, Settings, Share, ShareType};
+use crate::model::{
+    AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass,
+    ResourceRef, Settings, Share, ShareType,
+};
 
 /// One resource of a path: the resource, its owner, and the shares on it.
 ///
@@ -41,7 +44,7 @@ use crate::model::{AdminRight, Permission, Permissions, Principal, PrincipalId, 
 /// shares).
 ///
 /// ```
-/// use shareguard::Node;
+/// use shareguard::policy::Node;
 ///
 /// let folder = "folder:f1".parse()?;
 /// let alice = "alice".parse()?;
@@ -64,7 +67,8 @@ impl<'a> Node<'a> {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Node, Recipient, ResourceRef, Share};
+    /// use shareguard::{AccessLevel, Recipient, ResourceRef, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let doc: ResourceRef = "document:d1".parse()?;
     /// let shares = vec![Share::new("s1".parse()?, doc.clone(), "alice".parse()?,
@@ -87,7 +91,8 @@ impl<'a> Node<'a> {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, ResourceRef, Share, ShareList};
+    /// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Recipient, ResourceRef, Share};
+    /// use shareguard::policy::{Node, ShareList};
     ///
     /// let now = Utc::now();
     /// let folder: ResourceRef = "folder:f1".parse()?;
@@ -113,7 +118,8 @@ impl<'a> Node<'a> {
     /// The resource.
     ///
     /// ```
-    /// use shareguard::{Node, ResourceRef};
+    /// use shareguard::ResourceRef;
+    /// use shareguard::policy::Node;
     ///
     /// let doc: ResourceRef = "document:d1".parse()?;
     /// assert_eq!(Node::new(&doc, None, &[]).resource().id(), "d1");
@@ -127,7 +133,9 @@ impl<'a> Node<'a> {
     /// Its owner, if known.
     ///
     /// ```
-    /// use shareguard::{Node, PrincipalId, ResourceRef};
+    /// use shareguard::ResourceRef;
+    /// use shareguard::model::PrincipalId;
+    /// use shareguard::policy::Node;
     ///
     /// let (doc, alice): (ResourceRef, PrincipalId) = ("document:d1".parse()?, "alice".parse()?);
     /// assert_eq!(Node::new(&doc, Some(&alice), &[]).owner(), Some(&alice));
@@ -143,7 +151,8 @@ impl<'a> Node<'a> {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Node, Recipient, ResourceRef, Share, ShareList};
+    /// use shareguard::{AccessLevel, Recipient, ResourceRef, Share};
+    /// use shareguard::policy::{Node, ShareList};
     ///
     /// let doc: ResourceRef = "document:d1".parse()?;
     /// let list: ShareList = vec![Share::new("s1".parse()?, doc.clone(), "alice".parse()?,
@@ -223,7 +232,8 @@ impl std::str::FromStr for ShareAction {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, Share};
+/// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, Share};
+/// use shareguard::policy::Node;
 ///
 /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
 /// let (folder, doc) = ("folder:f1".parse()?, "document:d1".parse()?);
@@ -269,7 +279,8 @@ impl Policy {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Settings, Share};
+    /// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Settings, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let now = Utc::now();
     /// let doc: ResourceRef = "document:d1".parse()?;
@@ -436,7 +447,8 @@ impl Policy {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Node, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::{AccessLevel, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// let doc = "document:d1".parse()?;
@@ -467,7 +479,8 @@ impl Policy {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let now = Utc::now();
     /// let doc = "document:d1".parse()?;
@@ -496,7 +509,8 @@ impl Policy {
     ///
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Node, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Share};
+    /// use shareguard::{AccessLevel, Permission, Policy, Principal, PrincipalKind, Reason, Recipient, ResourceRef, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// let doc: ResourceRef = "document:d1".parse()?;
@@ -591,7 +605,8 @@ impl Policy {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use shareguard::{AccessLevel, Node, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::{AccessLevel, Policy, Principal, PrincipalKind, Recipient, Share};
+    /// use shareguard::policy::Node;
     ///
     /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// let doc = "document:d1".parse()?;

@@ -26,7 +26,11 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use crate::model::{AccessLevel, Email, Level, LinkToken, LogEntry, LogEvent, Permissions, Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType};
+use crate::model::{
+    AccessLevel, Email, Level, LinkToken, LogEntry, LogEvent, Permissions, Principal, PrincipalId,
+    PrincipalKind, Recipient, ReshareRights, ResourceRef, Share, ShareId, ShareLink, SharePatch,
+    ShareType,
+};
 
 use super::{
     AccessEntry, BatchOutcome, GrantItem, Page, Paged, ShareFilter, ShareStore, Status, StoreError,

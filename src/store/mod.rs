@@ -742,7 +742,10 @@ impl Precondition {
     /// assert!(matches!(read.check(|_| Revision::new(3)), Err(StoreError::Changed { .. })));
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
-    pub fn check(&self, mut current: impl FnMut(&ResourceRef) -> Revision) -> Result<(), StoreError> {
+    pub fn check(
+        &self,
+        mut current: impl FnMut(&ResourceRef) -> Revision,
+    ) -> Result<(), StoreError> {
         for (resource, expected) in &self.entries {
             let actual = current(resource);
             if actual != *expected {
@@ -980,7 +983,8 @@ pub trait ShareStore: Send + Sync {
 
     /// The log entries about the share now stored under this id (or, if none is, the last
     /// one that was), by revision, a page of them.
-    async fn log_for_share(&self, id: &ShareId, page: &Page) -> Result<Paged<LogEntry>, StoreError>;
+    async fn log_for_share(&self, id: &ShareId, page: &Page)
+    -> Result<Paged<LogEntry>, StoreError>;
 
     /// The log entries about the shares of one resource, by revision, a page of them.
     async fn log_for_resource(
@@ -1156,8 +1160,11 @@ pub trait ShareStore: Send + Sync {
                 return Ok(swept);
             }
             for share in batch {
-                let write =
-                    Write::Delete { id: share.id().clone(), version: None, event: LogEvent::Expired };
+                let write = Write::Delete {
+                    id: share.id().clone(),
+                    version: None,
+                    event: LogEvent::Expired,
+                };
                 match self.apply(write, &Precondition::none(), actor, now).await {
                     Ok(applied) => swept.push(applied.share),
                     Err(StoreError::NotFound(_)) => {}
