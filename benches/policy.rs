@@ -108,8 +108,8 @@ fn bench(c: &mut Criterion) {
     let alice = "alice".parse().unwrap();
     let (doc, folder) = realistic();
     let path = [Node::new(&doc_res, None, &doc), Node::new(&folder_res, Some(&alice), &folder)];
-    assert!(policy.check(&bob, Permission::Edit, &path, now()).allowed);
-    assert!(!policy.check(&bob, Permission::Delete, &path, now()).allowed);
+    assert!(policy.check(&bob, Permission::Edit, &path, now()).is_allowed());
+    assert!(!policy.check(&bob, Permission::Delete, &path, now()).is_allowed());
 
     let mut g = c.benchmark_group("policy");
     g.sample_size(50)
@@ -128,7 +128,7 @@ fn bench(c: &mut Criterion) {
     let many = crowded();
     let crowded_path =
         [Node::new(&doc_res, None, &doc), Node::new(&folder_res, Some(&alice), &many)];
-    assert!(policy.check(&bob, Permission::Edit, &crowded_path, now()).allowed);
+    assert!(policy.check(&bob, Permission::Edit, &crowded_path, now()).is_allowed());
     g.bench_function("check allowed, 1000 shares on the folder", |b| {
         b.iter(|| policy.check(black_box(&bob), Permission::Edit, black_box(&crowded_path), now()))
     });
@@ -146,7 +146,7 @@ fn bench(c: &mut Criterion) {
         Node::listed(&doc_res, None, &doc_list),
         Node::listed(&folder_res, Some(&alice), &many_list),
     ];
-    assert!(policy.check(&bob, Permission::Edit, &listed_path, now()).allowed);
+    assert!(policy.check(&bob, Permission::Edit, &listed_path, now()).is_allowed());
     g.bench_function("check allowed, 1000 shares on the folder, listed", |b| {
         b.iter(|| policy.check(black_box(&bob), Permission::Edit, black_box(&listed_path), now()))
     });

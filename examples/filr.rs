@@ -2,6 +2,7 @@
 //! Filr's `shared_by` query and answered in Filr's list form.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use pollster::block_on;
 use shareguard::admin::Hierarchy;
 use shareguard::interop::filr::{ListQuery, Share, ShareList};
 use shareguard::store::Page;
@@ -21,10 +22,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?
     .to_model()?;
     let new = NewShare::new(filr.resource().clone(), filr.recipient().clone(), filr.access());
-    admin.create(&sharer, new, now)?;
+    block_on(admin.create(&sharer, new, now))?;
 
     let filter = ListQuery::from_query("shared_by=20")?.to_filter();
-    let mut page = admin.list(&sharer, &filter, Page::default(), now)?;
+    let mut page = block_on(admin.list(&sharer, &filter, &Page::default(), now))?;
     // The store gives UUID ids; Filr's are longs: number them for the answer.
     for (i, share) in page.items.iter_mut().enumerate() {
         *share = shareguard::Share::new(
@@ -39,6 +40,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_expiry(share.expires())
         .with_message(share.message().map(str::to_owned));
     }
-    println!("{}", ShareList::try_from(&page)?.to_json_string());
+    println!("{}", ShareList::from_page(0, &page)?.to_json_string());
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! `MemoryStore` through the admin facade and sees them as the Sharing panel shows them.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use pollster::block_on;
 use shareguard::admin::Hierarchy;
 use shareguard::interop::ShareContext;
 use shareguard::interop::iconik::{AdminRoles, Share as PanelShare};
@@ -25,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ShareContext { resource: "assets:a-42".parse()?, sharer: "owner".parse()?, created: now };
     let owner: shareguard::model::PrincipalId = "owner".parse()?;
     for share in panel.to_shares(&context, base)? {
-        shareguard::ShareStore::create(&store, share, &owner, now)?;
+        block_on(shareguard::ShareStore::create(&store, share, &owner, now))?;
     }
     let admin = Admin::new(store, tree, Policy::default());
 
@@ -34,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reader = Principal::builder("ops", PrincipalKind::Internal)
         .admin(AdminRights::try_from(&roles)?)
         .build()?;
-    let on_asset = admin.who_has_access(&reader, &"assets:a-42".parse()?, now)?;
+    let on_asset = block_on(admin.who_has_access(&reader, &"assets:a-42".parse()?, now))?;
     let shares: Vec<_> = on_asset.into_iter().map(|entry| entry.share).collect();
     println!("{}", PanelShare::from_shares("sh-1", &shares, base)?.to_json_string());
     Ok(())

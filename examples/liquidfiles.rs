@@ -2,6 +2,7 @@
 //! facade, answered in LiquidFiles' response form.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use pollster::block_on;
 use shareguard::admin::Hierarchy;
 use shareguard::interop::liquidfiles::{AddAccess, AddAccessResponse, RemoveAccess};
 use shareguard::{Admin, MemoryStore, Policy, Principal, PrincipalKind, Recipient};
@@ -17,11 +18,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let request = AddAccess::from_json_str(
         r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#,
     )?;
-    let outcomes = admin.grant_batch(&owner, &share, &request.to_grant_items()?, now)?;
+    let outcomes = block_on(admin.grant_batch(&owner, &share, &request.to_grant_items()?, now))?;
     println!("{}", AddAccessResponse::from_outcomes(&request, &outcomes).to_json_string());
 
     let remove = RemoveAccess::from_json_str(r#"{"user":"user-company-com"}"#)?;
-    let removed = admin.revoke_batch(&owner, &share, &[Recipient::try_from(&remove)?], now)?;
+    let removed =
+        block_on(admin.revoke_batch(&owner, &share, &[Recipient::try_from(&remove)?], now))?;
     println!("removed: {}", removed.len());
     Ok(())
 }

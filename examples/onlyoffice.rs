@@ -2,6 +2,7 @@
 //! facade, answered with the room's members.
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use pollster::block_on;
 use shareguard::admin::Hierarchy;
 use shareguard::interop::onlyoffice::{Member, RoomSecurity, RoomShare};
 use shareguard::{Admin, MemoryStore, Policy, Principal, PrincipalKind};
@@ -21,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let mut members = Vec::new();
     for new in request.to_new_shares(&room)? {
-        let share = admin.create(&owner, new, now)?;
+        let share = block_on(admin.create(&owner, new, now))?;
         members.push(Member::from_share(&share)?);
     }
     println!("{}", RoomSecurity { members, warning: None }.to_json_string());

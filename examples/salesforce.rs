@@ -2,6 +2,7 @@
 //! the owner's succeeds (FolderShareRepresentation), a stranger's is denied (error body).
 #![allow(clippy::print_stdout)] // an example prints what it produces
 use chrono::{TimeZone, Utc};
+use pollster::block_on;
 use shareguard::admin::Hierarchy;
 use shareguard::interop::salesforce::{ErrorBody, FolderShare, FolderShareInput};
 use shareguard::{
@@ -16,21 +17,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
     let owner = Principal::builder("005owner", PrincipalKind::Internal).build()?;
     let user = Recipient::User { id: "005R0000000Kg8yIAC".parse()? };
-    let share = admin.create(
+    let share = block_on(admin.create(
         &owner,
         NewShare::new("folder:00l1".parse()?, user, AccessLevel::Viewer),
         now,
-    )?;
+    ))?;
 
     let input = FolderShareInput::from_json_str(
         r#"{ "accessType" : "manage", "shareType" : "user", "shareWithId" : "005R0000000Kg8yIAC" }"#,
     )?;
     let patch = input.to_patch()?;
-    let updated = admin.update(&owner, share.id(), share.version(), &patch, now)?;
+    let updated = block_on(admin.update(&owner, share.id(), share.version(), &patch, now))?;
     println!("200 {}", FolderShare::try_from(&updated)?.to_json_string());
 
     let stranger = Principal::builder("005other", PrincipalKind::Internal).build()?;
-    match admin.update(&stranger, share.id(), updated.version(), &patch, now) {
+    match block_on(admin.update(&stranger, share.id(), updated.version(), &patch, now)) {
         Err(AdminError::Denied(decision)) => {
             if let Some(body) = ErrorBody::from_decision(&decision) {
                 println!("{} {}", body.status, body.to_json_string());

@@ -102,10 +102,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let public = block_on(admin.list(
         &admin_user,
         &ShareFilter { public_only: true, ..ShareFilter::default() },
-        Page::default(),
+        &Page::default(),
         later,
     ))?;
-    println!("{} public share(s) of {}", public.count, public.total);
+    println!("{} public share(s) of {}", public.items.len(), public.total);
     for share in &public.items {
         println!(
             "  {} on {} by {}, {}",
