@@ -30,7 +30,11 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::subsequence;
 
-use crate::model::{AccessLevel, AdminRight, AdminRights, Directory, Email, GroupId, LinkToken, Permissions, Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceKind, ResourceRef, RoleId, Settings, Share, ShareId, ShareLink};
+use crate::model::{
+    AccessLevel, AdminRight, AdminRights, Directory, Email, GroupId, LinkToken, Permissions,
+    Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceKind, ResourceRef,
+    RoleId, Settings, Share, ShareId, ShareLink,
+};
 use crate::policy::Node;
 
 /// How many ids each pool holds (users, groups, roles).

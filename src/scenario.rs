@@ -40,7 +40,11 @@ use serde::{Deserialize, Serialize};
 use crate::model::time::{rfc3339, rfc3339_change, rfc3339_option};
 
 use crate::admin::{Admin, AdminError, Hierarchy};
-use crate::model::{AdminRights, Directory, Email, GroupId, Level, LinkToken, NewShare, Permission, Permissions, Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef, RoleId, Settings, Share, ShareId, SharePatch};
+use crate::model::{
+    AdminRights, Directory, Email, GroupId, Level, LinkToken, NewShare, Permission, Permissions,
+    Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef, RoleId, Settings,
+    Share, ShareId, SharePatch,
+};
 use crate::policy::{Decision, Policy, Reason, ShareAction};
 use crate::store::{MemoryStore, ShareStore};
 

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{NewShare, Permission, Permissions, Principal, ResourceRef, Revision, Share, SharePatch};
+use crate::model::{
+    NewShare, Permission, Permissions, Principal, ResourceRef, Revision, Share, SharePatch,
+};
 use crate::policy::{Decision, Node, ShareAction};
 use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Write};
 

@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{NewShare, Principal, Recipient, ResourceRef, Share};
 use crate::policy::ShareAction;
-use crate::store::{
-    Applied, BatchOutcome, GrantItem, ShareStore, StoreError, Write, plan,
-};
+use crate::store::{Applied, BatchOutcome, GrantItem, ShareStore, StoreError, Write, plan};
 
 use super::{Admin, AdminError, ResourceTree};
 
@@ -165,8 +163,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 })
                 .await?;
             let targets = targets?;
-            match plan::revoke_each(&self.store, &targets, recipient, &pre, actor.id(), now).await
-            {
+            match plan::revoke_each(&self.store, &targets, recipient, &pre, actor.id(), now).await {
                 Err(e) if e.is_conflict() => continue,
                 outcome => return Ok(outcome?),
             }

@@ -393,8 +393,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
             .write_on_path(&resource, actor, now, |path| {
                 let share = share_in(path, id)?;
                 if leaving
-                    && !(matches!(share.recipient(), Recipient::User { .. } | Recipient::Email { .. })
-                        && share.recipient().matches(actor))
+                    && !(matches!(
+                        share.recipient(),
+                        Recipient::User { .. } | Recipient::Email { .. }
+                    ) && share.recipient().matches(actor))
                 {
                     return Err(AdminError::NotLeavable(id.clone()));
                 }

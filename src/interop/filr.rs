@@ -55,7 +55,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{InteropError, json_form};
-use crate::model::{AccessLevel, Email, GroupId, PrincipalId, Recipient, ReshareRights, ResourceKind, ResourceRef, ShareId, ShareLink};
+use crate::model::{
+    AccessLevel, Email, GroupId, PrincipalId, Recipient, ReshareRights, ResourceKind, ResourceRef,
+    ShareId, ShareLink,
+};
 use crate::store::{Paged, ShareFilter};
 
 const VENDOR: &str = "filr";

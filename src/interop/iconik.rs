@@ -47,7 +47,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{InteropError, ShareContext, json_form};
-use crate::model::{AccessLevel, AdminRight, AdminRights, Email, LinkToken, Permissions, Recipient, ResourceKind, ResourceRef, ShareId, ShareLink, Usage};
+use crate::model::{
+    AccessLevel, AdminRight, AdminRights, Email, LinkToken, Permissions, Recipient, ResourceKind,
+    ResourceRef, ShareId, ShareLink, Usage,
+};
 
 const VENDOR: &str = "iconik";
 

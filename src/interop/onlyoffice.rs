@@ -62,7 +62,10 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{InteropError, ShareContext, json_form};
-use crate::model::{AccessLevel, Email, GroupId, NewShare, Permissions, PrincipalId, Recipient, ResourceRef, ShareLink};
+use crate::model::{
+    AccessLevel, Email, GroupId, NewShare, Permissions, PrincipalId, Recipient, ResourceRef,
+    ShareLink,
+};
 
 const VENDOR: &str = "onlyoffice";
 

@@ -54,7 +54,9 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{InteropError, ShareContext, json_form};
-use crate::model::{AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId, SharePatch};
+use crate::model::{
+    AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId, SharePatch,
+};
 
 const VENDOR: &str = "salesforce";
 

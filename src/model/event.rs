@@ -229,4 +229,3 @@ impl std::str::FromStr for Revision {
         })
     }
 }
-

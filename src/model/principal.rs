@@ -4,7 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::{Email, GroupId, LinkDigest, LinkToken, ModelError, PrincipalId, ResourceKind, RoleId};
+use crate::model::{
+    Email, GroupId, LinkDigest, LinkToken, ModelError, PrincipalId, ResourceKind, RoleId,
+};
 
 /// The kind of a principal (SEMANTICS.md section 3).
 ///

@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::time::{rfc3339, rfc3339_change, rfc3339_option};
 
-use crate::model::{AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights, ResourceRef, ShareId};
+use crate::model::{
+    AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
+    ResourceRef, ShareId,
+};
 
 /// How a share has been used (iconik's share panel: last visit, times used).
 ///

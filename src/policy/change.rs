@@ -3,7 +3,10 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Decision, Evidence, Node, Policy, Reason, ShareAction, Standing};
-use crate::model::{AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass, ResourceRef, Settings, Share, SharePatch};
+use crate::model::{
+    AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass,
+    ResourceRef, Settings, Share, SharePatch,
+};
 
 /// Re-share rights and `grant_reshare`: what only holders of `grant_reshare` or
 /// `manage_access` may give.

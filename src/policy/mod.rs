@@ -31,7 +31,10 @@ pub use list::ShareList;
 
 use list::{Probe, RecipientKey};
 
-use crate::model::{AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass, ResourceRef, Settings, Share, ShareType};
+use crate::model::{
+    AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass,
+    ResourceRef, Settings, Share, ShareType,
+};
 
 /// One resource of a path: the resource, its owner, and the shares on it.
 ///

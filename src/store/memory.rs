@@ -15,15 +15,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    LinkDigest, LogEntry, PrincipalId, Recipient, ResourceRef, Revision, Share, ShareId,
-    ShareLink, ShareType,
+    LinkDigest, LogEntry, PrincipalId, Recipient, ResourceRef, Revision, Share, ShareId, ShareLink,
+    ShareType,
 };
 use crate::policy::ShareList;
 
 use super::plan::{self, Effect};
 use super::{
-    Applied, Cursor, Page, Paged, PathReader, PathShares, Precondition, ShareFilter,
-    ShareState, ShareStore, StoreError, Write,
+    Applied, Cursor, Page, Paged, PathReader, PathShares, Precondition, ShareFilter, ShareState,
+    ShareStore, StoreError, Write,
 };
 
 type Number = u32;
@@ -106,7 +106,11 @@ fn full() -> StoreError {
 
 /// Adds `n` under `key`, and returns the map's own copy of the key (so that shares can hold
 /// one copy of each text).
-fn index<K: std::hash::Hash + Eq + Clone>(map: &mut HashMap<K, Vec<Number>>, key: &K, n: Number) -> K {
+fn index<K: std::hash::Hash + Eq + Clone>(
+    map: &mut HashMap<K, Vec<Number>>,
+    key: &K,
+    n: Number,
+) -> K {
     match map.entry(key.clone()) {
         Entry::Occupied(mut e) => {
             e.get_mut().push(n);
@@ -299,7 +303,13 @@ impl State {
                     index: u32::try_from(i).unwrap_or(NONE),
                     last_log,
                 });
-                index_share(&mut self.by_sharer, &mut self.by_recipient, &mut self.by_type, share, fresh);
+                index_share(
+                    &mut self.by_sharer,
+                    &mut self.by_recipient,
+                    &mut self.by_type,
+                    share,
+                    fresh,
+                );
                 if let Some(expires) = share.expires() {
                     self.by_expiry.insert((expires, fresh));
                 }
@@ -451,11 +461,9 @@ impl MemoryStore {
             .iter()
             .map(|resource| {
                 match state.shelf_of.get(resource).and_then(|&s| state.shelves.get(s as usize)) {
-                    Some(shelf) => PathShares {
-                        resource,
-                        shares: &shelf.shares,
-                        revision: shelf.revision,
-                    },
+                    Some(shelf) => {
+                        PathShares { resource, shares: &shelf.shares, revision: shelf.revision }
+                    }
                     None => PathShares { resource, shares: &EMPTY, revision: Revision::ZERO },
                 }
             })
@@ -566,7 +574,8 @@ impl ShareStore for MemoryStore {
             }
             items.push(share.clone());
         }
-        let next = if more { items.last().map(|s: &Share| Cursor::after(s.id().as_str())) } else { None };
+        let next =
+            if more { items.last().map(|s: &Share| Cursor::after(s.id().as_str())) } else { None };
         Ok(Paged { items, total, next })
     }
 
@@ -576,7 +585,11 @@ impl ShareStore for MemoryStore {
         Ok(state.by_recipient.get(&key).and_then(|numbers| state.shares(numbers).next()).cloned())
     }
 
-    async fn log_for_share(&self, id: &ShareId, page: &Page) -> Result<Paged<LogEntry>, StoreError> {
+    async fn log_for_share(
+        &self,
+        id: &ShareId,
+        page: &Page,
+    ) -> Result<Paged<LogEntry>, StoreError> {
         let state = self.read()?;
         let last = match state.number(id).and_then(|n| state.place(n)) {
             Some(place) => place.last_log,
@@ -616,12 +629,13 @@ impl ShareStore for MemoryStore {
 
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError> {
         let state = self.read()?;
-        Ok(state
+        // The port lists them by share id, not by expiry: the first `limit` ids.
+        let mut expired: Vec<&Share> = state
             .by_expiry
             .range(..=(now, Number::MAX))
             .filter_map(|(_, n)| state.share(*n))
-            .take(limit)
-            .cloned()
-            .collect())
+            .collect();
+        expired.sort_unstable_by(|a, b| a.id().cmp(b.id()));
+        Ok(expired.into_iter().take(limit).cloned().collect())
     }
 }

@@ -112,7 +112,12 @@ impl Effect {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn log_entry(&self, revision: Revision, actor: &PrincipalId, at: DateTime<Utc>) -> LogEntry {
+    pub fn log_entry(
+        &self,
+        revision: Revision,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> LogEntry {
         let share = self.share();
         LogEntry {
             revision,
@@ -147,7 +152,11 @@ impl Effect {
 /// assert!(matches!(stale, Err(StoreError::Conflict { expected: 1, actual: 2, .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn prepare(write: Write, current: Option<&Share>, at: DateTime<Utc>) -> Result<Effect, StoreError> {
+pub fn prepare(
+    write: Write,
+    current: Option<&Share>,
+    at: DateTime<Utc>,
+) -> Result<Effect, StoreError> {
     let existing = |id: &ShareId| current.ok_or_else(|| StoreError::NotFound(id.clone()));
     Ok(match write {
         Write::Create { share, event } => {
@@ -187,11 +196,7 @@ fn check_version(current: &Share, expected: u64) -> Result<(), StoreError> {
     if current.version() == expected {
         Ok(())
     } else {
-        Err(StoreError::Conflict {
-            id: current.id().clone(),
-            expected,
-            actual: current.version(),
-        })
+        Err(StoreError::Conflict { id: current.id().clone(), expected, actual: current.version() })
     }
 }
 
@@ -248,7 +253,9 @@ fn redacted(event: LogEvent) -> LogEvent {
         other => other,
     };
     match event {
-        LogEvent::AccessAdded { recipient } => LogEvent::AccessAdded { recipient: strip(recipient) },
+        LogEvent::AccessAdded { recipient } => {
+            LogEvent::AccessAdded { recipient: strip(recipient) }
+        }
         LogEvent::AccessRemoved { recipient } => {
             LogEvent::AccessRemoved { recipient: strip(recipient) }
         }

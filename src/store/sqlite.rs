@@ -11,7 +11,10 @@ use rusqlite::{
     params_from_iter,
 };
 
-use crate::model::{AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient, ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType};
+use crate::model::{
+    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient,
+    ResourceRef, Share, ShareId, ShareLink, SharePatch, ShareType,
+};
 
 use super::{
     AccessEntry, BatchOutcome, GrantItem, OpenError, Page, Paged, ShareFilter, ShareStore, Status,
