@@ -1,5 +1,5 @@
 //! The model-based property test on `MemoryStore`: random operation sequences applied to the
-//! store and to a plain `Vec` model, compared after every step (see
+//! store and to a plain model, compared after every step (see
 //! `shareguard::store::conformance::model_based`, which any other adapter can run too).
 #![cfg(feature = "conformance")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,7 +1,9 @@
 //! A stress test: four threads run mixed operations (create, update with versions, delete,
 //! batch grant and revoke, visit, sweep, list) on one `MemoryStore` for a bounded number of
 //! iterations; afterwards no update was lost (each accepted update bumped the version exactly
-//! once), the log has exactly one entry per successful mutation, and recipients never changed.
+//! once), the log has exactly one entry per successful mutation, recipients never changed, and
+//! the revisions every thread got are strictly increasing per thread and unique across threads,
+//! and are exactly the change feed's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -9,11 +11,13 @@ use std::sync::Arc;
 use std::thread;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use shareguard::{
-    AccessLevel, BatchOutcome, GrantItem, Level, LogEvent, MemoryStore, Page, Principal,
-    PrincipalId, PrincipalKind, Recipient, ResourceRef, Share, ShareFilter, ShareId, SharePatch,
-    ShareStore, StoreError,
+use pollster::block_on;
+use shareguard::model::{
+    AccessLevel, Level, LogEvent, Principal, PrincipalId, PrincipalKind, Recipient, ResourceRef,
+    Revision, Share, ShareId, SharePatch,
 };
+use shareguard::store::{BatchOutcome, GrantItem, Page, ShareFilter};
+use shareguard::{MemoryStore, ShareStore, StoreError};
 
 const THREADS: usize = 4;
 const ITERATIONS: usize = 2_000;
@@ -50,11 +54,17 @@ struct Tally {
     versions: HashMap<ShareId, Vec<u64>>,
     /// The recipient each share was created with.
     recipients: HashMap<ShareId, Recipient>,
+    /// The revisions of this thread's writes, in the order it made them.
+    revisions: Vec<Revision>,
 }
 
 impl Tally {
-    fn mutated(&mut self, share: &Share) {
+    fn mutated(&mut self, share: &Share, revision: Revision) {
         *self.mutations.entry(share.resource().clone()).or_default() += 1;
+        if let Some(last) = self.revisions.last() {
+            assert!(*last < revision, "revision {revision} after {last} on one thread");
+        }
+        self.revisions.push(revision);
     }
 
     fn merge(&mut self, other: Tally) {
@@ -67,6 +77,7 @@ impl Tally {
         for (id, r) in other.recipients {
             assert!(self.recipients.insert(id.clone(), r).is_none(), "{id} created twice");
         }
+        self.revisions.extend(other.revisions);
     }
 }
 
@@ -74,6 +85,18 @@ fn pick_id(rng: &mut Rng, i: usize) -> ShareId {
     let thread = rng.below(THREADS);
     let n = rng.below(i + 1);
     format!("t{thread}-{n}").parse().unwrap()
+}
+
+fn store_log(store: &MemoryStore, id: &ShareId) -> Vec<shareguard::model::LogEntry> {
+    block_on(store.log_for_share(id, &Page::ALL)).unwrap().items
+}
+
+/// The revision of the last entry of a removed share's log, which its removal wrote after
+/// `before`.
+fn removal_revision(log: &[shareguard::model::LogEntry], before: Revision) -> Revision {
+    let last = log.last().expect("a removed share has a log");
+    assert!(last.revision > before, "the removal's entry is the share's last");
+    last.revision
 }
 
 fn run(store: &MemoryStore, thread: usize) -> Tally {
@@ -97,23 +120,24 @@ fn run(store: &MemoryStore, thread: usize) -> Tally {
                     now,
                 )
                 .with_expiry(expires);
-                let created = store.create(share, &actor, now).unwrap();
-                tally.mutated(&created);
+                let created = block_on(store.create(share, &actor, now)).unwrap();
+                tally.mutated(&created.share, created.revision);
                 tally.recipients.insert(id, recipient);
             }
             2 | 3 => {
                 let id = pick_id(&mut rng, i);
-                let Some(current) = store.get(&id).unwrap() else { continue };
+                let Some(current) = block_on(store.get(&id)).unwrap() else { continue };
                 let stale = rng.below(5) == 0;
                 let expected = if stale { current.version() - 1 } else { current.version() };
                 let level = [Level::Viewer, Level::Editor, Level::Commenter][rng.below(3)];
                 let patch = SharePatch { access: Some(level), ..SharePatch::default() };
-                match store.update(&id, expected, &patch, &actor, now) {
-                    Ok(updated) => {
+                match block_on(store.update(&id, expected, &patch, &actor, now)) {
+                    Ok(applied) => {
+                        let updated = &applied.share;
                         assert!(!stale, "a stale version was accepted for {id}");
                         assert_eq!(updated.version(), expected + 1, "an update bumps once");
                         tally.versions.entry(id).or_default().push(updated.version());
-                        tally.mutated(&updated);
+                        tally.mutated(updated, applied.revision);
                     }
                     Err(StoreError::Conflict { actual, .. }) => assert!(actual > expected || stale),
                     Err(StoreError::NotFound(_)) => {}
@@ -122,8 +146,8 @@ fn run(store: &MemoryStore, thread: usize) -> Tally {
             }
             4 => {
                 let id = pick_id(&mut rng, i);
-                match store.delete(&id, &actor, now) {
-                    Ok(gone) => tally.mutated(&gone),
+                match block_on(store.delete(&id, &actor, now)) {
+                    Ok(gone) => tally.mutated(&gone.share, gone.revision),
                     Err(StoreError::NotFound(_)) => {}
                     Err(e) => panic!("delete {id}: {e}"),
                 }
@@ -137,62 +161,76 @@ fn run(store: &MemoryStore, thread: usize) -> Tally {
                         view_log: rng.below(2) == 0,
                     })
                     .collect();
-                let outcomes = store.grant_batch(&resource, &actor, &items, &actor, now).unwrap();
+                let outcomes =
+                    block_on(store.grant_batch(&resource, &actor, &items, &actor, now)).unwrap();
                 for (item, outcome) in items.iter().zip(outcomes) {
                     match outcome {
-                        BatchOutcome::Created { share } => {
+                        BatchOutcome::Created { share, revision } => {
                             assert_eq!(share.version(), 1);
                             tally.recipients.insert(share.id().clone(), item.recipient.clone());
-                            tally.mutated(&share);
+                            tally.mutated(&share, revision);
                         }
-                        BatchOutcome::Updated { share } => {
+                        BatchOutcome::Updated { share, revision } => {
                             tally
                                 .versions
                                 .entry(share.id().clone())
                                 .or_default()
                                 .push(share.version());
-                            tally.mutated(&share);
+                            tally.mutated(&share, revision);
                         }
                         BatchOutcome::Error { .. } => {
                             assert_eq!(item.access, AccessLevel::Restrict, "only restrict fails");
                         }
-                        BatchOutcome::Removed { .. } => panic!("a grant removes nothing"),
+                        other => panic!("a grant only creates or updates: {other:?}"),
                     }
                 }
             }
             6 => {
                 let recipients = [user(USERS[rng.below(USERS.len())])];
-                for outcome in store.revoke_batch(&resource, &recipients, &actor, now).unwrap() {
-                    if let BatchOutcome::Removed { shares } = outcome {
-                        shares.iter().for_each(|s| tally.mutated(s));
+                let before = block_on(store.revision()).unwrap();
+                for outcome in
+                    block_on(store.revoke_batch(&resource, &recipients, &actor, now)).unwrap()
+                {
+                    if let BatchOutcome::Removed { shares, revision } = outcome {
+                        // Each removal is a write of its own: the ones before the last got
+                        // revisions between the call's start and the last one.
+                        let (last, earlier) = shares.split_last().expect("a removal removes");
+                        for share in earlier {
+                            let mine = removal_revision(&store_log(store, share.id()), before);
+                            tally.mutated(share, mine);
+                        }
+                        tally.mutated(last, revision);
                     }
                 }
             }
             7 => {
                 let id = pick_id(&mut rng, i);
-                match store.record_visit(&id, &actor, now) {
-                    Ok(visited) => tally.mutated(&visited),
+                match block_on(store.record_visit(&id, &actor, now)) {
+                    Ok(visited) => tally.mutated(&visited.share, visited.revision),
                     Err(StoreError::NotFound(_)) => {}
                     Err(e) => panic!("visit {id}: {e}"),
                 }
             }
             8 => {
                 if rng.below(4) == 0 {
-                    for swept in store.sweep_expired(now, &actor).unwrap() {
+                    let before = block_on(store.revision()).unwrap();
+                    for swept in block_on(store.sweep_expired(now, &actor)).unwrap() {
                         assert!(!swept.is_active(now));
-                        tally.mutated(&swept);
+                        let mine = removal_revision(&store_log(store, swept.id()), before);
+                        tally.mutated(&swept, mine);
                     }
                 }
             }
             _ => {
                 let filter = ShareFilter { resource: Some(resource), ..ShareFilter::default() };
-                let page = store.list(&filter, Page::new(rng.below(5), 10)).unwrap();
-                assert!(page.items.len() <= 10 && page.total >= page.items.len());
+                let page = block_on(store.list(&filter, &Page::first(rng.below(5) + 1))).unwrap();
+                assert!(page.items.len() <= 5 && page.total >= page.items.len());
+                assert!(page.items.windows(2).all(|w| w[0].id() < w[1].id()), "by id");
                 let who =
                     Principal::builder(USERS[rng.below(USERS.len())], PrincipalKind::Internal)
                         .build()
                         .unwrap();
-                let mine = store.shared_with(&who, false, Page::ALL).unwrap();
+                let mine = block_on(store.shares_reaching(&who, false, &Page::ALL)).unwrap();
                 assert!(mine.items.iter().all(|s| s.recipient().matches(&who)));
             }
         }
@@ -217,10 +255,10 @@ fn concurrent_mixed_operations_keep_every_invariant() {
     // The log has exactly one entry per successful mutation, in increasing order.
     for r in RESOURCES {
         let resource: ResourceRef = r.parse().unwrap();
-        let log = store.log_for_resource(&resource, Page::ALL).unwrap();
+        let log = block_on(store.log_for_resource(&resource, &Page::ALL)).unwrap();
         let expected = tally.mutations.get(&resource).copied().unwrap_or(0);
         assert_eq!(log.total, expected, "log entries of {r}");
-        assert!(log.items.windows(2).all(|w| w[0].seq < w[1].seq), "log order of {r}");
+        assert!(log.items.windows(2).all(|w| w[0].revision < w[1].revision), "log order of {r}");
         assert!(log.items.iter().all(|e| tally.recipients.contains_key(&e.share)));
     }
 
@@ -230,7 +268,7 @@ fn concurrent_mixed_operations_keep_every_invariant() {
         versions.sort_unstable();
         let contiguous: Vec<u64> = (2..versions.len() as u64 + 2).collect();
         assert_eq!(*versions, contiguous, "versions produced for {id}");
-        let log = store.log_for_share(id, Page::ALL).unwrap().items;
+        let log = store_log(&store, id);
         let updates = log
             .iter()
             .filter(|e| matches!(e.event, LogEvent::Changed { .. } | LogEvent::AccessAdded { .. }))
@@ -245,7 +283,18 @@ fn concurrent_mixed_operations_keep_every_invariant() {
     }
 
     // Every share left has its original recipient and the version its updates gave it.
-    let all = store.list(&ShareFilter::default(), Page::ALL).unwrap().items;
+    // Revisions: unique across threads, and exactly the change feed's, which has no gap.
+    let mut revisions = tally.revisions.clone();
+    revisions.sort_unstable();
+    let count = revisions.len();
+    revisions.dedup();
+    assert_eq!(revisions.len(), count, "a revision handed to two writes");
+    let feed = block_on(store.changes_since(Revision::ZERO, usize::MAX)).unwrap();
+    let fed: Vec<Revision> = feed.iter().map(|e| e.revision).collect();
+    assert_eq!(fed, revisions, "the change feed holds exactly the writes made");
+    assert_eq!(block_on(store.revision()).unwrap(), *revisions.last().unwrap());
+
+    let all = block_on(store.list(&ShareFilter::default(), &Page::ALL)).unwrap().items;
     assert_eq!(all.len(), store.len().unwrap());
     for share in &all {
         assert_eq!(

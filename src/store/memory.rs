@@ -629,12 +629,13 @@ impl ShareStore for MemoryStore {
 
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError> {
         let state = self.read()?;
-        Ok(state
+        // The port lists them by share id, not by expiry: the first `limit` ids.
+        let mut expired: Vec<&Share> = state
             .by_expiry
             .range(..=(now, Number::MAX))
             .filter_map(|(_, n)| state.share(*n))
-            .take(limit)
-            .cloned()
-            .collect())
+            .collect();
+        expired.sort_unstable_by(|a, b| a.id().cmp(b.id()));
+        Ok(expired.into_iter().take(limit).cloned().collect())
     }
 }

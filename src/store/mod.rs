@@ -1098,24 +1098,39 @@ pub trait ShareStore: Send + Sync {
     ) -> Result<Vec<BatchOutcome>, StoreError> {
         let mut outcomes = Vec::with_capacity(items.len());
         for item in items {
-            let on = self.shares_on(std::slice::from_ref(resource)).await?;
-            let existing = on.first().map(|(s, _)| s.as_slice()).unwrap_or_default();
-            let write = match plan::grant(resource, sharer, item, existing, at) {
-                Ok(write) => write,
-                Err(e) => {
-                    outcomes.push(BatchOutcome::Error { message: e.to_string() });
-                    continue;
+            // Unconditional: an item whose share another writer changed between the read
+            // and the write is planned again on the fresh state (a few times).
+            let mut outcome = None;
+            for _ in 0..8 {
+                let on = self.shares_on(std::slice::from_ref(resource)).await?;
+                let existing = on.first().map(|(s, _)| s.as_slice()).unwrap_or_default();
+                let write = match plan::grant(resource, sharer, item, existing, at) {
+                    Ok(write) => write,
+                    Err(e) => {
+                        outcome = Some(BatchOutcome::Error { message: e.to_string() });
+                        break;
+                    }
+                };
+                let created = matches!(write, Write::Create { .. });
+                match self.apply(write, &Precondition::none(), actor, at).await {
+                    Ok(Applied { share, revision }) if created => {
+                        outcome = Some(BatchOutcome::Created { share, revision });
+                    }
+                    Ok(Applied { share, revision }) => {
+                        outcome = Some(BatchOutcome::Updated { share, revision });
+                    }
+                    Err(StoreError::Backend(e)) => return Err(StoreError::Backend(e)),
+                    Err(e @ (StoreError::Conflict { .. } | StoreError::NotFound(_))) => {
+                        outcome = Some(BatchOutcome::Error { message: e.to_string() });
+                        continue;
+                    }
+                    Err(e) => outcome = Some(BatchOutcome::Error { message: e.to_string() }),
                 }
-            };
-            let created = matches!(write, Write::Create { .. });
-            outcomes.push(match self.apply(write, &Precondition::none(), actor, at).await {
-                Ok(Applied { share, revision }) if created => {
-                    BatchOutcome::Created { share, revision }
-                }
-                Ok(Applied { share, revision }) => BatchOutcome::Updated { share, revision },
-                Err(StoreError::Backend(e)) => return Err(StoreError::Backend(e)),
-                Err(e) => BatchOutcome::Error { message: e.to_string() },
-            });
+                break;
+            }
+            outcomes.push(outcome.unwrap_or_else(|| BatchOutcome::Error {
+                message: "the shares kept changing".to_owned(),
+            }));
         }
         Ok(outcomes)
     }
@@ -1138,10 +1153,37 @@ pub trait ShareStore: Send + Sync {
                 .flat_map(|(shares, _)| shares)
                 .filter(|s| s.recipient() == recipient)
                 .collect();
-            outcomes.push(
-                plan::revoke_each(self, &targets, recipient, &Precondition::none(), actor, at)
-                    .await?,
-            );
+            if targets.is_empty() {
+                outcomes.push(
+                    plan::revoke_each(self, &[], recipient, &Precondition::none(), actor, at)
+                        .await?,
+                );
+                continue;
+            }
+            // Unconditional: each target is removed whatever its version, and one another
+            // writer removed meanwhile is not an error (it is gone, as asked).
+            let mut removed = Vec::with_capacity(targets.len());
+            let mut last = Revision::ZERO;
+            for share in targets {
+                let write = Write::Delete {
+                    id: share.id().clone(),
+                    version: None,
+                    event: LogEvent::AccessRemoved { recipient: recipient.clone() },
+                };
+                match self.apply(write, &Precondition::none(), actor, at).await {
+                    Ok(Applied { share, revision }) => {
+                        removed.push(share);
+                        last = revision;
+                    }
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            outcomes.push(if removed.is_empty() {
+                plan::revoke_each(self, &[], recipient, &Precondition::none(), actor, at).await?
+            } else {
+                BatchOutcome::Removed { shares: removed, revision: last }
+            });
         }
         Ok(outcomes)
     }
