@@ -1893,7 +1893,8 @@ pub fn no_token_in_any_log_entry(store: &dyn ShareStore) {
         "a retrievable link keeps its token in the share"
     );
     let outcomes =
-        b(store.revoke_batch(&res(r), std::slice::from_ref(&recipient), &pid("alice"), t(3))).unwrap();
+        b(store.revoke_batch(&res(r), std::slice::from_ref(&recipient), &pid("alice"), t(3)))
+            .unwrap();
     removed(&outcomes[0]);
     let digest: LinkDigest = token(secret).digest();
     let mut entries = resource_log(store, r).items;
