@@ -451,3 +451,23 @@ fn truncated_json() {
     assert!(e.to_string().starts_with("liquidfiles: "), "{e}");
     assert!(filr::ShareList::from_slice(b"").is_err());
 }
+
+#[test]
+fn filr_days_to_expire_i32_max_or_min_does_not_panic() {
+    for days in [i32::MAX, i32::MIN, -1] {
+        let json = format!(
+            r#"{{"id":1,"sharer":{{"id":2}},"sharing_date":"2015-12-22T17:31:12Z","days_to_expire":{days},"recipient":{{"type":"public"}},"shared_entity":{{"id":3,"type":"folder"}},"role":"VIEWER"}}"#
+        );
+        let wire = filr::Share::from_json_str(&json).unwrap();
+        let err = std::panic::catch_unwind(|| wire.to_model())
+            .unwrap_or_else(|_| panic!("days_to_expire {days} panicked"))
+            .unwrap_err();
+        assert!(
+            matches!(&err, InteropError::Invalid { field, value, .. } if field == "days_to_expire" && *value == days.to_string()),
+            "{err}"
+        );
+    }
+    // A count that fits is accepted.
+    let json = r#"{"id":1,"sharer":{"id":2},"sharing_date":"2015-12-22T17:31:12Z","days_to_expire":36500,"recipient":{"type":"public"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#;
+    assert!(filr::Share::from_json_str(json).unwrap().to_model().unwrap().expires().is_some());
+}

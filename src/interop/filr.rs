@@ -29,6 +29,9 @@
 //!   ids in Filr's own scheme (`/users/{id}`, `/groups/{id}`, `/admin/shares/{id}`,
 //!   `/folder_entries/{id}` for a `folderEntry`, `/folders/{id}` for a `folder`);
 //!   `can_share` is written as whether the share carries any re-share right.
+//! - **`days_to_expire`** counts days from `sharing_date`. A negative count (an expiry
+//!   before the share was made) is refused, as is a count whose expiry falls past the last
+//!   time the model can hold: both are an [`InteropError::Invalid`] naming `days_to_expire`.
 //! - **Levels.** Only viewer, editor and contributor have Filr roles; any other level (and
 //!   a `custom` set, `none` or `restrict`) is refused as inexpressible. Only users, groups,
 //!   external people by email, the public and links are Filr recipients: a role, the
@@ -378,6 +381,29 @@ fn long_id(field: &'static str, id: &str) -> Result<i64, InteropError> {
     })
 }
 
+/// `created` plus `days` days: a negative count (an expiry before the share was made) and a
+/// time past what the model can hold are refused naming `days_to_expire`, never a panic.
+fn expiry_after(created: DateTime<Utc>, days: i32) -> Result<DateTime<Utc>, InteropError> {
+    if days < 0 {
+        return Err(InteropError::invalid(
+            VENDOR,
+            "days_to_expire",
+            days,
+            "a count of days to expiry cannot be negative",
+        ));
+    }
+    Duration::try_days(i64::from(days))
+        .and_then(|span| created.checked_add_signed(span))
+        .ok_or_else(|| {
+            InteropError::invalid(
+                VENDOR,
+                "days_to_expire",
+                days,
+                "the expiry would fall past the last representable time",
+            )
+        })
+}
+
 fn entity_href(kind: &str, id: i64) -> Option<String> {
     match kind {
         "folderEntry" => Some(format!("/folder_entries/{id}")),
@@ -436,7 +462,7 @@ impl Share {
         })?;
         let expires = match (self.expiration, self.days_to_expire) {
             (Some(at), _) => Some(at),
-            (None, Some(days)) => Some(created + Duration::days(i64::from(days))),
+            (None, Some(days)) => Some(expiry_after(created, days)?),
             (None, None) => None,
         };
         let mut reshare = ReshareRights::empty();
