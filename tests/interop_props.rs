@@ -431,7 +431,7 @@ fn wrong_types_and_missing_fields() {
         filr::Share::from_json_str(r#"{"id":1,"sharer":{"id":2},"recipient":{"id":3}}"#)
             .unwrap_err(),
     );
-    assert_eq!(path, "recipient");
+    assert_eq!(path, "recipient.type");
     assert!(msg.contains("missing field `type`"), "{msg}");
     let no_date = filr::Share::from_json_str(
         r#"{"id":1,"sharer":{"id":2},"recipient":{"type":"public"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#,
@@ -470,4 +470,86 @@ fn filr_days_to_expire_i32_max_or_min_does_not_panic() {
     // A count that fits is accepted.
     let json = r#"{"id":1,"sharer":{"id":2},"sharing_date":"2015-12-22T17:31:12Z","days_to_expire":36500,"recipient":{"type":"public"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#;
     assert!(filr::Share::from_json_str(json).unwrap().to_model().unwrap().expires().is_some());
+}
+
+/// Every vendor: a missing leaf and a wrong leaf are named by their own path, not their
+/// parent's.
+#[test]
+fn errors_name_the_missing_or_wrong_leaf_not_its_parent() {
+    fn path(e: InteropError) -> String {
+        json_err(e).0
+    }
+    let item = |recipient: &str, entity: &str| {
+        format!(
+            r#"{{"first":0,"count":1,"total":1,"items":[{{"id":1,"sharer":{{"id":2}},"recipient":{recipient},"shared_entity":{entity},"role":"VIEWER"}}]}}"#
+        )
+    };
+    let cases: Vec<(InteropError, &str)> = vec![
+        (
+            filr::ShareList::from_json_str(&item(r#"{"id":3}"#, r#"{"id":4,"type":"folder"}"#))
+                .unwrap_err(),
+            "items[0].recipient.type",
+        ),
+        (
+            filr::ShareList::from_json_str(&item(
+                r#"{"type":"public"}"#,
+                r#"{"id":"x","type":"folder"}"#,
+            ))
+            .unwrap_err(),
+            "items[0].shared_entity.id",
+        ),
+        (
+            liquidfiles::AddAccessResponse::from_json_str(r#"[{"user":"u","message":"m"}]"#)
+                .unwrap_err(),
+            "[0].result",
+        ),
+        (
+            liquidfiles::AddAccess::from_json_str(r#"{"accesses":[{"user":"u","view_log":"yes"}]}"#)
+                .unwrap_err(),
+            "accesses[0].view_log",
+        ),
+        (
+            onlyoffice::RoomSecurity::from_json_str(r#"{"members":[{"access":1}]}"#).unwrap_err(),
+            "members[0].subjectType",
+        ),
+        (
+            onlyoffice::RoomSecurity::from_json_str(
+                r#"{"members":[{"access":1,"subjectType":0,"isOwner":"no"}]}"#,
+            )
+            .unwrap_err(),
+            "members[0].isOwner",
+        ),
+        (
+            salesforce::FolderShare::from_json_str(
+                r#"{"shareId":"1","accessType":"View","shareType":"User"}"#,
+            )
+            .unwrap_err(),
+            "sharedWithId",
+        ),
+        (
+            salesforce::FolderShare::from_json_str(
+                r#"{"shareId":"1","accessType":"View","shareType":"User","sharedWithId":5}"#,
+            )
+            .unwrap_err(),
+            "sharedWithId",
+        ),
+        (
+            iconik::Share::from_json_str(
+                r#"{"id":"s","object_type":"assets","object_id":"a","users":[{"times_used":1}]}"#,
+            )
+            .unwrap_err(),
+            "users[0].email",
+        ),
+        (
+            iconik::Share::from_json_str(
+                r#"{"id":"s","object_type":"assets","object_id":"a","users":[{"email":"e@x.io","times_used":-1}]}"#,
+            )
+            .unwrap_err(),
+            "users[0].times_used",
+        ),
+    ];
+    for (err, expected) in cases {
+        let shown = err.to_string();
+        assert_eq!(path(err), expected, "{shown}");
+    }
 }

@@ -246,6 +246,18 @@ fn json_error(vendor: &'static str, mut path: String, e: &serde_json::Error) -> 
     if !e.is_data() {
         path.clear();
     }
+    // serde reports a missing field at its parent (`recipient`, "missing field `type`"):
+    // name the field itself (`recipient.type`).
+    if e.is_data() {
+        if let Some(field) =
+            message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`'))
+        {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(field);
+        }
+    }
     // Our own deserializers name their field (`access: …`): serde reports a flattened
     // field's error at its object, so complete the path with it.
     if let Some((field, rest)) = message.split_once(": ") {
