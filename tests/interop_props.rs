@@ -553,3 +553,52 @@ fn errors_name_the_missing_or_wrong_leaf_not_its_parent() {
         assert_eq!(path(err), expected, "{shown}");
     }
 }
+
+/// Every vendor form, at every level of nesting: fields the form does not know are kept
+/// and written back as read, not dropped.
+#[test]
+fn unknown_fields_are_kept_when_written_back() {
+    fn same(written: serde_json::Value, read: &str) {
+        assert_eq!(written, serde_json::from_str::<serde_json::Value>(read).unwrap(), "{read}");
+    }
+    let filr = r#"{"first":0,"count":1,"total":1,"next":"/rest/shares?first=1","items":[{"id":1,
+        "sharer":{"id":2,"title":"Ann"},"recipient":{"type":"user","id":3,"name":"bob"},
+        "shared_entity":{"id":4,"type":"folder","title":"Plans"},"role":"VIEWER",
+        "access":{"role":"VIEWER","href":"/x","sharing":{"internal":true,"external":false,"public":false,"public_link":false,"grant_reshare":false,"all_internal":false}},
+        "permalinks":[{"href":"/p","rel":"perma"}],"links":[]}]}"#;
+    same(filr::ShareList::from_json_str(filr).unwrap().to_json_value(), filr);
+
+    let add = r#"{"accesses":[{"user":"u","write":true,"note":"n"}],"dry_run":false}"#;
+    same(liquidfiles::AddAccess::from_json_str(add).unwrap().to_json_value(), add);
+    let response = r#"[{"group":"g","result":"success","message":"Created Group","id":7}]"#;
+    same(
+        liquidfiles::AddAccessResponse::from_json_str(response).unwrap().to_json_value(),
+        response,
+    );
+    let remove = r#"{"group":"g","reason":"left"}"#;
+    same(liquidfiles::RemoveAccess::from_json_str(remove).unwrap().to_json_value(), remove);
+
+    let share = r#"{"invitations":[{"id":"u","access":2,"x":1},{"value":{"email":"a@b.io","y":2},"z":3}],"notify":true,"title":"t"}"#;
+    same(onlyoffice::RoomShare::from_json_str(share).unwrap().to_json_value(), share);
+    let security = r#"{"members":[{"access":2,"sharedTo":{"id":"u","displayName":"Ann"},"subjectType":0,"isDefault":true}],"warning":"w","total":1}"#;
+    same(onlyoffice::RoomSecurity::from_json_str(security).unwrap().to_json_value(), security);
+
+    let folder = r#"{"shareId":"004","accessType":"View","shareType":"User","sharedWithId":"005","imageUrl":"/img"}"#;
+    same(salesforce::FolderShare::from_json_str(folder).unwrap().to_json_value(), folder);
+    let input = r#"{"accessType":"Edit","shareType":"Group","shareWithId":"00G","notify":true}"#;
+    same(salesforce::FolderShareInput::from_json_str(input).unwrap().to_json_value(), input);
+    let error = r#"[{"errorCode":"NOT_FOUND","message":"m","fields":["shareId"]}]"#;
+    same(salesforce::ErrorBody::from_json_str(error).unwrap().to_json_value(), error);
+
+    let panel = r#"{"id":"s","object_type":"assets","object_id":"a","allow_download":true,"users":[{"email":"e@x.io","times_used":1,"name":"Ed"}],"date_created":"2026-03-01"}"#;
+    same(iconik::Share::from_json_str(panel).unwrap().to_json_value(), panel);
+}
+
+#[test]
+fn salesforce_from_share_like_keeps_unknown_fields() {
+    let json = r#"{"shareId":"004","accessType":"View","shareType":"User","sharedWithId":"005","imageColor":"blue"}"#;
+    let wire = salesforce::FolderShare::from_json_str(json).unwrap();
+    let share = wire.to_share(&context()).unwrap();
+    let back = salesforce::FolderShare::from_share_like(&share, Some(&wire)).unwrap();
+    assert_eq!(back.extra["imageColor"], "blue");
+}

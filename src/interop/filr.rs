@@ -57,7 +57,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{InteropError, json_form};
+use super::{Extra, InteropError, json_form};
 use crate::{
     AccessLevel, Email, GroupId, Paged, PrincipalId, Recipient, ReshareRights, ResourceKind,
     ResourceRef, ShareFilter, ShareId, ShareLink,
@@ -76,7 +76,8 @@ const VENDOR: &str = "filr";
 ///     Recipient::User { id: "140".parse()? }, AccessLevel::Viewer, Utc.with_ymd_and_hms(2015, 12, 22, 17, 31, 12).unwrap());
 /// // Written in Filr's form, the sharer's href is rebuilt from its id.
 /// let sharer = filr::Share::try_from(&share)?.sharer;
-/// assert_eq!(sharer, LinkPair { id: 20, href: Some("/users/20".to_owned()) });
+/// assert_eq!((sharer.id, sharer.href.as_deref()), (20, Some("/users/20")));
+/// assert!(sharer.extra.is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +87,10 @@ pub struct LinkPair {
     /// The resource's href.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// The kind of a Filr share recipient.
@@ -143,6 +148,10 @@ pub struct ShareRecipient {
     /// The recipient's href.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// A Filr `EntityId`: the shared folder or entry.
@@ -169,6 +178,10 @@ pub struct EntityId {
     /// The entity's href.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// A Filr share role.
@@ -251,7 +264,7 @@ impl Role {
 /// assert_eq!(Sharing::from(ReshareRights::LINK), Sharing { public_link: true, ..Sharing::default() });
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Sharing {
     /// May share on with internal users and groups.
     #[serde(default)]
@@ -268,6 +281,10 @@ pub struct Sharing {
     /// May give re-share rights to others.
     #[serde(default)]
     pub grant_reshare: bool,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 impl From<Sharing> for ReshareRights {
@@ -290,6 +307,7 @@ impl From<ReshareRights> for Sharing {
             public: r.contains(ReshareRights::PUBLIC),
             public_link: r.contains(ReshareRights::LINK),
             grant_reshare: r.contains(ReshareRights::GRANT),
+            extra: Extra::new(),
         }
     }
 }
@@ -310,13 +328,17 @@ impl From<ReshareRights> for Sharing {
 /// assert_eq!(wire.to_model().unwrap_err().field(), "access.role");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Access {
     /// The role (the same as the share's `role`).
     pub role: Role,
     /// The re-share flags.
     #[serde(default)]
     pub sharing: Sharing,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// A Filr Share resource, exactly as `/admin/shares` returns it.
@@ -367,6 +389,10 @@ pub struct Share {
     /// Whether the recipient may share on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_share: Option<bool>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -475,7 +501,7 @@ impl Share {
                     format!("differs from `role` {}", format!("{:?}", self.role).to_uppercase()),
                 ));
             }
-            reshare = access.sharing.into();
+            reshare = access.sharing.clone().into();
         }
         let recipient = self.recipient_to_model(link)?;
         Ok(crate::Share::new(id, resource, sharer, recipient, self.role.level(), created)
@@ -550,6 +576,7 @@ impl TryFrom<&crate::Share> for Share {
                     id: Some(id),
                     email: None,
                     href: Some(format!("/users/{id}")),
+                    extra: Extra::new(),
                 }
             }
             Recipient::Group { id } => {
@@ -559,6 +586,7 @@ impl TryFrom<&crate::Share> for Share {
                     id: Some(id),
                     email: None,
                     href: Some(format!("/groups/{id}")),
+                    extra: Extra::new(),
                 }
             }
             Recipient::Email { email } => ShareRecipient {
@@ -566,15 +594,21 @@ impl TryFrom<&crate::Share> for Share {
                 id: None,
                 email: Some(email.as_str().to_owned()),
                 href: None,
+                extra: Extra::new(),
             },
-            Recipient::Public => {
-                ShareRecipient { kind: RecipientType::Public, id: None, email: None, href: None }
-            }
+            Recipient::Public => ShareRecipient {
+                kind: RecipientType::Public,
+                id: None,
+                email: None,
+                href: None,
+                extra: Extra::new(),
+            },
             Recipient::Link(_) => ShareRecipient {
                 kind: RecipientType::PublicLink,
                 id: None,
                 email: None,
                 href: None,
+                extra: Extra::new(),
             },
             other => {
                 return Err(InteropError::inexpressible(
@@ -587,16 +621,26 @@ impl TryFrom<&crate::Share> for Share {
         Ok(Share {
             id,
             comment: share.message().map(str::to_owned),
-            sharer: LinkPair { id: sharer, href: Some(format!("/users/{sharer}")) },
+            sharer: LinkPair {
+                id: sharer,
+                href: Some(format!("/users/{sharer}")),
+                extra: Extra::new(),
+            },
             sharing_date: Some(share.created()),
             days_to_expire: None,
             expiration: share.expires(),
             recipient,
-            shared_entity: EntityId { id: entity, href: entity_href(&kind, entity), kind },
+            shared_entity: EntityId {
+                id: entity,
+                href: entity_href(&kind, entity),
+                kind,
+                extra: Extra::new(),
+            },
             role,
-            access: Some(Access { role, sharing: share.reshare().into() }),
+            access: Some(Access { role, sharing: share.reshare().into(), extra: Extra::new() }),
             href: Some(format!("/admin/shares/{id}")),
             can_share: Some(!share.reshare().is_empty()),
+            extra: Extra::new(),
         })
     }
 }
@@ -625,6 +669,10 @@ pub struct ShareList {
     pub total: usize,
     /// The shares.
     pub items: Vec<Share>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(ShareList, VENDOR, r#"{"first": 0, "count": 0, "total": 0, "items": []}"#);
@@ -653,7 +701,13 @@ impl TryFrom<&Paged<crate::Share>> for ShareList {
             .enumerate()
             .map(|(i, s)| Share::try_from(s).map_err(|e| in_item(e, i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ShareList { first: page.first, count: page.count, total: page.total, items })
+        Ok(ShareList {
+            first: page.first,
+            count: page.count,
+            total: page.total,
+            items,
+            extra: Extra::new(),
+        })
     }
 }
 

@@ -37,7 +37,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{InteropError, json_form};
+use super::{Extra, InteropError, json_form};
 use crate::{AccessLevel, BatchOutcome, GrantItem, GroupId, Permissions, PrincipalId, Recipient};
 
 const VENDOR: &str = "liquidfiles";
@@ -188,6 +188,10 @@ pub struct AccessRequest {
     /// May view the share log (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_log: Option<bool>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// The `add_access` request: `{"accesses": [...]}`.
@@ -205,6 +209,10 @@ pub struct AccessRequest {
 pub struct AddAccess {
     /// The entries, applied in order.
     pub accesses: Vec<AccessRequest>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -260,6 +268,7 @@ impl TryFrom<&GrantItem> for AccessRequest {
             subject: Subject::from_recipient(&item.recipient)?,
             write: Some(write),
             view_log: item.view_log.then_some(true),
+            extra: Extra::new(),
         })
     }
 }
@@ -305,6 +314,7 @@ impl AddAccess {
     pub fn from_grant_items(items: &[GrantItem]) -> Result<Self, InteropError> {
         Ok(AddAccess {
             accesses: items.iter().map(AccessRequest::try_from).collect::<Result<_, _>>()?,
+            extra: Extra::new(),
         })
     }
 }
@@ -355,6 +365,10 @@ pub struct AccessResult {
     /// The resulting view_log right, on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_log: Option<bool>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// The `add_access` response: one result per request entry, in order.
@@ -413,6 +427,7 @@ impl AccessResult {
                 result: ResultKind::Success,
                 write: Some(set.contains(Permissions::EDIT)),
                 view_log: Some(set.contains(Permissions::VIEW_LOG)),
+                extra: Extra::new(),
             }
         };
         match outcome {
@@ -425,6 +440,7 @@ impl AccessResult {
                 result: ResultKind::Success,
                 write: None,
                 view_log: None,
+                extra: Extra::new(),
             },
             BatchOutcome::Error { message } => AccessResult {
                 subject,
@@ -432,6 +448,7 @@ impl AccessResult {
                 message: message.clone(),
                 write: None,
                 view_log: None,
+                extra: Extra::new(),
             },
         }
     }
@@ -512,10 +529,14 @@ impl AddAccessResponse {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
 pub struct RemoveAccess {
     /// The user or group to remove.
+    #[serde(flatten)]
     pub subject: Subject,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 json_form!(RemoveAccess, VENDOR, r#"{"user":"user-company-com"}"#);
@@ -532,6 +553,6 @@ impl TryFrom<&Recipient> for RemoveAccess {
     type Error = InteropError;
     /// The request removing a user's or group's access.
     fn try_from(r: &Recipient) -> Result<Self, Self::Error> {
-        Ok(RemoveAccess { subject: Subject::from_recipient(r)? })
+        Ok(RemoveAccess { subject: Subject::from_recipient(r)?, extra: Extra::new() })
     }
 }

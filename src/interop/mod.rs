@@ -20,14 +20,37 @@
 //! product cannot express every share, and the error then says why
 //! ([`InteropError::Inexpressible`]).
 //!
-//! Wire forms accept fields they do not know (a tolerant reader: vendors add fields), and
-//! write only the fields they hold.
+//! # Fields a form does not know
+//!
+//! Vendors add fields, and a document read and written back must not lose them silently.
+//! Every object of every wire form therefore keeps the fields it does not know in a public
+//! `extra` map ([`Extra`]), exactly as read, and writes them back after its own fields (the
+//! order of keys is not kept; JSON does not give it meaning). They stay with the wire form:
+//! a conversion to the model drops them (the model has nowhere to hold them), and a
+//! conversion back starts from an empty `extra` unless it takes the form it rewrites (as
+//! [`salesforce::FolderShare::from_share_like`] does). A caller who wants to know what a
+//! form did not understand reads `extra`.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
 use crate::{ModelError, PrincipalId, ResourceRef};
+
+/// The fields of a vendor object that its wire form does not know, kept as read (see
+/// [Fields a form does not know](self#fields-a-form-does-not-know)).
+///
+/// ```
+/// use shareguard::interop::salesforce::FolderShare;
+///
+/// let json = r##"{"shareId": "004xx", "accessType": "View", "shareType": "User", "sharedWithId": "005xx", "imageColor": "#00A1E0"}"##;
+/// let share = FolderShare::from_json_str(json)?;
+/// assert_eq!(share.extra["imageColor"], "#00A1E0");
+/// // Written back with the rest.
+/// assert_eq!(share.to_json_value(), serde_json::from_str::<serde_json::Value>(json)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type Extra = serde_json::Map<String, serde_json::Value>;
 
 pub mod filr;
 pub mod iconik;

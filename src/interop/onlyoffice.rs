@@ -61,7 +61,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{InteropError, ShareContext, json_form};
+use super::{Extra, InteropError, ShareContext, json_form};
 use crate::{
     AccessLevel, Email, GroupId, NewShare, Permissions, PrincipalId, Recipient, ResourceRef,
     ShareLink,
@@ -426,6 +426,12 @@ pub struct Invitation {
     /// Whether it was (and is to be) written inside `{"value": {...}}`, as the document's
     /// example shows it.
     pub wrapped: bool,
+    /// Fields this form does not know, beside `email`, `id` and `access` (inside `value`
+    /// when wrapped), kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    pub extra: Extra,
+    /// When wrapped, the fields beside `value`, kept and written back likewise.
+    pub wrapper_extra: Extra,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -436,6 +442,8 @@ struct InvitationFields {
     id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     access: Option<Access>,
+    #[serde(flatten)]
+    extra: Extra,
 }
 
 #[derive(Deserialize)]
@@ -449,6 +457,8 @@ struct InvitationWire {
 #[derive(Serialize)]
 struct Wrapped<'a> {
     value: &'a InvitationFields,
+    #[serde(flatten)]
+    extra: &'a Extra,
 }
 
 impl Serialize for Invitation {
@@ -457,8 +467,13 @@ impl Serialize for Invitation {
             email: self.email.clone(),
             id: self.id.clone(),
             access: self.access,
+            extra: self.extra.clone(),
         };
-        if self.wrapped { Wrapped { value: &fields }.serialize(s) } else { fields.serialize(s) }
+        if self.wrapped {
+            Wrapped { value: &fields, extra: &self.wrapper_extra }.serialize(s)
+        } else {
+            fields.serialize(s)
+        }
     }
 }
 
@@ -478,6 +493,8 @@ impl<'de> Deserialize<'de> for Invitation {
                     id: inner.id,
                     access: inner.access,
                     wrapped: true,
+                    extra: inner.extra,
+                    wrapper_extra: plain.extra,
                 })
             }
             None => Ok(Invitation {
@@ -485,6 +502,8 @@ impl<'de> Deserialize<'de> for Invitation {
                 id: plain.id,
                 access: plain.access,
                 wrapped: false,
+                extra: plain.extra,
+                wrapper_extra: Extra::new(),
             }),
         }
     }
@@ -556,7 +575,14 @@ impl Invitation {
         if new.reshare.is_some_and(|r| !r.is_empty()) {
             return Err(InteropError::inexpressible(VENDOR, "reshare", "re-share rights"));
         }
-        Ok(Invitation { email, id, access: Some(Access::from_level(access)?), wrapped: false })
+        Ok(Invitation {
+            email,
+            id,
+            access: Some(Access::from_level(access)?),
+            wrapped: false,
+            extra: Extra::new(),
+            wrapper_extra: Extra::new(),
+        })
     }
 }
 
@@ -586,6 +612,10 @@ pub struct RoomShare {
     /// The culture (language) of the notification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub culture: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -642,6 +672,7 @@ impl RoomShare {
             notify: Some(true),
             message: shares.first().and_then(|s| s.message.clone()),
             culture: None,
+            extra: Extra::new(),
         })
     }
 }
@@ -651,12 +682,13 @@ impl RoomShare {
 /// ```
 /// use shareguard::interop::onlyoffice::{AccessValue, Member, SubjectType};
 ///
-/// // Fields the form does not know are accepted, and not written back.
+/// // Fields the form does not know are kept, and written back.
 /// let member = Member::from_json_str(r#"{"access": 9, "sharedTo": {"id": "6941feb5", "displayName": "Ann"},
 ///   "isOwner": true, "canEditAccess": false, "subjectType": 0, "isDefault": true}"#)?;
 /// assert_eq!((member.access.value, member.subject_type.value), (AccessValue::RoomManager, SubjectType::User));
 /// assert_eq!((member.is_owner, member.can_edit_access), (Some(true), Some(false)));
-/// assert!(member.to_json_value().get("isDefault").is_none());
+/// assert_eq!(member.extra["isDefault"], true);
+/// assert_eq!(member.to_json_value()["isDefault"], true);
 /// # Ok::<(), shareguard::interop::InteropError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -678,6 +710,10 @@ pub struct Member {
     pub can_edit_access: Option<bool>,
     /// The kind of member.
     pub subject_type: Spelled<SubjectType>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// The room security response: `{"members": [...], "warning"}`.
@@ -702,6 +738,10 @@ pub struct RoomSecurity {
     /// A warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -836,6 +876,7 @@ impl Member {
             is_owner: Some(false),
             can_edit_access: Some(true),
             subject_type: Spelled::name(subject),
+            extra: Extra::new(),
         })
     }
 }

@@ -53,7 +53,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{InteropError, ShareContext, json_form};
+use super::{Extra, InteropError, ShareContext, json_form};
 use crate::{AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId, SharePatch};
 
 const VENDOR: &str = "salesforce";
@@ -365,6 +365,10 @@ pub struct FolderShare {
     /// The share's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -404,8 +408,9 @@ impl FolderShare {
     }
 
     /// The representation of a model share, keeping from `like` (the representation it
-    /// rewrites) the exact share type and spellings, the label, the url, and an audience's
-    /// `sharedWithId`, where they agree with the share.
+    /// rewrites) the exact share type and spellings, the label, the url, an audience's
+    /// `sharedWithId`, and (for the same `shareId`) the fields the form does not know, where
+    /// they agree with the share.
     ///
     /// ```
     /// use shareguard::interop::{salesforce::FolderShare, ShareContext};
@@ -445,6 +450,7 @@ impl FolderShare {
             shared_with_id: id,
             shared_with_label: None,
             url: None,
+            extra: Extra::new(),
         };
         if let Some(like) = like {
             if like.access_type.value == access {
@@ -464,6 +470,7 @@ impl FolderShare {
             }
             if like.share_id == out.share_id {
                 out.url.clone_from(&like.url);
+                out.extra.clone_from(&like.extra);
             }
         }
         Ok(out)
@@ -502,6 +509,10 @@ pub struct FolderShareInput {
     pub share_type: Spelled<ShareType>,
     /// The recipient's id (it cannot change).
     pub share_with_id: String,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -557,6 +568,7 @@ impl FolderShareInput {
             access_type: AccessType::from_level(level)?.into(),
             share_type: share_type.into(),
             share_with_id: id,
+            extra: Extra::new(),
         })
     }
 }
@@ -564,11 +576,11 @@ impl FolderShareInput {
 /// One item of an error body.
 ///
 /// ```
-/// use shareguard::interop::salesforce::{ErrorBody, ErrorItem};
+/// use shareguard::interop::salesforce::ErrorBody;
 ///
 /// let body = ErrorBody::from_json_str(r#"[ { "errorCode" : "FUNCTIONALITY_NOT_ENABLED", "message" : "<message>]"}]"#)?;
-/// let item = ErrorItem { error_code: "FUNCTIONALITY_NOT_ENABLED".to_owned(), message: "<message>]".to_owned() };
-/// assert_eq!(body.items, [item]);
+/// let item = &body.items[0];
+/// assert_eq!((item.error_code.as_str(), item.message.as_str()), ("FUNCTIONALITY_NOT_ENABLED", "<message>]"));
 /// # Ok::<(), shareguard::interop::InteropError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -578,6 +590,10 @@ pub struct ErrorItem {
     pub error_code: String,
     /// The message.
     pub message: String,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// An error body: `[{"errorCode", "message"}]`, with the HTTP status it goes with (not part
@@ -611,7 +627,10 @@ json_form!(
 
 impl ErrorBody {
     fn one(status: u16, code: &str, message: String) -> Self {
-        ErrorBody { items: vec![ErrorItem { error_code: code.to_owned(), message }], status }
+        ErrorBody {
+            items: vec![ErrorItem { error_code: code.to_owned(), message, extra: Extra::new() }],
+            status,
+        }
     }
 
     /// 404 for a share that does not exist.
