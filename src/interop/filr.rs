@@ -1,5 +1,6 @@
 //! Micro Focus (Novell) Filr REST: the Share resource, the paged list form and the list
-//! queries (seed `002_…`).
+//! queries (seed `002_…`), as the admin API (`/rest/admin/shares`) and the client API
+//! (`/rest/shares/by_user/{id}`, `/rest/folders/{id}/shares`, …) return them.
 //!
 //! # Mapping
 //!
@@ -11,7 +12,7 @@
 //! | `sharing_date` | `created` (required) |
 //! | `expiration`, or else `sharing_date` + `days_to_expire` days | `expires` |
 //! | `comment` | `message` |
-//! | `role` VIEWER / EDITOR / CONTRIBUTOR | viewer / editor / contributor |
+//! | `role` VIEWER / EDITOR / CONTRIBUTOR, or `access.role` alone (the client API) | viewer / editor / contributor |
 //! | `access.sharing` internal / external / public / public_link / grant_reshare | [`ReshareRights`] internal / external / public / link / grant |
 //! | `recipient.type` user / group | [`Recipient::User`] / [`Recipient::Group`] of `recipient.id` |
 //! | `recipient.type` external_user | [`Recipient::Email`] of `recipient.email` |
@@ -29,6 +30,15 @@
 //!   ids in Filr's own scheme (`/users/{id}`, `/groups/{id}`, `/admin/shares/{id}`,
 //!   `/folder_entries/{id}` for a `folderEntry`, `/folders/{id}` for a `folder`);
 //!   `can_share` is written as whether the share carries any re-share right.
+//! - **The client API's share** has no top-level `role` (nor `can_share`): the role is
+//!   only `access.role`. Either is read; both, when given, must agree. Written from the
+//!   model, a share carries both (the admin form).
+//! - **What the forms cannot express.** `access.role` NONE and ACCESS (values the Filr
+//!   schema lists for other contexts) are refused as unknown values. The client schema's
+//!   JSON example shows `sharing_date` and `expiration` as numbers; the documented list
+//!   response writes them as ISO 8601 text, which is what is read: a number is refused at
+//!   its path. `sharing.all_internal` / `all_external`, `permalinks`, `links` and the
+//!   list's `next` have no place in the model: they are kept in `extra` and written back.
 //! - **`days_to_expire`** counts days from `sharing_date`. A negative count (an expiry
 //!   before the share was made) is refused, as is a count whose expiry falls past the last
 //!   time the model can hold: both are an [`InteropError::Invalid`] naming `days_to_expire`.
@@ -50,7 +60,7 @@
 //! let share = filr::Share::from_json_str(json)?.to_model()?;
 //! assert_eq!(share.access(), AccessLevel::Editor);
 //! assert_eq!(share.recipient(), &Recipient::Group { id: "4".parse()? });
-//! assert_eq!(filr::Share::try_from(&share)?.role, filr::Role::Editor);
+//! assert_eq!(filr::Share::try_from(&share)?.role, Some(filr::Role::Editor));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -324,7 +334,7 @@ impl From<ReshareRights> for Sharing {
 /// let mut wire = filr::Share::from_json_str(json)?;
 /// assert_eq!(wire.to_model()?.reshare(), ReshareRights::EXTERNAL);
 /// // Its role must be the share's own.
-/// wire.role = filr::Role::Editor;
+/// wire.role = Some(filr::Role::Editor);
 /// assert_eq!(wire.to_model().unwrap_err().field(), "access.role");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -378,8 +388,11 @@ pub struct Share {
     pub recipient: ShareRecipient,
     /// What is shared.
     pub shared_entity: EntityId,
-    /// The role.
-    pub role: Role,
+    /// The role, as the admin API writes it beside `access`. The client API
+    /// (`/rest/shares/by_user/{id}`, `/rest/folders/{id}/shares`, …) leaves it out: the role
+    /// is then only `access.role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// The role and the re-share flags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
@@ -491,23 +504,33 @@ impl Share {
             (None, Some(days)) => Some(expiry_after(created, days)?),
             (None, None) => None,
         };
-        let mut reshare = ReshareRights::empty();
-        if let Some(access) = &self.access {
-            if access.role != self.role {
-                return Err(InteropError::invalid(
-                    VENDOR,
-                    "access.role",
-                    format!("{:?}", access.role).to_uppercase(),
-                    format!("differs from `role` {}", format!("{:?}", self.role).to_uppercase()),
-                ));
-            }
-            reshare = access.sharing.clone().into();
-        }
+        let role = self.level()?;
+        let reshare =
+            self.access.as_ref().map_or(ReshareRights::empty(), |a| a.sharing.clone().into());
         let recipient = self.recipient_to_model(link)?;
-        Ok(crate::Share::new(id, resource, sharer, recipient, self.role.level(), created)
+        Ok(crate::Share::new(id, resource, sharer, recipient, role.level(), created)
             .with_reshare(reshare)
             .with_expiry(expires)
             .with_message(self.comment.clone()))
+    }
+
+    /// The share's role: `role`, or `access.role` where the client API gives only that;
+    /// the two must agree when both are given.
+    fn level(&self) -> Result<Role, InteropError> {
+        match (self.role, self.access.as_ref().map(|a| a.role)) {
+            (Some(role), Some(inner)) if role != inner => Err(InteropError::invalid(
+                VENDOR,
+                "access.role",
+                format!("{inner:?}").to_uppercase(),
+                format!("differs from `role` {}", format!("{role:?}").to_uppercase()),
+            )),
+            (Some(role), _) | (None, Some(role)) => Ok(role),
+            (None, None) => Err(InteropError::Missing {
+                vendor: VENDOR,
+                field: "access.role".into(),
+                reason: "a share names its role in `role` or `access.role`",
+            }),
+        }
     }
 
     fn recipient_to_model(&self, link: Option<&ShareLink>) -> Result<Recipient, InteropError> {
@@ -636,7 +659,7 @@ impl TryFrom<&crate::Share> for Share {
                 kind,
                 extra: Extra::new(),
             },
-            role,
+            role: Some(role),
             access: Some(Access { role, sharing: share.reshare().into(), extra: Extra::new() }),
             href: Some(format!("/admin/shares/{id}")),
             can_share: Some(!share.reshare().is_empty()),
