@@ -157,7 +157,7 @@ fn onlyoffice_members_round_trip() {
         let share = member.to_share("m".parse().unwrap(), &ctx, None).unwrap();
         let mut back = onlyoffice::Member::from_share(&share).unwrap();
         back.access.form = member.access.form;
-        back.subject_type.form = member.subject_type.form;
+        back.subject_type = member.subject_type;
         assert_eq!(&back, member);
     }
 }
@@ -357,4 +357,40 @@ fn liquidfiles_v41_share_accesses() {
         .to_grant_items()
         .unwrap_err();
     assert_eq!(err.field(), "accesses[0].group_id");
+}
+
+#[test]
+fn onlyoffice_docspace_v1_and_workspace_share_lists() {
+    let ctx = context("folder:f1");
+    // DocSpace v1: PascalCase, no SharedTo, no SubjectType; written back as read.
+    let name = "onlyoffice_docspace_v1_file_share.json";
+    let v1 = onlyoffice::MemberList::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(v1.to_json_value(), value(name));
+    assert_eq!(v1.response[0].case, onlyoffice::KeyCase::Pascal);
+    assert_eq!(v1.response[0].access.to_level("Access").unwrap(), AccessLevel::Editor);
+    let err = v1.response[0].to_share("s1".parse().unwrap(), &ctx, None).unwrap_err();
+    assert_eq!(err.field(), "SubjectType");
+
+    // Workspace: Access as an integer, SharedTo a user with a displayName.
+    let name = "onlyoffice_workspace_folder_share.json";
+    let ws = onlyoffice::MemberList::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(ws.to_json_value(), value(name));
+    let share = ws.response[0].to_share("s1".parse().unwrap(), &ctx, None).unwrap();
+    assert_eq!(
+        share.recipient(),
+        &Recipient::User { id: "00000000-0000-0000-0000-000000000000".parse().unwrap() }
+    );
+    assert_eq!(share.access(), AccessLevel::Editor);
+
+    // Wrong and missing leaves, named as the document spells them.
+    let mut wrong = value(name);
+    wrong["response"][0]["Access"] = json!(12);
+    let err = onlyoffice::MemberList::from_json_str(&wrong.to_string()).unwrap_err();
+    assert_eq!(err.field(), "response[0].Access");
+    let mut missing = value(name);
+    missing["response"][0]["SharedTo"].as_object_mut().unwrap().remove("id");
+    let err = onlyoffice::MemberList::from_json_str(&missing.to_string()).unwrap().response[0]
+        .to_share("s1".parse().unwrap(), &ctx, None)
+        .unwrap_err();
+    assert_eq!(err.field(), "SharedTo.id");
 }

@@ -509,8 +509,9 @@ fn errors_name_the_missing_or_wrong_leaf_not_its_parent() {
             "accesses[0].view_log",
         ),
         (
-            onlyoffice::RoomSecurity::from_json_str(r#"{"members":[{"access":1}]}"#).unwrap_err(),
-            "members[0].subjectType",
+            onlyoffice::RoomSecurity::from_json_str(r#"{"members":[{"subjectType":0}]}"#)
+                .unwrap_err(),
+            "members[0].access",
         ),
         (
             onlyoffice::RoomSecurity::from_json_str(
