@@ -394,3 +394,21 @@ fn onlyoffice_docspace_v1_and_workspace_share_lists() {
         .unwrap_err();
     assert_eq!(err.field(), "SharedTo.id");
 }
+
+#[test]
+fn salesforce_share_recipients() {
+    let name = "salesforce_share_recipients.json";
+    let wire = salesforce::ShareRecipients::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(wire.to_json_value(), value(name));
+    let recipients = wire.to_recipients().unwrap();
+    assert_eq!(recipients[0], Recipient::User { id: "005xx000001Sy1GAAS".parse().unwrap() });
+    assert_eq!(recipients[1], Recipient::Group { id: "00Gxx000000Ab3cEAC".parse().unwrap() });
+    let mut wrong = value(name);
+    wrong["shareRecipients"][1]["shareType"] = json!("Team");
+    let err = salesforce::ShareRecipients::from_json_str(&wrong.to_string()).unwrap_err();
+    assert_eq!(err.field(), "shareRecipients[1].shareType");
+    let mut missing = value(name);
+    missing["shareRecipients"][0].as_object_mut().unwrap().remove("shareWithId");
+    let err = salesforce::ShareRecipients::from_json_str(&missing.to_string()).unwrap_err();
+    assert_eq!(err.field(), "shareRecipients[0].shareWithId");
+}

@@ -271,6 +271,20 @@ fn parse_all(bytes: &[u8]) {
     if let Ok(s) = iconik::Share::from_slice(bytes) {
         let _ = s.to_shares(&c, "u/");
     }
+    if let Ok(s) = liquidfiles::AdminShares::from_slice(bytes) {
+        let _ = s.to_grant_items();
+    }
+    if let Ok(s) = liquidfiles::ShareAccesses::from_slice(bytes) {
+        let _ = s.to_grant_items();
+    }
+    if let Ok(s) = onlyoffice::MemberList::from_slice(bytes) {
+        for m in &s.response {
+            let _ = m.to_share("m".parse().unwrap(), &c, None);
+        }
+    }
+    if let Ok(s) = salesforce::ShareRecipients::from_slice(bytes) {
+        let _ = s.to_recipients();
+    }
     if let Ok(s) = iconik::AdminRoles::from_slice(bytes) {
         let _ = shareguard::AdminRights::try_from(&s);
     }

@@ -7,10 +7,10 @@
 //!
 //! | module | product | forms |
 //! | --- | --- | --- |
-//! | [`filr`] | Micro Focus Filr REST | the Share resource, the paged list, the list queries |
-//! | [`liquidfiles`] | LiquidFiles | `add_access` request and response, `remove_access` |
-//! | [`onlyoffice`] | ONLYOFFICE DocSpace | room share request, room members response |
-//! | [`salesforce`] | Salesforce folder shares | the share, the PATCH input, the error body |
+//! | [`filr`] | Micro Focus Filr REST | the Share resource (admin and client API), the paged list, the list queries |
+//! | [`liquidfiles`] | LiquidFiles | `add_access` request and response, `remove_access`; 4.x access entries, admin share and share access listings |
+//! | [`onlyoffice`] | ONLYOFFICE DocSpace, Workspace | room share request, room members response; file and folder shares inside `response` |
+//! | [`salesforce`] | Salesforce folder shares | the share, the PATCH input, the error body, the share recipients |
 //! | [`iconik`] | iconik | a share as its Sharing panel shows it, the admin roles |
 //!
 //! Every form parses with `from_json_str` / `from_slice`, which never panic and report a

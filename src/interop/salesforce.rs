@@ -1,5 +1,8 @@
-//! Salesforce Analytics folder shares: the share representation, the PATCH input and the
-//! error body (seed `004_…`).
+//! Salesforce Analytics folder shares: the share representation, the PATCH input, the
+//! error body (seed `004_…`), and the share recipients listing
+//! (`/folders/<folderId>/share-recipients`: [`ShareRecipients`], candidate recipients with
+//! their `shareWithId`, `shareWithLabel`, `shareType`, `imageUrl`, `imageColor`; the model
+//! keeps only the recipient).
 //!
 //! # Mapping
 //!
@@ -689,5 +692,102 @@ impl ErrorBody {
         } else {
             Self::one(403, "FUNCTIONALITY_NOT_ENABLED", format!("access denied ({reason})"))
         }
+    }
+}
+
+/// `FolderShareRecipientRepresentation`: someone a folder can be shared with, as the
+/// share recipients listing returns it. It is a candidate recipient, not a share: it has
+/// no access and no share id.
+///
+/// ```
+/// use shareguard::interop::salesforce::ShareRecipient;
+/// use shareguard::Recipient;
+///
+/// let r: ShareRecipient = serde_json::from_str(r#"{"shareWithId": "00Gxx", "shareWithLabel": "Sales", "shareType": "Group"}"#)?;
+/// assert_eq!(r.to_recipient("")?, Recipient::Group { id: "00Gxx".parse()? });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareRecipient {
+    /// The recipient's id.
+    pub share_with_id: String,
+    /// The recipient's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_with_label: Option<String>,
+    /// The kind of recipient.
+    pub share_type: Spelled<ShareType>,
+    /// The URL of the recipient's image (API 42.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// The colour of the recipient's image (API 42.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_color: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ShareRecipient {
+    /// The model recipient. `field` is the entry's path ending in `.`
+    /// (`"shareRecipients[2]."`), or empty: an error names `{field}shareWithId`.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ShareRecipient;
+    ///
+    /// let r: ShareRecipient = serde_json::from_str(r#"{"shareWithId": "", "shareType": "User"}"#)?;
+    /// assert_eq!(r.to_recipient("shareRecipients[2].").unwrap_err().field(), "shareRecipients[2].shareWithId");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn to_recipient(&self, field: &str) -> Result<Recipient, InteropError> {
+        self.share_type.value.recipient(&self.share_with_id, &format!("{field}shareWithId"))
+    }
+}
+
+/// The share recipients listing (`GET /services/data/vXX.X/folders/<folderId>/share-recipients`):
+/// `{"shareRecipients": [...]}`.
+///
+/// ```
+/// use shareguard::interop::salesforce::ShareRecipients;
+/// use shareguard::Recipient;
+///
+/// let list = ShareRecipients::from_json_str(r#"{"shareRecipients": [{"shareWithId": "005xx", "shareWithLabel": "User1", "shareType": "User"}]}"#)?;
+/// assert_eq!(list.to_recipients()?, [Recipient::User { id: "005xx".parse()? }]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareRecipients {
+    /// The recipients.
+    pub share_recipients: Vec<ShareRecipient>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+json_form!(
+    ShareRecipients,
+    VENDOR,
+    r#"{"shareRecipients": [{"shareWithId": "005xx000001Sy1GAAS", "shareWithLabel": "User1", "shareType": "User"}]}"#
+);
+
+impl ShareRecipients {
+    /// Every entry as a model recipient, in order; a fault names its entry.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ShareRecipients;
+    ///
+    /// let list = ShareRecipients::from_json_str(r#"{"shareRecipients": [{"shareWithId": "005xx", "shareType": "User"}, {"shareWithId": "", "shareType": "Role"}]}"#)?;
+    /// assert_eq!(list.to_recipients().unwrap_err().field(), "shareRecipients[1].shareWithId");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
+    pub fn to_recipients(&self) -> Result<Vec<Recipient>, InteropError> {
+        self.share_recipients
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.to_recipient(&format!("shareRecipients[{i}].")))
+            .collect()
     }
 }
