@@ -25,6 +25,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let share = block_on(admin.create(&owner, new, now))?;
         members.push(Member::from_share(&share)?);
     }
-    println!("{}", RoomSecurity { members, warning: None }.to_json_string());
+    println!(
+        "{}",
+        RoomSecurity { members, warning: None, extra: Default::default() }.to_json_string()
+    );
     Ok(())
 }

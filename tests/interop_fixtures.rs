@@ -158,7 +158,7 @@ fn onlyoffice_members_round_trip() {
         let share = member.to_share("m".parse().unwrap(), &ctx, None).unwrap();
         let mut back = onlyoffice::Member::from_share(&share).unwrap();
         back.access.form = member.access.form;
-        back.subject_type.form = member.subject_type.form;
+        back.subject_type = member.subject_type;
         assert_eq!(&back, member);
     }
 }
@@ -272,4 +272,144 @@ fn iconik_admin_roles() {
         back.to_json_value(),
         json!(["Can read shares", "Can write shares", "Can delete object shares"])
     );
+}
+
+// ---- the vendors' documented forms beyond the seeds (tests/fixtures/README.md) ----
+
+#[test]
+fn filr_client_share_list_role_only_in_access() {
+    let name = "filr_client_share_list.json";
+    let wire = filr::ShareList::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(wire.to_json_value(), value(name));
+    assert_eq!(wire.items[0].role, None);
+    let page = Paged::<Share>::try_from(&wire).unwrap();
+    assert_eq!(page.items[0].access(), AccessLevel::Viewer);
+    // The client schema's flags the model does not hold are kept, not lost.
+    let sharing = &wire.items[0].access.as_ref().unwrap().sharing;
+    assert_eq!(sharing.extra["all_internal"], false);
+    // Neither `role` nor `access.role`: the leaf named is `access.role`.
+    let mut no_role = value(name);
+    no_role["items"][0]["access"].as_object_mut().unwrap().remove("role");
+    let err = filr::ShareList::from_json_str(&no_role.to_string()).unwrap_err();
+    assert_eq!(err.field(), "items[0].access.role");
+    let mut no_access = value(name);
+    no_access["items"][0].as_object_mut().unwrap().remove("access");
+    let wire = filr::ShareList::from_json_str(&no_access.to_string()).unwrap();
+    assert_eq!(Paged::<Share>::try_from(&wire).unwrap_err().field(), "items[0].access.role");
+    // The client schema's example writes dates as numbers: refused at the leaf.
+    let mut numeric = value(name);
+    numeric["items"][0]["sharing_date"] = json!(12345);
+    let err = filr::ShareList::from_json_str(&numeric.to_string()).unwrap_err();
+    assert_eq!(err.field(), "items[0].sharing_date");
+}
+
+#[test]
+fn liquidfiles_v4_admin_share_listings() {
+    let v40 =
+        liquidfiles::AdminShares::from_json_str(&fixture("liquidfiles_v40_admin_shares.json"))
+            .unwrap();
+    let v43 =
+        liquidfiles::AdminShares::from_json_str(&fixture("liquidfiles_v43_admin_shares.json"))
+            .unwrap();
+    // Each is written back as read, name, quota and dates included.
+    assert_eq!(v40.to_json_value(), value("liquidfiles_v40_admin_shares.json"));
+    assert_eq!(v43.to_json_value(), value("liquidfiles_v43_admin_shares.json"));
+    // The two forms say the same thing.
+    let items = v40.to_grant_items().unwrap();
+    assert_eq!(items, v43.to_grant_items().unwrap());
+    let (share, items) = &items[0];
+    assert_eq!(share, "alpha");
+    assert_eq!(items[0].recipient, Recipient::User { id: "user-mycompany-com".parse().unwrap() });
+    assert_eq!((items[0].access, items[0].view_log), (AccessLevel::Viewer, true));
+    assert_eq!(items[1].recipient, Recipient::Group { id: "sysadmins".parse().unwrap() });
+    assert_eq!(items[1].access, AccessLevel::Editor);
+    // Written from the model, an entry takes the 4.1 form: the 4.3 document's entries.
+    let back = liquidfiles::ShareAccesses::from_grant_items(items).unwrap().to_json_value();
+    assert_eq!(
+        back["accesses"],
+        value("liquidfiles_v43_admin_shares.json")["shares"][0]["accesses"]
+    );
+}
+
+#[test]
+fn liquidfiles_v41_share_accesses() {
+    let name = "liquidfiles_v41_share_accesses.json";
+    let wire = liquidfiles::ShareAccesses::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(wire.to_json_value(), value(name));
+    let items = wire.to_grant_items().unwrap();
+    assert_eq!(items[0].recipient, Recipient::Group { id: "admins".parse().unwrap() });
+    assert_eq!(items[1].access, AccessLevel::Viewer);
+    assert_eq!(
+        liquidfiles::ShareAccesses::from_grant_items(&items).unwrap().to_json_value(),
+        value(name)
+    );
+    // Wrong and missing leaves are named under their entry.
+    let mut wrong = value(name);
+    wrong["accesses"][1]["access"] = json!("owner");
+    let err = liquidfiles::ShareAccesses::from_json_str(&wrong.to_string())
+        .unwrap()
+        .to_grant_items()
+        .unwrap_err();
+    assert_eq!(err.field(), "accesses[1].access");
+    let mut missing = value(name);
+    missing["accesses"][0].as_object_mut().unwrap().remove("group_id");
+    let err = liquidfiles::ShareAccesses::from_json_str(&missing.to_string())
+        .unwrap()
+        .to_grant_items()
+        .unwrap_err();
+    assert_eq!(err.field(), "accesses[0].group_id");
+}
+
+#[test]
+fn onlyoffice_docspace_v1_and_workspace_share_lists() {
+    let ctx = context("folder:f1");
+    // DocSpace v1: PascalCase, no SharedTo, no SubjectType; written back as read.
+    let name = "onlyoffice_docspace_v1_file_share.json";
+    let v1 = onlyoffice::MemberList::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(v1.to_json_value(), value(name));
+    assert_eq!(v1.response[0].case, onlyoffice::KeyCase::Pascal);
+    assert_eq!(v1.response[0].access.to_level("Access").unwrap(), AccessLevel::Editor);
+    let err = v1.response[0].to_share("s1".parse().unwrap(), &ctx, None).unwrap_err();
+    assert_eq!(err.field(), "SubjectType");
+
+    // Workspace: Access as an integer, SharedTo a user with a displayName.
+    let name = "onlyoffice_workspace_folder_share.json";
+    let ws = onlyoffice::MemberList::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(ws.to_json_value(), value(name));
+    let share = ws.response[0].to_share("s1".parse().unwrap(), &ctx, None).unwrap();
+    assert_eq!(
+        share.recipient(),
+        &Recipient::User { id: "00000000-0000-0000-0000-000000000000".parse().unwrap() }
+    );
+    assert_eq!(share.access(), AccessLevel::Editor);
+
+    // Wrong and missing leaves, named as the document spells them.
+    let mut wrong = value(name);
+    wrong["response"][0]["Access"] = json!(12);
+    let err = onlyoffice::MemberList::from_json_str(&wrong.to_string()).unwrap_err();
+    assert_eq!(err.field(), "response[0].Access");
+    let mut missing = value(name);
+    missing["response"][0]["SharedTo"].as_object_mut().unwrap().remove("id");
+    let err = onlyoffice::MemberList::from_json_str(&missing.to_string()).unwrap().response[0]
+        .to_share("s1".parse().unwrap(), &ctx, None)
+        .unwrap_err();
+    assert_eq!(err.field(), "SharedTo.id");
+}
+
+#[test]
+fn salesforce_share_recipients() {
+    let name = "salesforce_share_recipients.json";
+    let wire = salesforce::ShareRecipients::from_json_str(&fixture(name)).unwrap();
+    assert_eq!(wire.to_json_value(), value(name));
+    let recipients = wire.to_recipients().unwrap();
+    assert_eq!(recipients[0], Recipient::User { id: "005xx000001Sy1GAAS".parse().unwrap() });
+    assert_eq!(recipients[1], Recipient::Group { id: "00Gxx000000Ab3cEAC".parse().unwrap() });
+    let mut wrong = value(name);
+    wrong["shareRecipients"][1]["shareType"] = json!("Team");
+    let err = salesforce::ShareRecipients::from_json_str(&wrong.to_string()).unwrap_err();
+    assert_eq!(err.field(), "shareRecipients[1].shareType");
+    let mut missing = value(name);
+    missing["shareRecipients"][0].as_object_mut().unwrap().remove("shareWithId");
+    let err = salesforce::ShareRecipients::from_json_str(&missing.to_string()).unwrap_err();
+    assert_eq!(err.field(), "shareRecipients[0].shareWithId");
 }

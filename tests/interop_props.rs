@@ -271,6 +271,20 @@ fn parse_all(bytes: &[u8]) {
     if let Ok(s) = iconik::Share::from_slice(bytes) {
         let _ = s.to_shares(&c, "u/");
     }
+    if let Ok(s) = liquidfiles::AdminShares::from_slice(bytes) {
+        let _ = s.to_grant_items();
+    }
+    if let Ok(s) = liquidfiles::ShareAccesses::from_slice(bytes) {
+        let _ = s.to_grant_items();
+    }
+    if let Ok(s) = onlyoffice::MemberList::from_slice(bytes) {
+        for m in &s.response {
+            let _ = m.to_share("m".parse().unwrap(), &c, None);
+        }
+    }
+    if let Ok(s) = salesforce::ShareRecipients::from_slice(bytes) {
+        let _ = s.to_recipients();
+    }
     if let Ok(s) = iconik::AdminRoles::from_slice(bytes) {
         let _ = shareguard::model::AdminRights::try_from(&s);
     }
@@ -431,7 +445,7 @@ fn wrong_types_and_missing_fields() {
         filr::Share::from_json_str(r#"{"id":1,"sharer":{"id":2},"recipient":{"id":3}}"#)
             .unwrap_err(),
     );
-    assert_eq!(path, "recipient");
+    assert_eq!(path, "recipient.type");
     assert!(msg.contains("missing field `type`"), "{msg}");
     let no_date = filr::Share::from_json_str(
         r#"{"id":1,"sharer":{"id":2},"recipient":{"type":"public"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#,
@@ -450,4 +464,156 @@ fn truncated_json() {
     assert!(matches!(&e, InteropError::Json { line: 1, .. }));
     assert!(e.to_string().starts_with("liquidfiles: "), "{e}");
     assert!(filr::ShareList::from_slice(b"").is_err());
+}
+
+#[test]
+fn filr_days_to_expire_i32_max_or_min_does_not_panic() {
+    for days in [i32::MAX, i32::MIN, -1] {
+        let json = format!(
+            r#"{{"id":1,"sharer":{{"id":2}},"sharing_date":"2015-12-22T17:31:12Z","days_to_expire":{days},"recipient":{{"type":"public"}},"shared_entity":{{"id":3,"type":"folder"}},"role":"VIEWER"}}"#
+        );
+        let wire = filr::Share::from_json_str(&json).unwrap();
+        let err = std::panic::catch_unwind(|| wire.to_model())
+            .unwrap_or_else(|_| panic!("days_to_expire {days} panicked"))
+            .unwrap_err();
+        assert!(
+            matches!(&err, InteropError::Invalid { field, value, .. } if field == "days_to_expire" && *value == days.to_string()),
+            "{err}"
+        );
+    }
+    // A count that fits is accepted.
+    let json = r#"{"id":1,"sharer":{"id":2},"sharing_date":"2015-12-22T17:31:12Z","days_to_expire":36500,"recipient":{"type":"public"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#;
+    assert!(filr::Share::from_json_str(json).unwrap().to_model().unwrap().expires().is_some());
+}
+
+/// Every vendor: a missing leaf and a wrong leaf are named by their own path, not their
+/// parent's.
+#[test]
+fn errors_name_the_missing_or_wrong_leaf_not_its_parent() {
+    fn path(e: InteropError) -> String {
+        json_err(e).0
+    }
+    let item = |recipient: &str, entity: &str| {
+        format!(
+            r#"{{"first":0,"count":1,"total":1,"items":[{{"id":1,"sharer":{{"id":2}},"recipient":{recipient},"shared_entity":{entity},"role":"VIEWER"}}]}}"#
+        )
+    };
+    let cases: Vec<(InteropError, &str)> = vec![
+        (
+            filr::ShareList::from_json_str(&item(r#"{"id":3}"#, r#"{"id":4,"type":"folder"}"#))
+                .unwrap_err(),
+            "items[0].recipient.type",
+        ),
+        (
+            filr::ShareList::from_json_str(&item(
+                r#"{"type":"public"}"#,
+                r#"{"id":"x","type":"folder"}"#,
+            ))
+            .unwrap_err(),
+            "items[0].shared_entity.id",
+        ),
+        (
+            liquidfiles::AddAccessResponse::from_json_str(r#"[{"user":"u","message":"m"}]"#)
+                .unwrap_err(),
+            "[0].result",
+        ),
+        (
+            liquidfiles::AddAccess::from_json_str(r#"{"accesses":[{"user":"u","view_log":"yes"}]}"#)
+                .unwrap_err(),
+            "accesses[0].view_log",
+        ),
+        (
+            onlyoffice::RoomSecurity::from_json_str(r#"{"members":[{"subjectType":0}]}"#)
+                .unwrap_err(),
+            "members[0].access",
+        ),
+        (
+            onlyoffice::RoomSecurity::from_json_str(
+                r#"{"members":[{"access":1,"subjectType":0,"isOwner":"no"}]}"#,
+            )
+            .unwrap_err(),
+            "members[0].isOwner",
+        ),
+        (
+            salesforce::FolderShare::from_json_str(
+                r#"{"shareId":"1","accessType":"View","shareType":"User"}"#,
+            )
+            .unwrap_err(),
+            "sharedWithId",
+        ),
+        (
+            salesforce::FolderShare::from_json_str(
+                r#"{"shareId":"1","accessType":"View","shareType":"User","sharedWithId":5}"#,
+            )
+            .unwrap_err(),
+            "sharedWithId",
+        ),
+        (
+            iconik::Share::from_json_str(
+                r#"{"id":"s","object_type":"assets","object_id":"a","users":[{"times_used":1}]}"#,
+            )
+            .unwrap_err(),
+            "users[0].email",
+        ),
+        (
+            iconik::Share::from_json_str(
+                r#"{"id":"s","object_type":"assets","object_id":"a","users":[{"email":"e@x.io","times_used":-1}]}"#,
+            )
+            .unwrap_err(),
+            "users[0].times_used",
+        ),
+    ];
+    for (err, expected) in cases {
+        let shown = err.to_string();
+        assert_eq!(path(err), expected, "{shown}");
+    }
+}
+
+/// Every vendor form, at every level of nesting: fields the form does not know are kept
+/// and written back as read, not dropped.
+#[test]
+fn unknown_fields_are_kept_when_written_back() {
+    fn same(written: serde_json::Value, read: &str) {
+        assert_eq!(written, serde_json::from_str::<serde_json::Value>(read).unwrap(), "{read}");
+    }
+    let filr = r#"{"first":0,"count":1,"total":1,"next":"/rest/shares?first=1","items":[{"id":1,
+        "sharer":{"id":2,"title":"Ann"},"recipient":{"type":"user","id":3,"name":"bob"},
+        "shared_entity":{"id":4,"type":"folder","title":"Plans"},"role":"VIEWER",
+        "access":{"role":"VIEWER","href":"/x","sharing":{"internal":true,"external":false,"public":false,"public_link":false,"grant_reshare":false,"all_internal":false}},
+        "permalinks":[{"href":"/p","rel":"perma"}],"links":[]}]}"#;
+    same(filr::ShareList::from_json_str(filr).unwrap().to_json_value(), filr);
+
+    let add = r#"{"accesses":[{"user":"u","write":true,"note":"n"}],"dry_run":false}"#;
+    same(liquidfiles::AddAccess::from_json_str(add).unwrap().to_json_value(), add);
+    let response = r#"[{"group":"g","result":"success","message":"Created Group","id":7}]"#;
+    same(
+        liquidfiles::AddAccessResponse::from_json_str(response).unwrap().to_json_value(),
+        response,
+    );
+    let remove = r#"{"group":"g","reason":"left"}"#;
+    same(liquidfiles::RemoveAccess::from_json_str(remove).unwrap().to_json_value(), remove);
+
+    let share = r#"{"invitations":[{"id":"u","access":2,"x":1},{"value":{"email":"a@b.io","y":2},"z":3}],"notify":true,"title":"t"}"#;
+    same(onlyoffice::RoomShare::from_json_str(share).unwrap().to_json_value(), share);
+    let security = r#"{"members":[{"access":2,"sharedTo":{"id":"u","displayName":"Ann"},"subjectType":0,"isDefault":true}],"warning":"w","total":1}"#;
+    same(onlyoffice::RoomSecurity::from_json_str(security).unwrap().to_json_value(), security);
+
+    let folder = r#"{"shareId":"004","accessType":"View","shareType":"User","sharedWithId":"005","imageUrl":"/img"}"#;
+    same(salesforce::FolderShare::from_json_str(folder).unwrap().to_json_value(), folder);
+    let input = r#"{"accessType":"Edit","shareType":"Group","shareWithId":"00G","notify":true}"#;
+    same(salesforce::FolderShareInput::from_json_str(input).unwrap().to_json_value(), input);
+    let error = r#"[{"errorCode":"NOT_FOUND","message":"m","fields":["shareId"]}]"#;
+    same(salesforce::ErrorBody::from_json_str(error).unwrap().to_json_value(), error);
+
+    let panel = r#"{"id":"s","object_type":"assets","object_id":"a","allow_download":true,"users":[{"email":"e@x.io","times_used":1,"name":"Ed"}],"date_created":"2026-03-01"}"#;
+    same(iconik::Share::from_json_str(panel).unwrap().to_json_value(), panel);
+}
+
+#[test]
+fn salesforce_from_share_like_keeps_unknown_fields() {
+    let json = r#"{"shareId":"004","accessType":"View","shareType":"User","sharedWithId":"005","imageColor":"blue"}"#;
+    let wire = salesforce::FolderShare::from_json_str(json).unwrap();
+    let share = wire.to_share(&context()).unwrap();
+    let back = salesforce::FolderShare::from_share_like(&share, Some(&wire)).unwrap();
+    assert_eq!(back.extra["imageColor"], "blue");
 }

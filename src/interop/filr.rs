@@ -1,5 +1,6 @@
 //! Micro Focus (Novell) Filr REST: the Share resource, the paged list form and the list
-//! queries (seed `002_…`).
+//! queries (seed `002_…`), as the admin API (`/rest/admin/shares`) and the client API
+//! (`/rest/shares/by_user/{id}`, `/rest/folders/{id}/shares`, …) return them.
 //!
 //! # Mapping
 //!
@@ -11,7 +12,7 @@
 //! | `sharing_date` | `created` (required) |
 //! | `expiration`, or else `sharing_date` + `days_to_expire` days | `expires` |
 //! | `comment` | `message` |
-//! | `role` VIEWER / EDITOR / CONTRIBUTOR | viewer / editor / contributor |
+//! | `role` VIEWER / EDITOR / CONTRIBUTOR, or `access.role` alone (the client API) | viewer / editor / contributor |
 //! | `access.sharing` internal / external / public / public_link / grant_reshare | [`ReshareRights`] internal / external / public / link / grant |
 //! | `recipient.type` user / group | [`Recipient::User`] / [`Recipient::Group`] of `recipient.id` |
 //! | `recipient.type` external_user | [`Recipient::Email`] of `recipient.email` |
@@ -29,6 +30,18 @@
 //!   ids in Filr's own scheme (`/users/{id}`, `/groups/{id}`, `/admin/shares/{id}`,
 //!   `/folder_entries/{id}` for a `folderEntry`, `/folders/{id}` for a `folder`);
 //!   `can_share` is written as whether the share carries any re-share right.
+//! - **The client API's share** has no top-level `role` (nor `can_share`): the role is
+//!   only `access.role`. Either is read; both, when given, must agree. Written from the
+//!   model, a share carries both (the admin form).
+//! - **What the forms cannot express.** `access.role` NONE and ACCESS (values the Filr
+//!   schema lists for other contexts) are refused as unknown values. The client schema's
+//!   JSON example shows `sharing_date` and `expiration` as numbers; the documented list
+//!   response writes them as ISO 8601 text, which is what is read: a number is refused at
+//!   its path. `sharing.all_internal` / `all_external`, `permalinks`, `links` and the
+//!   list's `next` have no place in the model: they are kept in `extra` and written back.
+//! - **`days_to_expire`** counts days from `sharing_date`. A negative count (an expiry
+//!   before the share was made) is refused, as is a count whose expiry falls past the last
+//!   time the model can hold: both are an [`InteropError::Invalid`] naming `days_to_expire`.
 //! - **Levels.** Only viewer, editor and contributor have Filr roles; any other level (and
 //!   a `custom` set, `none` or `restrict`) is refused as inexpressible. Only users, groups,
 //!   external people by email, the public and links are Filr recipients: a role, the
@@ -47,14 +60,14 @@
 //! let share = filr::Share::from_json_str(json)?.to_model()?;
 //! assert_eq!(share.access(), AccessLevel::Editor);
 //! assert_eq!(share.recipient(), &Recipient::Group { id: "4".parse()? });
-//! assert_eq!(filr::Share::try_from(&share)?.role, filr::Role::Editor);
+//! assert_eq!(filr::Share::try_from(&share)?.role, Some(filr::Role::Editor));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{InteropError, json_form};
+use super::{Extra, InteropError, json_form};
 use crate::model::{
     AccessLevel, Email, GroupId, PrincipalId, Recipient, ReshareRights, ResourceKind, ResourceRef,
     ShareId, ShareLink,
@@ -74,7 +87,8 @@ const VENDOR: &str = "filr";
 ///     Recipient::User { id: "140".parse()? }, AccessLevel::Viewer, Utc.with_ymd_and_hms(2015, 12, 22, 17, 31, 12).unwrap());
 /// // Written in Filr's form, the sharer's href is rebuilt from its id.
 /// let sharer = filr::Share::try_from(&share)?.sharer;
-/// assert_eq!(sharer, LinkPair { id: 20, href: Some("/users/20".to_owned()) });
+/// assert_eq!((sharer.id, sharer.href.as_deref()), (20, Some("/users/20")));
+/// assert!(sharer.extra.is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +98,10 @@ pub struct LinkPair {
     /// The resource's href.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// The kind of a Filr share recipient.
@@ -141,6 +159,10 @@ pub struct ShareRecipient {
     /// The recipient's href.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// A Filr `EntityId`: the shared folder or entry.
@@ -167,6 +189,10 @@ pub struct EntityId {
     /// The entity's href.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// A Filr share role.
@@ -249,7 +275,7 @@ impl Role {
 /// assert_eq!(Sharing::from(ReshareRights::LINK), Sharing { public_link: true, ..Sharing::default() });
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Sharing {
     /// May share on with internal users and groups.
     #[serde(default)]
@@ -266,6 +292,10 @@ pub struct Sharing {
     /// May give re-share rights to others.
     #[serde(default)]
     pub grant_reshare: bool,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 impl From<Sharing> for ReshareRights {
@@ -288,6 +318,7 @@ impl From<ReshareRights> for Sharing {
             public: r.contains(ReshareRights::PUBLIC),
             public_link: r.contains(ReshareRights::LINK),
             grant_reshare: r.contains(ReshareRights::GRANT),
+            extra: Extra::new(),
         }
     }
 }
@@ -304,17 +335,21 @@ impl From<ReshareRights> for Sharing {
 /// let mut wire = filr::Share::from_json_str(json)?;
 /// assert_eq!(wire.to_model()?.reshare(), ReshareRights::EXTERNAL);
 /// // Its role must be the share's own.
-/// wire.role = filr::Role::Editor;
+/// wire.role = Some(filr::Role::Editor);
 /// assert_eq!(wire.to_model().unwrap_err().field(), "access.role");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Access {
     /// The role (the same as the share's `role`).
     pub role: Role,
     /// The re-share flags.
     #[serde(default)]
     pub sharing: Sharing,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// A Filr Share resource, exactly as `/admin/shares` returns it.
@@ -354,8 +389,11 @@ pub struct Share {
     pub recipient: ShareRecipient,
     /// What is shared.
     pub shared_entity: EntityId,
-    /// The role.
-    pub role: Role,
+    /// The role, as the admin API writes it beside `access`. The client API
+    /// (`/rest/shares/by_user/{id}`, `/rest/folders/{id}/shares`, …) leaves it out: the role
+    /// is then only `access.role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// The role and the re-share flags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
@@ -365,6 +403,10 @@ pub struct Share {
     /// Whether the recipient may share on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_share: Option<bool>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -377,6 +419,29 @@ fn long_id(field: &'static str, id: &str) -> Result<i64, InteropError> {
     id.parse::<i64>().map_err(|_| {
         InteropError::inexpressible(VENDOR, field, format!("the id `{id}` (Filr ids are longs)"))
     })
+}
+
+/// `created` plus `days` days: a negative count (an expiry before the share was made) and a
+/// time past what the model can hold are refused naming `days_to_expire`, never a panic.
+fn expiry_after(created: DateTime<Utc>, days: i32) -> Result<DateTime<Utc>, InteropError> {
+    if days < 0 {
+        return Err(InteropError::invalid(
+            VENDOR,
+            "days_to_expire",
+            days,
+            "a count of days to expiry cannot be negative",
+        ));
+    }
+    Duration::try_days(i64::from(days))
+        .and_then(|span| created.checked_add_signed(span))
+        .ok_or_else(|| {
+            InteropError::invalid(
+                VENDOR,
+                "days_to_expire",
+                days,
+                "the expiry would fall past the last representable time",
+            )
+        })
 }
 
 fn entity_href(kind: &str, id: i64) -> Option<String> {
@@ -438,26 +503,36 @@ impl Share {
         })?;
         let expires = match (self.expiration, self.days_to_expire) {
             (Some(at), _) => Some(at),
-            (None, Some(days)) => Some(created + Duration::days(i64::from(days))),
+            (None, Some(days)) => Some(expiry_after(created, days)?),
             (None, None) => None,
         };
-        let mut reshare = ReshareRights::empty();
-        if let Some(access) = &self.access {
-            if access.role != self.role {
-                return Err(InteropError::invalid(
-                    VENDOR,
-                    "access.role",
-                    format!("{:?}", access.role).to_uppercase(),
-                    format!("differs from `role` {}", format!("{:?}", self.role).to_uppercase()),
-                ));
-            }
-            reshare = access.sharing.into();
-        }
+        let role = self.level()?;
+        let reshare =
+            self.access.as_ref().map_or(ReshareRights::empty(), |a| a.sharing.clone().into());
         let recipient = self.recipient_to_model(link)?;
-        Ok(crate::Share::new(id, resource, sharer, recipient, self.role.level(), created)
+        Ok(crate::Share::new(id, resource, sharer, recipient, role.level(), created)
             .with_reshare(reshare)
             .with_expiry(expires)
             .with_message(self.comment.clone()))
+    }
+
+    /// The share's role: `role`, or `access.role` where the client API gives only that;
+    /// the two must agree when both are given.
+    fn level(&self) -> Result<Role, InteropError> {
+        match (self.role, self.access.as_ref().map(|a| a.role)) {
+            (Some(role), Some(inner)) if role != inner => Err(InteropError::invalid(
+                VENDOR,
+                "access.role",
+                format!("{inner:?}").to_uppercase(),
+                format!("differs from `role` {}", format!("{role:?}").to_uppercase()),
+            )),
+            (Some(role), _) | (None, Some(role)) => Ok(role),
+            (None, None) => Err(InteropError::Missing {
+                vendor: VENDOR,
+                field: "access.role".into(),
+                reason: "a share names its role in `role` or `access.role`",
+            }),
+        }
     }
 
     fn recipient_to_model(&self, link: Option<&ShareLink>) -> Result<Recipient, InteropError> {
@@ -526,6 +601,7 @@ impl TryFrom<&crate::Share> for Share {
                     id: Some(id),
                     email: None,
                     href: Some(format!("/users/{id}")),
+                    extra: Extra::new(),
                 }
             }
             Recipient::Group { id } => {
@@ -535,6 +611,7 @@ impl TryFrom<&crate::Share> for Share {
                     id: Some(id),
                     email: None,
                     href: Some(format!("/groups/{id}")),
+                    extra: Extra::new(),
                 }
             }
             Recipient::Email { email } => ShareRecipient {
@@ -542,15 +619,21 @@ impl TryFrom<&crate::Share> for Share {
                 id: None,
                 email: Some(email.as_str().to_owned()),
                 href: None,
+                extra: Extra::new(),
             },
-            Recipient::Public => {
-                ShareRecipient { kind: RecipientType::Public, id: None, email: None, href: None }
-            }
+            Recipient::Public => ShareRecipient {
+                kind: RecipientType::Public,
+                id: None,
+                email: None,
+                href: None,
+                extra: Extra::new(),
+            },
             Recipient::Link(_) => ShareRecipient {
                 kind: RecipientType::PublicLink,
                 id: None,
                 email: None,
                 href: None,
+                extra: Extra::new(),
             },
             other => {
                 return Err(InteropError::inexpressible(
@@ -563,16 +646,26 @@ impl TryFrom<&crate::Share> for Share {
         Ok(Share {
             id,
             comment: share.message().map(str::to_owned),
-            sharer: LinkPair { id: sharer, href: Some(format!("/users/{sharer}")) },
+            sharer: LinkPair {
+                id: sharer,
+                href: Some(format!("/users/{sharer}")),
+                extra: Extra::new(),
+            },
             sharing_date: Some(share.created()),
             days_to_expire: None,
             expiration: share.expires(),
             recipient,
-            shared_entity: EntityId { id: entity, href: entity_href(&kind, entity), kind },
-            role,
-            access: Some(Access { role, sharing: share.reshare().into() }),
+            shared_entity: EntityId {
+                id: entity,
+                href: entity_href(&kind, entity),
+                kind,
+                extra: Extra::new(),
+            },
+            role: Some(role),
+            access: Some(Access { role, sharing: share.reshare().into(), extra: Extra::new() }),
             href: Some(format!("/admin/shares/{id}")),
             can_share: Some(!share.reshare().is_empty()),
+            extra: Extra::new(),
         })
     }
 }
@@ -602,6 +695,10 @@ pub struct ShareList {
     pub total: usize,
     /// The shares.
     pub items: Vec<Share>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(ShareList, VENDOR, r#"{"first": 0, "count": 0, "total": 0, "items": []}"#);
@@ -645,7 +742,7 @@ impl ShareList {
             .enumerate()
             .map(|(i, s)| Share::try_from(s).map_err(|e| in_item(e, i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ShareList { first, count: items.len(), total: page.total, items })
+        Ok(ShareList { first, count: items.len(), total: page.total, items, extra: Extra::new() })
     }
 }
 

@@ -46,7 +46,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{InteropError, ShareContext, json_form};
+use super::{Extra, InteropError, ShareContext, json_form};
 use crate::model::{
     AccessLevel, AdminRight, AdminRights, Email, LinkToken, Permissions, Recipient, ResourceKind,
     ResourceRef, ShareId, ShareLink, Usage,
@@ -81,6 +81,10 @@ pub struct ShareUser {
     /// How many times their link has been used.
     #[serde(default)]
     pub times_used: u64,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// A share as the Sharing panel shows it.
@@ -123,6 +127,10 @@ pub struct Share {
     /// The users.
     #[serde(default)]
     pub users: Vec<ShareUser>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 fn yes() -> bool {
@@ -277,6 +285,7 @@ impl Share {
             allow_download,
             share_url: None,
             users: Vec::new(),
+            extra: Extra::new(),
         };
         for share in shares {
             let same = share.resource() == first.resource()
@@ -312,6 +321,7 @@ impl Share {
                         email: email.as_str().to_owned(),
                         last_visit: usage.last_visit,
                         times_used: usage.visits,
+                        extra: Extra::new(),
                     });
                 }
                 Recipient::Link(link) => {

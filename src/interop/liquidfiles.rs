@@ -1,5 +1,7 @@
 //! LiquidFiles share access admin API: `add_access` and its per-item response, and
-//! `remove_access` (seed `001_…`), mapped onto the store's batch grant and revoke.
+//! `remove_access` (seed `001_…`, the 3.x form), mapped onto the store's batch grant and
+//! revoke; and 4.x's access entries ([`ShareAccess`]) in the admin share listing
+//! ([`AdminShares`]) and the share access listing ([`ShareAccesses`]).
 //!
 //! # Mapping
 //!
@@ -9,6 +11,14 @@
 //! | `write: false` (the default) / `true` | viewer / editor |
 //! | `view_log: true` (default false) | [`GrantItem::view_log`] |
 //! | `result` `success` / `error`, `message` | [`BatchOutcome`] created / updated / error |
+//! | 4.x `type` user / group (any case) with `user_id` / `group_id` (4.1+) or `id` (4.0) | [`Recipient::User`] / [`Recipient::Group`] |
+//! | 4.x `access` `read` / `write` (4.1+), or `read_only` / `write` (4.0) | viewer / editor |
+//!
+//! What the 4.x forms hold and the model does not: a share's `name`, `revisions`, `quota`,
+//! `empty_trash`, `public`, `public_discoverable` and dates, kept in [`AdminShare::extra`].
+//! A share marked `public` is not turned into a public recipient: the document does not
+//! say what a public share lets an outsider do. Nor is the single-share view
+//! (`{"share": {...}}`) a form of its own: read its inner object as an [`AdminShare`].
 //!
 //! Decisions where the document is silent:
 //!
@@ -37,7 +47,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{InteropError, json_form};
+use super::{Extra, InteropError, json_form};
 use crate::model::{AccessLevel, GroupId, Permissions, PrincipalId, Recipient};
 use crate::store::{BatchOutcome, GrantItem};
 
@@ -190,6 +200,10 @@ pub struct AccessRequest {
     /// May view the share log (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_log: Option<bool>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// The `add_access` request: `{"accesses": [...]}`.
@@ -207,6 +221,10 @@ pub struct AccessRequest {
 pub struct AddAccess {
     /// The entries, applied in order.
     pub accesses: Vec<AccessRequest>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -263,6 +281,7 @@ impl TryFrom<&GrantItem> for AccessRequest {
             subject: Subject::from_recipient(&item.recipient)?,
             write: Some(write),
             view_log: item.view_log.then_some(true),
+            extra: Extra::new(),
         })
     }
 }
@@ -309,6 +328,7 @@ impl AddAccess {
     pub fn from_grant_items(items: &[GrantItem]) -> Result<Self, InteropError> {
         Ok(AddAccess {
             accesses: items.iter().map(AccessRequest::try_from).collect::<Result<_, _>>()?,
+            extra: Extra::new(),
         })
     }
 }
@@ -359,6 +379,10 @@ pub struct AccessResult {
     /// The resulting view_log right, on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_log: Option<bool>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// The `add_access` response: one result per request entry, in order.
@@ -400,7 +424,7 @@ impl AccessResult {
     ///
     /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "u1".parse()? }, AccessLevel::Editor, Utc::now());
-    /// let result = AccessResult::from_outcome(Subject::User("u1".to_owned()), &BatchOutcome::Created { share });
+    /// let result = AccessResult::from_outcome(Subject::User("u1".to_owned()), &BatchOutcome::Created { share, .. });
     /// assert_eq!(result.message, "Created User");
     /// assert_eq!((result.write, result.view_log), (Some(true), Some(false)));
     /// // An error carries the store's message, and no `write` or `view_log`.
@@ -418,6 +442,7 @@ impl AccessResult {
                 result: ResultKind::Success,
                 write: Some(set.contains(Permissions::EDIT)),
                 view_log: Some(set.contains(Permissions::VIEW_LOG)),
+                extra: Extra::new(),
             }
         };
         match outcome {
@@ -430,6 +455,7 @@ impl AccessResult {
                 result: ResultKind::Success,
                 write: None,
                 view_log: None,
+                extra: Extra::new(),
             },
             BatchOutcome::Denied { decision } => AccessResult {
                 subject,
@@ -437,6 +463,7 @@ impl AccessResult {
                 message: format!("denied: {decision}"),
                 write: None,
                 view_log: None,
+                extra: Extra::new(),
             },
             BatchOutcome::Error { message } => AccessResult {
                 subject,
@@ -444,6 +471,7 @@ impl AccessResult {
                 message: message.clone(),
                 write: None,
                 view_log: None,
+                extra: Extra::new(),
             },
         }
     }
@@ -525,10 +553,14 @@ impl AddAccessResponse {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
 pub struct RemoveAccess {
     /// The user or group to remove.
+    #[serde(flatten)]
     pub subject: Subject,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 json_form!(RemoveAccess, VENDOR, r#"{"user":"user-company-com"}"#);
@@ -545,6 +577,362 @@ impl TryFrom<&Recipient> for RemoveAccess {
     type Error = InteropError;
     /// The request removing a user's or group's access.
     fn try_from(r: &Recipient) -> Result<Self, Self::Error> {
-        Ok(RemoveAccess { subject: Subject::from_recipient(r)? })
+        Ok(RemoveAccess { subject: Subject::from_recipient(r)?, extra: Extra::new() })
+    }
+}
+
+/// One access entry of LiquidFiles 4.x: an element of `accesses` in the admin share
+/// listing (`GET /admin/shares`) and the share access listing
+/// (`GET /admin/shares/:share_id/accesses`), and the body of
+/// `POST /admin/shares/:share_id/accesses/users` (or `/groups`). Two documented forms are
+/// read, and each writes back as read:
+///
+/// - 4.1 and later: `{"type": "user", "user_id": "…", "access": "read", "view_log": true}`
+///   (`group_id` for a group; `access` is `read` or `write`);
+/// - 4.0: `{"id": "…", "type": "User", "read_only": true, "write": false, "view_log": true}`.
+///
+/// The create request names the recipient `id` and leaves `type` to its URL: set `kind`
+/// before converting it. Without `access`, `write` or `read_only` the entry is read-only
+/// (the document: "if not specified, it will default to false").
+///
+/// ```
+/// use shareguard::interop::liquidfiles::ShareAccess;
+/// use shareguard::{AccessLevel, Recipient};
+///
+/// let v41: ShareAccess = serde_json::from_str(r#"{"type":"group","group_id":"sysadmins","access":"write","view_log":true}"#)?;
+/// let v40: ShareAccess = serde_json::from_str(r#"{"id":"sysadmins","type":"Group","read_only":false,"write":true,"view_log":true}"#)?;
+/// assert_eq!(v41.to_grant_item("")?, v40.to_grant_item("")?);
+/// assert_eq!(v41.to_grant_item("")?.access, AccessLevel::Editor);
+/// // A fault names the field under the entry's path.
+/// let bad: ShareAccess = serde_json::from_str(r#"{"type":"user","user_id":"u","access":"own"}"#)?;
+/// assert_eq!(bad.to_grant_item("accesses[2].").unwrap_err().field(), "accesses[2].access");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareAccess {
+    /// `user` or `group` (4.1 and later), `User` or `Group` (4.0); read in any case.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The user's or group's id (4.0, and the create request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The user's id (4.1 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The group's id (4.1 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// `read` or `write` (4.1 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
+    /// Read-only access (4.0; the opposite of `write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// Write access (4.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<bool>,
+    /// May view the share log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_log: Option<bool>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ShareAccess {
+    /// The batch item: a user or group, viewer or editor, with `view_log`. `field` is the
+    /// entry's path ending in `.` (`"shares[0].accesses[1]."`), or empty: an error names
+    /// the field under it (`type`, `user_id`, `group_id`, `id`, `access`, `read_only`).
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::ShareAccess;
+    /// use shareguard::Recipient;
+    ///
+    /// let entry: ShareAccess = serde_json::from_str(r#"{"type":"user","user_id":"user-mycompany-com","access":"read","view_log":true}"#)?;
+    /// assert_eq!(entry.to_grant_item("")?.recipient, Recipient::User { id: "user-mycompany-com".parse()? });
+    /// // 4.0's two flags must not contradict each other.
+    /// let both: ShareAccess = serde_json::from_str(r#"{"id":"u","type":"User","read_only":true,"write":true}"#)?;
+    /// assert_eq!(both.to_grant_item("").unwrap_err().field(), "read_only");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_grant_item(&self, field: &str) -> Result<GrantItem, InteropError> {
+        let missing = |name: &str, reason| InteropError::Missing {
+            vendor: VENDOR,
+            field: format!("{field}{name}"),
+            reason,
+        };
+        let kind = self.kind.as_deref().ok_or_else(|| {
+            missing(
+                "type",
+                "an access entry is a `user` or a `group` (for a create request, its URL's)",
+            )
+        })?;
+        let group = if kind.eq_ignore_ascii_case("group") {
+            true
+        } else if kind.eq_ignore_ascii_case("user") {
+            false
+        } else {
+            return Err(InteropError::invalid(
+                VENDOR,
+                format!("{field}type"),
+                kind,
+                "expected `user` or `group`",
+            ));
+        };
+        let (own, other, own_name, other_name) = if group {
+            (&self.group_id, &self.user_id, "group_id", "user_id")
+        } else {
+            (&self.user_id, &self.group_id, "user_id", "group_id")
+        };
+        if let Some(other) = other {
+            return Err(InteropError::invalid(
+                VENDOR,
+                format!("{field}{other_name}"),
+                other,
+                format!("a {kind} entry is named by `{own_name}`"),
+            ));
+        }
+        let id = match (own, &self.id) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(InteropError::invalid(
+                    VENDOR,
+                    format!("{field}id"),
+                    b,
+                    format!("differs from `{own_name}` `{a}`"),
+                ));
+            }
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => {
+                return Err(missing(own_name, "an access entry names its user or group"));
+            }
+        };
+        let write = self.writes(field)?;
+        let subject = if group { Subject::Group(id.clone()) } else { Subject::User(id.clone()) };
+        let name = if self.id.is_some() && own.is_none() { "id" } else { own_name };
+        let recipient = match subject.to_recipient("") {
+            Ok(r) => r,
+            Err(InteropError::Model { source, .. }) => {
+                return Err(InteropError::Model {
+                    vendor: VENDOR,
+                    field: format!("{field}{name}"),
+                    source,
+                });
+            }
+            Err(other) => return Err(other),
+        };
+        Ok(GrantItem {
+            recipient,
+            access: if write { AccessLevel::Editor } else { AccessLevel::Viewer },
+            view_log: self.view_log.unwrap_or(false),
+        })
+    }
+
+    fn writes(&self, field: &str) -> Result<bool, InteropError> {
+        let access = match self.access.as_deref() {
+            None => None,
+            Some(a) if a.eq_ignore_ascii_case("write") => Some(true),
+            Some(a) if a.eq_ignore_ascii_case("read") => Some(false),
+            Some(a) => {
+                return Err(InteropError::invalid(
+                    VENDOR,
+                    format!("{field}access"),
+                    a,
+                    "expected `read` or `write`",
+                ));
+            }
+        };
+        if let (Some(write), Some(read_only)) = (self.write, self.read_only) {
+            if write == read_only {
+                return Err(InteropError::invalid(
+                    VENDOR,
+                    format!("{field}read_only"),
+                    read_only,
+                    format!(
+                        "contradicts `write` {write}: read-only and write are mutually exclusive"
+                    ),
+                ));
+            }
+        }
+        let flags = self.write.or(self.read_only.map(|r| !r));
+        match (access, flags) {
+            (Some(a), Some(f)) if a != f => Err(InteropError::invalid(
+                VENDOR,
+                format!("{field}access"),
+                self.access.as_deref().unwrap_or_default(),
+                format!(
+                    "contradicts `write` / `read_only` ({})",
+                    if f { "write" } else { "read-only" }
+                ),
+            )),
+            (Some(w), _) | (None, Some(w)) => Ok(w),
+            (None, None) => Ok(false),
+        }
+    }
+}
+
+impl TryFrom<&GrantItem> for ShareAccess {
+    type Error = InteropError;
+    /// The 4.1 form of a batch item: only users and groups, at viewer or editor.
+    fn try_from(item: &GrantItem) -> Result<Self, Self::Error> {
+        let request = AccessRequest::try_from(item)?;
+        let (kind, user_id, group_id) = match request.subject {
+            Subject::User(id) => ("user", Some(id), None),
+            Subject::Group(id) => ("group", None, Some(id)),
+        };
+        Ok(ShareAccess {
+            kind: Some(kind.to_owned()),
+            id: None,
+            user_id,
+            group_id,
+            access: Some(if request.write == Some(true) { "write" } else { "read" }.to_owned()),
+            read_only: None,
+            write: None,
+            view_log: Some(item.view_log),
+            extra: Extra::new(),
+        })
+    }
+}
+
+fn items_of(accesses: &[ShareAccess], field: &str) -> Result<Vec<GrantItem>, InteropError> {
+    accesses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| a.to_grant_item(&format!("{field}accesses[{i}].")))
+        .collect()
+}
+
+/// The share access listing of 4.1 and later: `{"accesses": [...]}`
+/// (`GET /admin/shares/:share_id/accesses`; the document prints it as the example body).
+///
+/// ```
+/// use shareguard::interop::liquidfiles::ShareAccesses;
+/// use shareguard::AccessLevel;
+///
+/// let list = ShareAccesses::from_json_str(r#"{"accesses":[{"type":"group","group_id":"admins","access":"write","view_log":true}]}"#)?;
+/// let items = list.to_grant_items()?;
+/// assert_eq!(items[0].access, AccessLevel::Editor);
+/// assert_eq!(ShareAccesses::from_grant_items(&items)?, list);
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareAccesses {
+    /// The entries.
+    pub accesses: Vec<ShareAccess>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+json_form!(
+    ShareAccesses,
+    VENDOR,
+    r#"{"accesses":[{"type":"group","group_id":"admins","access":"write","view_log":true},{"type":"user","user_id":"user-company-com","access":"read","view_log":true}]}"#
+);
+
+impl ShareAccesses {
+    /// The batch items, in order; a fault names its entry (`accesses[1].user_id`).
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::ShareAccesses;
+    ///
+    /// let list = ShareAccesses::from_json_str(r#"{"accesses":[{"type":"group","group_id":"g"},{"type":"user"}]}"#)?;
+    /// assert_eq!(list.to_grant_items().unwrap_err().field(), "accesses[1].user_id");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
+    pub fn to_grant_items(&self) -> Result<Vec<GrantItem>, InteropError> {
+        items_of(&self.accesses, "")
+    }
+
+    /// The listing of batch items, in the 4.1 form, or why one cannot be written.
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::ShareAccesses;
+    /// use shareguard::{AccessLevel, Recipient};
+    /// use shareguard::store::GrantItem;
+    ///
+    /// let item = GrantItem { recipient: Recipient::Public, access: AccessLevel::Viewer, view_log: false };
+    /// assert_eq!(ShareAccesses::from_grant_items(&[item]).unwrap_err().field(), "recipient");
+    /// ```
+    pub fn from_grant_items(items: &[GrantItem]) -> Result<Self, InteropError> {
+        Ok(ShareAccesses {
+            accesses: items.iter().map(ShareAccess::try_from).collect::<Result<_, _>>()?,
+            extra: Extra::new(),
+        })
+    }
+}
+
+/// One share of the 4.x admin share listing: its `id` and `accesses`; the rest (`name`,
+/// `quota`, `created_at`, …) is not the model's and is kept in `extra`.
+///
+/// ```
+/// use shareguard::interop::liquidfiles::AdminShare;
+///
+/// let share: AdminShare = serde_json::from_str(r#"{"id":"alpha","name":"Project Alpha","accesses":[]}"#)?;
+/// assert_eq!((share.id.as_str(), &share.extra["name"]), ("alpha", &serde_json::json!("Project Alpha")));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminShare {
+    /// The share's id.
+    pub id: String,
+    /// Who has access to it.
+    #[serde(default)]
+    pub accesses: Vec<ShareAccess>,
+    /// Fields this form does not know (`name`, `revisions`, `quota`, `created_at`, …), kept
+    /// as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The 4.x admin share listing: `{"shares": [...]}` (`GET /admin/shares`), in either
+/// access entry form ([`ShareAccess`]).
+///
+/// ```
+/// use shareguard::interop::liquidfiles::AdminShares;
+///
+/// let list = AdminShares::from_json_str(r#"{"shares":[{"id":"alpha","accesses":[{"type":"user","user_id":"u1","access":"read","view_log":true}]}]}"#)?;
+/// let shares = list.to_grant_items()?;
+/// assert_eq!((shares[0].0.as_str(), shares[0].1.len()), ("alpha", 1));
+/// // A fault names its share and entry.
+/// let bad = AdminShares::from_json_str(r#"{"shares":[{"id":"alpha","accesses":[{"type":"robot","id":"r"}]}]}"#)?;
+/// assert_eq!(bad.to_grant_items().unwrap_err().field(), "shares[0].accesses[0].type");
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminShares {
+    /// The shares.
+    pub shares: Vec<AdminShare>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+json_form!(
+    AdminShares,
+    VENDOR,
+    r#"{"shares":[{"id":"alpha","name":"Project Alpha","accesses":[{"id":"sysadmins","type":"Group","read_only":false,"write":true,"view_log":true}]}]}"#
+);
+
+impl AdminShares {
+    /// Each share's id with its accesses as batch items, in order.
+    ///
+    /// ```
+    /// use shareguard::interop::liquidfiles::AdminShares;
+    /// use shareguard::AccessLevel;
+    ///
+    /// let list = AdminShares::from_json_str(r#"{"shares":[{"id":"alpha","accesses":[{"id":"u1","type":"User","read_only":true,"write":false}]}]}"#)?;
+    /// assert_eq!(list.to_grant_items()?[0].1[0].access, AccessLevel::Viewer);
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
+    pub fn to_grant_items(&self) -> Result<Vec<(String, Vec<GrantItem>)>, InteropError> {
+        self.shares
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Ok((s.id.clone(), items_of(&s.accesses, &format!("shares[{i}]."))?)))
+            .collect()
     }
 }

@@ -7,10 +7,10 @@
 //!
 //! | module | product | forms |
 //! | --- | --- | --- |
-//! | [`filr`] | Micro Focus Filr REST | the Share resource, the paged list, the list queries |
-//! | [`liquidfiles`] | LiquidFiles | `add_access` request and response, `remove_access` |
-//! | [`onlyoffice`] | ONLYOFFICE DocSpace | room share request, room members response |
-//! | [`salesforce`] | Salesforce folder shares | the share, the PATCH input, the error body |
+//! | [`filr`] | Micro Focus Filr REST | the Share resource (admin and client API), the paged list, the list queries |
+//! | [`liquidfiles`] | LiquidFiles | `add_access` request and response, `remove_access`; 4.x access entries, admin share and share access listings |
+//! | [`onlyoffice`] | ONLYOFFICE DocSpace, Workspace | room share request, room members response; file and folder shares inside `response` |
+//! | [`salesforce`] | Salesforce folder shares | the share, the PATCH input, the error body, the share recipients |
 //! | [`iconik`] | iconik | a share as its Sharing panel shows it, the admin roles |
 //!
 //! Every form parses with `from_json_str` / `from_slice`, which never panic and report a
@@ -20,14 +20,37 @@
 //! product cannot express every share, and the error then says why
 //! ([`InteropError::Inexpressible`]).
 //!
-//! Wire forms accept fields they do not know (a tolerant reader: vendors add fields), and
-//! write only the fields they hold.
+//! # Fields a form does not know
+//!
+//! Vendors add fields, and a document read and written back must not lose them silently.
+//! Every object of every wire form therefore keeps the fields it does not know in a public
+//! `extra` map ([`Extra`]), exactly as read, and writes them back after its own fields (the
+//! order of keys is not kept; JSON does not give it meaning). They stay with the wire form:
+//! a conversion to the model drops them (the model has nowhere to hold them), and a
+//! conversion back starts from an empty `extra` unless it takes the form it rewrites (as
+//! [`salesforce::FolderShare::from_share_like`] does). A caller who wants to know what a
+//! form did not understand reads `extra`.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
 use crate::model::{ModelError, PrincipalId, ResourceRef};
+
+/// The fields of a vendor object that its wire form does not know, kept as read (see
+/// [Fields a form does not know](self#fields-a-form-does-not-know)).
+///
+/// ```
+/// use shareguard::interop::salesforce::FolderShare;
+///
+/// let json = r##"{"shareId": "004xx", "accessType": "View", "shareType": "User", "sharedWithId": "005xx", "imageColor": "#00A1E0"}"##;
+/// let share = FolderShare::from_json_str(json)?;
+/// assert_eq!(share.extra["imageColor"], "#00A1E0");
+/// // Written back with the rest.
+/// assert_eq!(share.to_json_value(), serde_json::from_str::<serde_json::Value>(json)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type Extra = serde_json::Map<String, serde_json::Value>;
 
 pub mod filr;
 pub mod iconik;
@@ -245,6 +268,18 @@ fn json_error(vendor: &'static str, mut path: String, e: &serde_json::Error) -> 
         };
     if !e.is_data() {
         path.clear();
+    }
+    // serde reports a missing field at its parent (`recipient`, "missing field `type`"):
+    // name the field itself (`recipient.type`).
+    if e.is_data() {
+        if let Some(field) =
+            message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`'))
+        {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(field);
+        }
     }
     // Our own deserializers name their field (`access: …`): serde reports a flattened
     // field's error at its object, so complete the path with it.

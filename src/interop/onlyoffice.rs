@@ -41,6 +41,19 @@
 //!   and the plain form are read, and each writes back as it was read.
 //! - **Links.** `sharedTo` of a link member does not carry the link's secret in a form the
 //!   model can trust, so [`Member::to_share`] takes the link from the caller.
+//! - **DocSpace v1 and Workspace** list a file's or folder's shares inside `response`
+//!   ([`MemberList`]) with PascalCase keys (`Access`, `SharedTo`, `IsLocked`, `IsOwner`,
+//!   `CanEditAccess`) and no subject type. Keys are read in any case and written in the
+//!   case of the `access` key read ([`KeyCase`]). Without a subject type, a member is read
+//!   as a user only when its `sharedTo` has a `displayName` (Workspace's user, as its
+//!   example shows); any other is refused naming the subject type's key: the
+//!   documentation does not show how a group or a link is told apart there. DocSpace v1's
+//!   example has no `SharedTo` at all: it reads, and converts to no share (the error
+//!   names `SubjectType`).
+//! - **What the forms cannot express.** Workspace's older access list (None … CustomFilter,
+//!   0..=8) is the same numbering and reads as such; its request form (`{"share":
+//!   [{"value": {"ShareTo", "Access": "0"}}]}`, the access as a digit in a string) is not
+//!   a form of this module.
 //! - **`sharedTo`** is untyped in the document: it is kept as JSON; the model reads its `id`
 //!   (and `email`), and writes `{"id": …}` or `{"email": …}`.
 //!
@@ -62,7 +75,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{InteropError, ShareContext, json_form};
+use super::{Extra, InteropError, ShareContext, json_form};
 use crate::model::{
     AccessLevel, Email, GroupId, NewShare, Permissions, PrincipalId, Recipient, ResourceRef,
     ShareLink,
@@ -76,7 +89,7 @@ const VENDOR: &str = "onlyoffice";
 /// use shareguard::interop::onlyoffice::{Form, Member};
 ///
 /// let member = Member::from_json_str(r#"{"access": 2, "sharedTo": {"id": "6941feb5"}, "subjectType": "User"}"#)?;
-/// assert_eq!((member.access.form, member.subject_type.form), (Form::Number, Form::Name));
+/// assert_eq!((member.access.form, member.subject_type.map(|s| s.form)), (Form::Number, Some(Form::Name)));
 /// assert_eq!(member.to_json_value()["access"], 2);
 /// # Ok::<(), shareguard::interop::InteropError>(())
 /// ```
@@ -269,7 +282,7 @@ vendor_enum! {
     /// use shareguard::interop::onlyoffice::{Member, SubjectType};
     ///
     /// let member = Member::from_json_str(r#"{"access": "Read", "sharedTo": {"id": "6941feb5"}, "subjectType": "PrimaryExternalLink"}"#)?;
-    /// assert_eq!(member.subject_type.value, SubjectType::PrimaryExternalLink);
+    /// assert_eq!(member.subject_type.map(|s| s.value), Some(SubjectType::PrimaryExternalLink));
     /// let err = Member::from_json_str(r#"{"access": "Read", "subjectType": "Robot"}"#).unwrap_err();
     /// assert_eq!(err.field(), "subjectType");
     /// # Ok::<(), shareguard::interop::InteropError>(())
@@ -427,6 +440,12 @@ pub struct Invitation {
     /// Whether it was (and is to be) written inside `{"value": {...}}`, as the document's
     /// example shows it.
     pub wrapped: bool,
+    /// Fields this form does not know, beside `email`, `id` and `access` (inside `value`
+    /// when wrapped), kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    pub extra: Extra,
+    /// When wrapped, the fields beside `value`, kept and written back likewise.
+    pub wrapper_extra: Extra,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -437,6 +456,8 @@ struct InvitationFields {
     id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     access: Option<Access>,
+    #[serde(flatten)]
+    extra: Extra,
 }
 
 #[derive(Deserialize)]
@@ -450,6 +471,8 @@ struct InvitationWire {
 #[derive(Serialize)]
 struct Wrapped<'a> {
     value: &'a InvitationFields,
+    #[serde(flatten)]
+    extra: &'a Extra,
 }
 
 impl Serialize for Invitation {
@@ -458,8 +481,13 @@ impl Serialize for Invitation {
             email: self.email.clone(),
             id: self.id.clone(),
             access: self.access,
+            extra: self.extra.clone(),
         };
-        if self.wrapped { Wrapped { value: &fields }.serialize(s) } else { fields.serialize(s) }
+        if self.wrapped {
+            Wrapped { value: &fields, extra: &self.wrapper_extra }.serialize(s)
+        } else {
+            fields.serialize(s)
+        }
     }
 }
 
@@ -479,6 +507,8 @@ impl<'de> Deserialize<'de> for Invitation {
                     id: inner.id,
                     access: inner.access,
                     wrapped: true,
+                    extra: inner.extra,
+                    wrapper_extra: plain.extra,
                 })
             }
             None => Ok(Invitation {
@@ -486,6 +516,8 @@ impl<'de> Deserialize<'de> for Invitation {
                 id: plain.id,
                 access: plain.access,
                 wrapped: false,
+                extra: plain.extra,
+                wrapper_extra: Extra::new(),
             }),
         }
     }
@@ -557,7 +589,14 @@ impl Invitation {
         if new.reshare.is_some_and(|r| !r.is_empty()) {
             return Err(InteropError::inexpressible(VENDOR, "reshare", "re-share rights"));
         }
-        Ok(Invitation { email, id, access: Some(Access::from_level(access)?), wrapped: false })
+        Ok(Invitation {
+            email,
+            id,
+            access: Some(Access::from_level(access)?),
+            wrapped: false,
+            extra: Extra::new(),
+            wrapper_extra: Extra::new(),
+        })
     }
 }
 
@@ -588,6 +627,10 @@ pub struct RoomShare {
     /// The culture (language) of the notification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub culture: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -644,43 +687,190 @@ impl RoomShare {
             notify: Some(true),
             message: shares.first().and_then(|s| s.message.clone()),
             culture: None,
+            extra: Extra::new(),
         })
     }
 }
 
-/// One room member, as the room security response lists it.
+/// One member (a share of a room, file or folder), as DocSpace's room security response
+/// lists it, or as DocSpace v1 and Workspace list a file's or folder's shares inside
+/// `response` ([`MemberList`]). Keys are read in any case (`sharedTo`, `SharedTo`), and
+/// written in the case of the `access` key read ([`Member::case`]).
 ///
 /// ```
 /// use shareguard::interop::onlyoffice::{AccessValue, Member, SubjectType};
 ///
-/// // Fields the form does not know are accepted, and not written back.
+/// // Fields the form does not know are kept, and written back.
 /// let member = Member::from_json_str(r#"{"access": 9, "sharedTo": {"id": "6941feb5", "displayName": "Ann"},
 ///   "isOwner": true, "canEditAccess": false, "subjectType": 0, "isDefault": true}"#)?;
-/// assert_eq!((member.access.value, member.subject_type.value), (AccessValue::RoomManager, SubjectType::User));
+/// assert_eq!((member.access.value, member.subject_type.map(|s| s.value)), (AccessValue::RoomManager, Some(SubjectType::User)));
 /// assert_eq!((member.is_owner, member.can_edit_access), (Some(true), Some(false)));
-/// assert!(member.to_json_value().get("isDefault").is_none());
+/// assert_eq!(member.extra["isDefault"], true);
+/// assert_eq!(member.to_json_value()["isDefault"], true);
 /// # Ok::<(), shareguard::interop::InteropError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// The member's access.
     pub access: Access,
     /// Who: a user, group or link object (untyped in the document).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_to: Option<serde_json::Value>,
     /// Whether the file is locked by this member.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// Whether the member owns the room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_owner: Option<bool>,
     /// Whether the member's access can be edited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_edit_access: Option<bool>,
-    /// The kind of member.
-    pub subject_type: Spelled<SubjectType>,
+    /// The kind of member. DocSpace's room members carry it; DocSpace v1's and Workspace's
+    /// file and folder shares do not (see [`Member::to_share`]).
+    pub subject_type: Option<Spelled<SubjectType>>,
+    /// The case the keys are written in: that of the `access` key read.
+    pub case: KeyCase,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    pub extra: Extra,
 }
+
+/// The case of a member's keys: `sharedTo` (DocSpace) or `SharedTo` (DocSpace v1,
+/// Workspace).
+///
+/// ```
+/// use shareguard::interop::onlyoffice::{KeyCase, Member};
+///
+/// let member = Member::from_json_str(r#"{"Access": 2, "SharedTo": {"id": "u1", "displayName": "Ann"}, "IsOwner": false}"#)?;
+/// assert_eq!(member.case, KeyCase::Pascal);
+/// assert_eq!(member.to_json_value()["SharedTo"]["id"], "u1");
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum KeyCase {
+    /// `access`, `sharedTo`, `isLocked`, …
+    #[default]
+    Camel,
+    /// `Access`, `SharedTo`, `IsLocked`, …
+    Pascal,
+}
+
+impl KeyCase {
+    fn key(self, camel: &'static str) -> String {
+        match self {
+            KeyCase::Camel => camel.to_owned(),
+            KeyCase::Pascal => {
+                let mut chars = camel.chars();
+                chars.next().map_or_else(String::new, |c| {
+                    c.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            }
+        }
+    }
+}
+
+fn member_field<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    key: &str,
+    value: serde_json::Value,
+) -> Result<T, E> {
+    T::deserialize(value).map_err(|e| {
+        let message = e.to_string();
+        // Our enums name their field in camelCase: name it as the document spells it.
+        let message = match message.split_once(": ") {
+            Some((field, rest)) if field.eq_ignore_ascii_case(key) => rest.to_owned(),
+            _ => message,
+        };
+        E::custom(format!("{key}: {message}"))
+    })
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut map = Extra::deserialize(d)?;
+        let mut take = |name: &str| {
+            let key = map.keys().find(|k| k.eq_ignore_ascii_case(name))?.clone();
+            map.remove_entry(&key)
+        };
+        let (access_key, access) =
+            take("access").ok_or_else(|| serde::de::Error::missing_field("access"))?;
+        let case = if access_key.starts_with('A') { KeyCase::Pascal } else { KeyCase::Camel };
+        let access = member_field(&access_key, access)?;
+        let shared_to = take("sharedTo").map(|(_, v)| v);
+        let mut flag = |name: &str| -> Result<Option<bool>, D::Error> {
+            take(name).map(|(k, v)| member_field(&k, v)).transpose()
+        };
+        let is_locked = flag("isLocked")?;
+        let is_owner = flag("isOwner")?;
+        let can_edit_access = flag("canEditAccess")?;
+        let subject_type = take("subjectType").map(|(k, v)| member_field(&k, v)).transpose()?;
+        Ok(Member {
+            access,
+            shared_to,
+            is_locked,
+            is_owner,
+            can_edit_access,
+            subject_type,
+            case,
+            extra: map,
+        })
+    }
+}
+
+impl Serialize for Member {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let c = self.case;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(&c.key("access"), &self.access)?;
+        if let Some(v) = &self.shared_to {
+            m.serialize_entry(&c.key("sharedTo"), v)?;
+        }
+        for (name, v) in [
+            ("isLocked", self.is_locked),
+            ("isOwner", self.is_owner),
+            ("canEditAccess", self.can_edit_access),
+        ] {
+            if let Some(v) = v {
+                m.serialize_entry(&c.key(name), &v)?;
+            }
+        }
+        if let Some(v) = &self.subject_type {
+            m.serialize_entry(&c.key("subjectType"), v)?;
+        }
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// A file's or folder's shares as DocSpace v1 and Workspace return them: the members
+/// inside `response` (`{"status": 0, "response": [...]}`), from
+/// `GET api/2.0/files/file/{fileId}/share` or `…/folder/{folderId}/share`. `status` and
+/// the envelope's other fields are kept in `extra`.
+///
+/// ```
+/// use shareguard::interop::onlyoffice::{AccessValue, MemberList};
+///
+/// let list = MemberList::from_json_str(r#"{"status": 0, "response": [{"Access": "ReadWrite", "IsLocked": true, "IsOwner": true, "CanEditAccess": true}]}"#)?;
+/// assert_eq!(list.response[0].access.value, AccessValue::ReadWrite);
+/// // A wrong leaf is named as the document spells it.
+/// let err = MemberList::from_json_str(r#"{"response": [{"Access": 1, "IsOwner": "yes"}]}"#).unwrap_err();
+/// assert_eq!(err.field(), "response[0].IsOwner");
+/// # Ok::<(), shareguard::interop::InteropError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberList {
+    /// The members.
+    pub response: Vec<Member>,
+    /// Fields this form does not know (`status`, `count`, `links`, …), kept as read and
+    /// written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+json_form!(
+    MemberList,
+    VENDOR,
+    r#"{"status": 0, "response": [{"Access": 1, "SharedTo": {"id": "00000000-0000-0000-0000-000000000000", "displayName": "Mike Zanyatski"}, "IsLocked": false, "IsOwner": true}]}"#
+);
 
 /// The room security response: `{"members": [...], "warning"}`.
 ///
@@ -704,6 +894,10 @@ pub struct RoomSecurity {
     /// A warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -747,35 +941,50 @@ impl Member {
         context: &ShareContext,
         link: Option<&ShareLink>,
     ) -> Result<crate::Share, InteropError> {
-        let access = self.access.to_level("access")?;
+        let access = self.access.to_level(&self.case.key("access"))?;
         let missing = |field: &str, reason| InteropError::Missing {
             vendor: VENDOR,
             field: field.to_owned(),
             reason,
         };
-        let recipient = match self.subject_type.value {
+        let shared_to = self.case.key("sharedTo");
+        let subject = match (&self.subject_type, &self.shared_to) {
+            (Some(s), _) => s.value,
+            // Workspace's shares carry no subject type; its example's user has a
+            // `displayName` (a group has a `name`): only that is read as a user.
+            (None, Some(to)) if to.get("displayName").is_some() => SubjectType::User,
+            (None, _) => {
+                return Err(missing(
+                    &self.case.key("subjectType"),
+                    "a member without a subject type is read as a user only when its `sharedTo` has a `displayName`",
+                ));
+            }
+        };
+        let recipient = match subject {
             SubjectType::User => match (self.shared_to_str("id"), self.shared_to_str("email")) {
                 (Some(id), _) => Recipient::User {
-                    id: PrincipalId::new(id).map_err(InteropError::model(VENDOR, "sharedTo.id"))?,
+                    id: PrincipalId::new(id)
+                        .map_err(InteropError::model(VENDOR, format!("{shared_to}.id")))?,
                 },
                 (None, Some(email)) => Recipient::Email {
                     email: Email::new(email)
-                        .map_err(InteropError::model(VENDOR, "sharedTo.email"))?,
+                        .map_err(InteropError::model(VENDOR, format!("{shared_to}.email")))?,
                 },
-                (None, None) => return Err(missing("sharedTo.id", "a user member names its id")),
+                (None, None) => {
+                    return Err(missing(&format!("{shared_to}.id"), "a user member names its id"));
+                }
             },
             SubjectType::Group => Recipient::Group {
-                id: GroupId::new(
-                    self.shared_to_str("id")
-                        .ok_or_else(|| missing("sharedTo.id", "a group member names its id"))?,
-                )
-                .map_err(InteropError::model(VENDOR, "sharedTo.id"))?,
+                id: GroupId::new(self.shared_to_str("id").ok_or_else(|| {
+                    missing(&format!("{shared_to}.id"), "a group member names its id")
+                })?)
+                .map_err(InteropError::model(VENDOR, format!("{shared_to}.id")))?,
             },
             SubjectType::ExternalLink
             | SubjectType::InvitationLink
             | SubjectType::PrimaryExternalLink => {
                 Recipient::Link(link.cloned().ok_or_else(|| {
-                    missing("sharedTo", "a link member's token must be supplied by the caller")
+                    missing(&shared_to, "a link member's token must be supplied by the caller")
                 })?)
             }
         };
@@ -838,7 +1047,9 @@ impl Member {
             is_locked: Some(false),
             is_owner: Some(false),
             can_edit_access: Some(true),
-            subject_type: Spelled::name(subject),
+            subject_type: Some(Spelled::name(subject)),
+            case: KeyCase::Camel,
+            extra: Extra::new(),
         })
     }
 }

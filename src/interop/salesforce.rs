@@ -1,5 +1,8 @@
-//! Salesforce Analytics folder shares: the share representation, the PATCH input and the
-//! error body (seed `004_…`).
+//! Salesforce Analytics folder shares: the share representation, the PATCH input, the
+//! error body (seed `004_…`), and the share recipients listing
+//! (`/folders/<folderId>/share-recipients`: [`ShareRecipients`], candidate recipients with
+//! their `shareWithId`, `shareWithLabel`, `shareType`, `imageUrl`, `imageColor`; the model
+//! keeps only the recipient).
 //!
 //! # Mapping
 //!
@@ -53,7 +56,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{InteropError, ShareContext, json_form};
+use super::{Extra, InteropError, ShareContext, json_form};
 use crate::model::{
     AccessLevel, GroupId, Level, PrincipalId, Recipient, RoleId, ShareId, SharePatch,
 };
@@ -367,6 +370,10 @@ pub struct FolderShare {
     /// The share's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -406,8 +413,9 @@ impl FolderShare {
     }
 
     /// The representation of a model share, keeping from `like` (the representation it
-    /// rewrites) the exact share type and spellings, the label, the url, and an audience's
-    /// `sharedWithId`, where they agree with the share.
+    /// rewrites) the exact share type and spellings, the label, the url, an audience's
+    /// `sharedWithId`, and (for the same `shareId`) the fields the form does not know, where
+    /// they agree with the share.
     ///
     /// ```
     /// use shareguard::interop::{salesforce::FolderShare, ShareContext};
@@ -447,6 +455,7 @@ impl FolderShare {
             shared_with_id: id,
             shared_with_label: None,
             url: None,
+            extra: Extra::new(),
         };
         if let Some(like) = like {
             if like.access_type.value == access {
@@ -466,6 +475,7 @@ impl FolderShare {
             }
             if like.share_id == out.share_id {
                 out.url.clone_from(&like.url);
+                out.extra.clone_from(&like.extra);
             }
         }
         Ok(out)
@@ -504,6 +514,10 @@ pub struct FolderShareInput {
     pub share_type: Spelled<ShareType>,
     /// The recipient's id (it cannot change).
     pub share_with_id: String,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 json_form!(
@@ -561,6 +575,7 @@ impl FolderShareInput {
             access_type: AccessType::from_level(level)?.into(),
             share_type: share_type.into(),
             share_with_id: id,
+            extra: Extra::new(),
         })
     }
 }
@@ -568,11 +583,11 @@ impl FolderShareInput {
 /// One item of an error body.
 ///
 /// ```
-/// use shareguard::interop::salesforce::{ErrorBody, ErrorItem};
+/// use shareguard::interop::salesforce::ErrorBody;
 ///
 /// let body = ErrorBody::from_json_str(r#"[ { "errorCode" : "FUNCTIONALITY_NOT_ENABLED", "message" : "<message>]"}]"#)?;
-/// let item = ErrorItem { error_code: "FUNCTIONALITY_NOT_ENABLED".to_owned(), message: "<message>]".to_owned() };
-/// assert_eq!(body.items, [item]);
+/// let item = &body.items[0];
+/// assert_eq!((item.error_code.as_str(), item.message.as_str()), ("FUNCTIONALITY_NOT_ENABLED", "<message>]"));
 /// # Ok::<(), shareguard::interop::InteropError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -582,6 +597,10 @@ pub struct ErrorItem {
     pub error_code: String,
     /// The message.
     pub message: String,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: super::Extra,
 }
 
 /// An error body: `[{"errorCode", "message"}]`, with the HTTP status it goes with (not part
@@ -615,7 +634,10 @@ json_form!(
 
 impl ErrorBody {
     fn one(status: u16, code: &str, message: String) -> Self {
-        ErrorBody { items: vec![ErrorItem { error_code: code.to_owned(), message }], status }
+        ErrorBody {
+            items: vec![ErrorItem { error_code: code.to_owned(), message, extra: Extra::new() }],
+            status,
+        }
     }
 
     /// 404 for a share that does not exist.
@@ -675,5 +697,102 @@ impl ErrorBody {
         } else {
             Self::one(403, "FUNCTIONALITY_NOT_ENABLED", format!("access denied ({reason})"))
         }
+    }
+}
+
+/// `FolderShareRecipientRepresentation`: someone a folder can be shared with, as the
+/// share recipients listing returns it. It is a candidate recipient, not a share: it has
+/// no access and no share id.
+///
+/// ```
+/// use shareguard::interop::salesforce::ShareRecipient;
+/// use shareguard::Recipient;
+///
+/// let r: ShareRecipient = serde_json::from_str(r#"{"shareWithId": "00Gxx", "shareWithLabel": "Sales", "shareType": "Group"}"#)?;
+/// assert_eq!(r.to_recipient("")?, Recipient::Group { id: "00Gxx".parse()? });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareRecipient {
+    /// The recipient's id.
+    pub share_with_id: String,
+    /// The recipient's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_with_label: Option<String>,
+    /// The kind of recipient.
+    pub share_type: Spelled<ShareType>,
+    /// The URL of the recipient's image (API 42.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// The colour of the recipient's image (API 42.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_color: Option<String>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ShareRecipient {
+    /// The model recipient. `field` is the entry's path ending in `.`
+    /// (`"shareRecipients[2]."`), or empty: an error names `{field}shareWithId`.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ShareRecipient;
+    ///
+    /// let r: ShareRecipient = serde_json::from_str(r#"{"shareWithId": "", "shareType": "User"}"#)?;
+    /// assert_eq!(r.to_recipient("shareRecipients[2].").unwrap_err().field(), "shareRecipients[2].shareWithId");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn to_recipient(&self, field: &str) -> Result<Recipient, InteropError> {
+        self.share_type.value.recipient(&self.share_with_id, &format!("{field}shareWithId"))
+    }
+}
+
+/// The share recipients listing (`GET /services/data/vXX.X/folders/<folderId>/share-recipients`):
+/// `{"shareRecipients": [...]}`.
+///
+/// ```
+/// use shareguard::interop::salesforce::ShareRecipients;
+/// use shareguard::Recipient;
+///
+/// let list = ShareRecipients::from_json_str(r#"{"shareRecipients": [{"shareWithId": "005xx", "shareWithLabel": "User1", "shareType": "User"}]}"#)?;
+/// assert_eq!(list.to_recipients()?, [Recipient::User { id: "005xx".parse()? }]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareRecipients {
+    /// The recipients.
+    pub share_recipients: Vec<ShareRecipient>,
+    /// Fields this form does not know, kept as read and written back (see
+    /// [Fields a form does not know](crate::interop#fields-a-form-does-not-know)).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+json_form!(
+    ShareRecipients,
+    VENDOR,
+    r#"{"shareRecipients": [{"shareWithId": "005xx000001Sy1GAAS", "shareWithLabel": "User1", "shareType": "User"}]}"#
+);
+
+impl ShareRecipients {
+    /// Every entry as a model recipient, in order; a fault names its entry.
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::ShareRecipients;
+    ///
+    /// let list = ShareRecipients::from_json_str(r#"{"shareRecipients": [{"shareWithId": "005xx", "shareType": "User"}, {"shareWithId": "", "shareType": "Role"}]}"#)?;
+    /// assert_eq!(list.to_recipients().unwrap_err().field(), "shareRecipients[1].shareWithId");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
+    pub fn to_recipients(&self) -> Result<Vec<Recipient>, InteropError> {
+        self.share_recipients
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.to_recipient(&format!("shareRecipients[{i}].")))
+            .collect()
     }
 }
