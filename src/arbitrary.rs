@@ -33,8 +33,9 @@ use proptest::sample::subsequence;
 use crate::model::{
     AccessLevel, AdminRight, AdminRights, Directory, Email, GroupId, LinkToken, Permissions,
     Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceKind, ResourceRef,
-    RoleId, Settings, Share, ShareId, ShareLink,
+    RoleId, Settings, Share, ShareId, ShareLink, Usage,
 };
+use crate::model::{EARLIEST_TIME, LATEST_TIME};
 use crate::policy::Node;
 
 /// How many ids each pool holds (users, groups, roles).
@@ -120,6 +121,35 @@ pub fn instant() -> impl Strategy<Value = DateTime<Utc>> {
         Just(Duration::days(40)),
     ]
     .prop_map(|offset| base_time() + offset)
+}
+
+/// Any instant of the model's time range, [`EARLIEST_TIME`](crate::model::EARLIEST_TIME) to
+/// [`LATEST_TIME`](crate::model::LATEST_TIME) inclusive: the bounds and a nanosecond inside each,
+/// the instants of [`instant`], and instants drawn across the whole range to the nanosecond.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use proptest::test_runner::TestRunner;
+/// use shareguard::model::{EARLIEST_TIME, LATEST_TIME};
+///
+/// TestRunner::default().run(&shareguard::arbitrary::instant_in_range(), |t| {
+///     prop_assert!((EARLIEST_TIME..=LATEST_TIME).contains(&t));
+///     prop_assert_eq!(shareguard::model::check_time("at", t)?, t);
+///     Ok(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn instant_in_range() -> impl Strategy<Value = DateTime<Utc>> {
+    let one = Duration::nanoseconds(1);
+    prop_oneof![
+        1 => Just(EARLIEST_TIME),
+        1 => Just(EARLIEST_TIME + one),
+        1 => Just(LATEST_TIME),
+        1 => Just(LATEST_TIME - one),
+        2 => instant(),
+        6 => (EARLIEST_TIME.timestamp()..=LATEST_TIME.timestamp(), 0u32..1_000_000_000)
+            .prop_filter_map("in range", |(secs, nanos)| DateTime::from_timestamp(secs, nanos)),
+    ]
 }
 
 /// Any set of the fifteen permissions, the empty set included.
@@ -357,6 +387,51 @@ fn share_on(resource: impl Strategy<Value = ResourceRef>) -> impl Strategy<Value
                 )
             },
         )
+}
+
+/// Any share as [`share`] draws it, with its times (created, expiry, last visit) drawn by
+/// [`instant_in_range`] and its message, visit count and version drawn too: every form a
+/// share may take in a store or on the wire.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use proptest::test_runner::TestRunner;
+/// use shareguard::Share;
+///
+/// TestRunner::default().run(&shareguard::arbitrary::share_in_range(), |share| {
+///     // Written as JSON and read back, a share is the same share.
+///     let json = serde_json::to_string(&share).map_err(|e| TestCaseError::fail(e.to_string()))?;
+///     let back: Share = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+///     prop_assert_eq!(back, share);
+///     Ok(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn share_in_range() -> impl Strategy<Value = Share> {
+    (
+        share(),
+        instant_in_range(),
+        proptest::option::of(instant_in_range()),
+        proptest::option::of(instant_in_range()),
+        prop_oneof![Just(0u64), Just(u64::MAX), any::<u64>()],
+        proptest::option::of("[ -~]{0,12}"),
+        prop_oneof![Just(1u64), Just(u64::MAX), any::<u64>()],
+    )
+        .prop_map(|(s, created, expires, last_visit, visits, message, version)| {
+            Share::new(
+                s.id().clone(),
+                s.resource().clone(),
+                s.sharer().clone(),
+                s.recipient().clone(),
+                s.access(),
+                created,
+            )
+            .with_reshare(s.reshare())
+            .with_expiry(expires)
+            .with_message(message)
+            .with_usage(Usage { last_visit, visits })
+            .with_version(version)
+        })
 }
 
 /// Any settings: each switch on or off (on more often), a link lifetime limit of none, 1 or

@@ -667,6 +667,7 @@ impl Scenario {
     }
 
     fn from_document(doc: Document) -> Result<Self, ScenarioError> {
+        crate::model::check_time("now", doc.now).map_err(|e| ScenarioError::at("$.now", e))?;
         let mut directory = Directory::new();
         for g in &doc.groups {
             directory.add_group(g.id.clone(), g.member_of.iter().cloned());

@@ -1,11 +1,15 @@
 //! A small reference directory: nested groups and role chains, resolved into principals.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::{GroupId, ModelError, Principal, PrincipalBuilder, RoleId};
 
 /// Nested groups (`member_of`) and role chains (`reports_to`), resolved transitively into
 /// [`Principal`]s. Cycles are refused with an error that names them.
+///
+/// Resolution is iterative and visits each group and role once, so its work grows with the
+/// size of the directory: a chain of 100 000 nested groups does not exhaust the stack, and
+/// groups that reach the same groups by many paths are not walked once per path.
 ///
 /// A real service resolves principals from its own directory; this one serves tests,
 /// examples, the scenario runner and small services.
@@ -30,7 +34,8 @@ use crate::model::{GroupId, ModelError, Principal, PrincipalBuilder, RoleId};
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     member_of: HashMap<GroupId, Vec<GroupId>>,
-    reports_to: HashMap<RoleId, RoleId>,
+    // Every declared role, with the role it reports to (if any).
+    reports_to: HashMap<RoleId, Option<RoleId>>,
     // Insertion order, so that cycles are reported the same way every time.
     group_order: Vec<GroupId>,
     role_order: Vec<RoleId>,
@@ -94,13 +99,10 @@ impl Directory {
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     pub fn add_role(&mut self, role: RoleId, reports_to: Option<RoleId>) {
-        if !self.role_order.contains(&role) {
+        if !self.reports_to.contains_key(&role) {
             self.role_order.push(role.clone());
         }
-        match reports_to {
-            Some(boss) => self.reports_to.insert(role, boss),
-            None => self.reports_to.remove(&role),
-        };
+        self.reports_to.insert(role, reports_to);
     }
 
     /// Refuses any cycle among groups or roles, naming it.
@@ -117,11 +119,15 @@ impl Directory {
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     pub fn check(&self) -> Result<(), ModelError> {
-        for group in &self.group_order {
-            self.groups_of(std::slice::from_ref(group))?;
-        }
+        // One walk from every group in declaration order finds the cycle that resolving each
+        // group alone, in that order, would find first: a group walked without error reaches
+        // no cycle, so skipping it later changes nothing.
+        self.walk_groups(&self.group_order, |_| ())?;
+        let mut done = HashSet::new();
         for role in &self.role_order {
-            self.role_chain(role)?;
+            if !done.contains(role) {
+                done.extend(self.climb(role, &done)?);
+            }
         }
         Ok(())
     }
@@ -145,32 +151,60 @@ impl Directory {
     /// ```
     pub fn groups_of(&self, direct: &[GroupId]) -> Result<Vec<GroupId>, ModelError> {
         let mut all: Vec<GroupId> = Vec::new();
-        for group in direct {
-            let mut path = Vec::new();
-            self.visit_group(group, &mut path, &mut all)?;
-        }
+        self.walk_groups(direct, |group| all.push(group.clone()))?;
         Ok(all)
     }
 
-    fn visit_group(
-        &self,
-        group: &GroupId,
-        path: &mut Vec<GroupId>,
-        all: &mut Vec<GroupId>,
+    /// Walks `member_of` depth first from each of `starts` in turn, calling `visit` on each
+    /// group the first time it is reached (before the groups it is in), and refusing the
+    /// first cycle met with the path that closes it.
+    ///
+    /// Iterative, with each group entered once: a group is either on the current path (met
+    /// again, it closes a cycle) or finished (it reaches no cycle and all it reaches has
+    /// been visited, so it is skipped). This is the order and the cycle of a plain recursive
+    /// walk, in time and memory linear in the groups and memberships reached.
+    fn walk_groups<'a>(
+        &'a self,
+        starts: &'a [GroupId],
+        mut visit: impl FnMut(&'a GroupId),
     ) -> Result<(), ModelError> {
-        if let Some(start) = path.iter().position(|g| g == group) {
-            let mut cycle: Vec<String> = path[start..].iter().map(|g| g.to_string()).collect();
-            cycle.push(group.to_string());
-            return Err(ModelError::Cycle { field: "groups", cycle });
+        // The current path: each group with the parents it has yet to walk.
+        let mut stack: Vec<(&GroupId, std::slice::Iter<'a, GroupId>)> = Vec::new();
+        // Where each group on the path stands in `stack`.
+        let mut on_path: HashMap<&GroupId, usize> = HashMap::new();
+        let mut finished: HashSet<&GroupId> = HashSet::new();
+        let parents = |group: &GroupId| self.member_of.get(group).map_or(&[][..], Vec::as_slice);
+        for start in starts {
+            if finished.contains(start) {
+                continue;
+            }
+            visit(start);
+            on_path.insert(start, 0);
+            stack.push((start, parents(start).iter()));
+            while let Some((_, pending)) = stack.last_mut() {
+                match pending.next() {
+                    Some(parent) => {
+                        if let Some(&at) = on_path.get(parent) {
+                            let mut cycle: Vec<String> =
+                                stack[at..].iter().map(|(g, _)| g.to_string()).collect();
+                            cycle.push(parent.to_string());
+                            return Err(ModelError::Cycle { field: "groups", cycle });
+                        }
+                        if !finished.contains(parent) {
+                            visit(parent);
+                            on_path.insert(parent, stack.len());
+                            stack.push((parent, parents(parent).iter()));
+                        }
+                    }
+                    None => {
+                        if let Some((group, _)) = stack.pop() {
+                            on_path.remove(group);
+                            finished.insert(group);
+                        }
+                    }
+                }
+            }
         }
-        if !all.contains(group) {
-            all.push(group.clone());
-        }
-        path.push(group.clone());
-        for parent in self.member_of.get(group).into_iter().flatten() {
-            self.visit_group(parent, path, all)?;
-        }
-        path.pop();
         Ok(())
     }
 
@@ -187,19 +221,35 @@ impl Directory {
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     pub fn role_chain(&self, role: &RoleId) -> Result<Vec<RoleId>, ModelError> {
-        let mut seen = vec![role.clone()];
+        let climbed = self.climb(role, &HashSet::new())?;
+        Ok(climbed.into_iter().skip(1).cloned().collect())
+    }
+
+    /// `role` and the roles it reports to, nearest first, up to the top or to the first role
+    /// of `stop` (which is left out); a cycle is refused, named from its first role.
+    /// Linear in the chain's length.
+    fn climb<'a>(
+        &'a self,
+        role: &'a RoleId,
+        stop: &HashSet<&'a RoleId>,
+    ) -> Result<Vec<&'a RoleId>, ModelError> {
+        let mut chain = vec![role];
+        let mut position: HashMap<&RoleId, usize> = HashMap::from([(role, 0)]);
         let mut current = role;
-        while let Some(boss) = self.reports_to.get(current) {
-            if let Some(pos) = seen.iter().position(|r| r == boss) {
-                let mut cycle: Vec<String> = seen[pos..].iter().map(ToString::to_string).collect();
+        while let Some(boss) = self.reports_to.get(current).and_then(Option::as_ref) {
+            if stop.contains(boss) {
+                break;
+            }
+            if let Some(&at) = position.get(boss) {
+                let mut cycle: Vec<String> = chain[at..].iter().map(ToString::to_string).collect();
                 cycle.push(boss.to_string());
                 return Err(ModelError::Cycle { field: "roles", cycle });
             }
-            seen.push(boss.clone());
+            position.insert(boss, chain.len());
+            chain.push(boss);
             current = boss;
         }
-        seen.remove(0);
-        Ok(seen)
+        Ok(chain)
     }
 
     /// Builds the principal with its groups expanded through nested groups and its role's

@@ -1,7 +1,7 @@
 //! The share log: what happened to shares, by whom, when.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::{FieldChange, PrincipalId, Recipient, ResourceRef, ShareId};
 
@@ -113,11 +113,18 @@ pub struct LogEntry {
     pub resource: ResourceRef,
     /// Who did it.
     pub actor: PrincipalId,
-    /// When.
+    /// When. Read back, it must lie in the model's range ([`check_time`](crate::model::check_time)).
+    #[serde(deserialize_with = "at_in_range")]
     pub at: DateTime<Utc>,
     /// What happened.
     #[serde(flatten)]
     pub event: LogEvent,
+}
+
+/// `at` as chrono reads it, refused outside the model's range.
+fn at_in_range<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let at = DateTime::<Utc>::deserialize(d)?;
+    crate::model::check_time("at", at).map_err(serde::de::Error::custom)
 }
 
 impl std::fmt::Display for LogEntry {

@@ -27,3 +27,4 @@ pub use principal::{AdminRight, AdminRights, Principal, PrincipalBuilder, Princi
 pub use recipient::{Recipient, RecipientClass, ShareType};
 pub use settings::Settings;
 pub use share::{FieldChange, NewShare, Share, SharePatch, Usage};
+pub use time::{EARLIEST_TIME, LATEST_TIME, check_time};

@@ -792,10 +792,10 @@ impl Principal {
     pub(crate) fn with_resolved(mut self, groups: Vec<GroupId>, reports_to: Vec<RoleId>) -> Self {
         self.groups = groups;
         let mut chain = reports_to;
-        for r in std::mem::take(&mut self.reports_to) {
-            if !chain.contains(&r) {
-                chain.push(r);
-            }
+        let named = std::mem::take(&mut self.reports_to);
+        if !named.is_empty() {
+            let known: std::collections::HashSet<RoleId> = chain.iter().cloned().collect();
+            chain.extend(named.into_iter().filter(|r| !known.contains(r)));
         }
         self.reports_to = chain;
         self

@@ -26,7 +26,10 @@ pub struct Settings {
     /// Link shares grant (default `true`).
     pub allow_links: bool,
     /// A link share must expire within this many days of its creation or change
-    /// (default: no limit).
+    /// (default: no limit). When set, a link share must have an expiry; when the lifetime
+    /// would end beyond the model's time range ([`LATEST_TIME`](crate::model::LATEST_TIME), as it
+    /// does for values near `u32::MAX`), the end of the range is the limit, which any expiry
+    /// the model accepts meets.
     pub max_link_lifetime_days: Option<u32>,
     /// Principals that are not internal (anonymous ones excepted) may hold management,
     /// log and re-share rights, and such recipients may be given them (default `false`).

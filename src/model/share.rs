@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::time::{rfc3339, rfc3339_change, rfc3339_option};
+use super::time::{check_time, check_time_option, rfc3339, rfc3339_change, rfc3339_option};
 
 use crate::model::{
     AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
@@ -109,10 +109,14 @@ struct ShareWire {
 }
 
 /// A share read from JSON is held to what `NewShare` and `SharePatch` are: no empty
-/// `custom` set, no re-share rights on a `restrict` share.
+/// `custom` set, no re-share rights on a `restrict` share, and times in the model's range
+/// ([`check_time`]).
 impl TryFrom<ShareWire> for Share {
     type Error = ModelError;
     fn try_from(w: ShareWire) -> Result<Self, ModelError> {
+        check_time("created", w.created)?;
+        check_time_option("expires", w.expires)?;
+        check_time_option("last_visit", w.usage.last_visit)?;
         let access = w.access.validated()?;
         if access.is_restrict() && !w.reshare.is_empty() {
             return Err(restrict_with_rights());
@@ -199,7 +203,8 @@ impl Share {
     }
 
     /// Makes the share a new share asks for, after checking its form
-    /// ([`NewShare::access_and_reshare`]).
+    /// ([`NewShare::access_and_reshare`]) and that its times, `created` and `expires`, are
+    /// in the model's range ([`check_time`]).
     ///
     /// ```
     /// use chrono::Utc;
@@ -214,6 +219,10 @@ impl Share {
     /// let with_rights = deny.reshare(ReshareRights::empty()); // named, even empty
     /// let err = Share::from_new("s2".parse()?, "alice".parse()?, &with_rights, Utc::now());
     /// assert_eq!(err.unwrap_err().field(), "access");
+    ///
+    /// let too_late = new.clone().expires(shareguard::model::LATEST_TIME + chrono::Duration::seconds(1));
+    /// let err = Share::from_new("s3".parse()?, "alice".parse()?, &too_late, Utc::now());
+    /// assert_eq!(err.unwrap_err().field(), "expires");
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     pub fn from_new(
@@ -222,6 +231,8 @@ impl Share {
         new: &NewShare,
         created: DateTime<Utc>,
     ) -> Result<Self, ModelError> {
+        check_time("created", created)?;
+        check_time_option("expires", new.expires)?;
         let (access, reshare) = new.access_and_reshare()?;
         Ok(Self::new(id, new.resource.clone(), sharer, new.recipient.clone(), access, created)
             .with_reshare(reshare)
@@ -635,7 +646,8 @@ impl Share {
 
     /// The share as the patch would leave it (same id and version) and the fields that
     /// changed, or the malformation that refuses the patch (SEMANTICS.md 6.2, but the time
-    /// rule, which needs `now`).
+    /// rule, which needs `now`), an expiry outside the model's range ([`check_time`])
+    /// included.
     ///
     /// ```
     /// use chrono::Utc;
@@ -653,6 +665,7 @@ impl Share {
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     pub fn patched(&self, patch: &SharePatch) -> Result<(Share, Vec<FieldChange>), ModelError> {
+        check_time_option("expires", patch.expires.flatten())?;
         if let Some(recipient) = &patch.recipient {
             if *recipient != self.recipient {
                 return Err(ModelError::Invalid {

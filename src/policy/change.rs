@@ -7,6 +7,7 @@ use crate::model::{
     AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass,
     ResourceRef, Settings, Share, SharePatch,
 };
+use crate::model::{LATEST_TIME, check_time};
 
 /// Re-share rights and `grant_reshare`: what only holders of `grant_reshare` or
 /// `manage_access` may give.
@@ -75,6 +76,9 @@ impl Policy {
         }
         if let Some(expires) = new.expires.filter(|t| *t <= now) {
             return invalid(format!("expires: {} is not after now", expires.to_rfc3339()));
+        }
+        if let Some(Err(e)) = new.expires.map(|t| check_time("expires", t)) {
+            return invalid(e.to_string());
         }
         let (access, reshare) = match new.access_and_reshare() {
             Ok(resolved) => resolved,
@@ -236,7 +240,7 @@ impl Policy {
             );
         }
         if let (RecipientClass::Link, Some(days)) = (class, self.settings.max_link_lifetime_days) {
-            let limit = now + Duration::days(i64::from(days));
+            let limit = link_deadline(now, days);
             if expires.is_none_or(|t| t > limit) {
                 return forbid(
                     "max_link_lifetime_days",
@@ -353,6 +357,15 @@ fn extends(old: &Share, new: &Share, now: DateTime<Utc>) -> bool {
                 (Some(o), Some(n)) => n > o,
                 (None, _) => false,
             })
+}
+
+/// The latest expiry a link share made or changed at `now` may have under
+/// `max_link_lifetime_days`: `days` days on, or the end of the model's time range when that
+/// comes sooner or cannot be represented (the end of the range is then the only limit).
+fn link_deadline(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    Duration::try_days(i64::from(days))
+        .and_then(|lifetime| now.checked_add_signed(lifetime))
+        .map_or(LATEST_TIME, |end| end.min(LATEST_TIME))
 }
 
 fn class_name(class: RecipientClass) -> &'static str {
