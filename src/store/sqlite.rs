@@ -1437,3 +1437,212 @@ pub(crate) fn where_clause(filter: &ShareFilter) -> (String, Vec<Value>) {
         (format!(" WHERE {}", clauses.join(" AND ")), values)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::LogEvent;
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() + chrono::Duration::seconds(secs)
+    }
+
+    /// The query plan of a statement, one line per step.
+    fn plan(store: &SqliteStore, sql: &str, params: &[Value]) -> Vec<String> {
+        let (sql, params) = (format!("EXPLAIN QUERY PLAN {sql}"), params.to_vec());
+        pollster::block_on(store.with_connection(move |conn| {
+            let mut stmt = conn.prepare(&sql).map_err(backend)?;
+            let steps = stmt
+                .query_map(params_from_iter(params.iter()), |row| row.get::<_, String>(3))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            Ok(steps)
+        }))
+        .unwrap()
+    }
+
+    fn assert_indexed(store: &SqliteStore, what: &str, sql: &str, params: &[Value], index: &str) {
+        let steps = plan(store, sql, params);
+        assert!(
+            steps.iter().any(|s| s.contains(index)),
+            "{what}: expected the plan to use `{index}`, got {steps:?}"
+        );
+        for step in &steps {
+            assert!(
+                !step.starts_with("SCAN"),
+                "{what}: the plan walks a table or index: {steps:?}"
+            );
+        }
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_owned())
+    }
+
+    fn int(n: i64) -> Value {
+        Value::Integer(n)
+    }
+
+    fn seeded() -> SqliteStore {
+        let store = SqliteStore::in_memory().unwrap();
+        let alice: PrincipalId = "alice".parse().unwrap();
+        // Enough rows that a plan would show a scan if it chose one.
+        pollster::block_on(async {
+            for i in 0..200 {
+                let share = Share::new(
+                    format!("s{i}").parse().unwrap(),
+                    format!("folder:f{}", i % 4).parse().unwrap(),
+                    alice.clone(),
+                    Recipient::User { id: format!("u{}", i % 50).parse().unwrap() },
+                    AccessLevel::Viewer,
+                    t(0),
+                )
+                .with_expiry((i % 3 == 0).then(|| t(i)));
+                store.create(share, &alice, t(0)).await.unwrap();
+            }
+        });
+        store
+    }
+
+    #[test]
+    fn indexed_queries_do_not_scan() {
+        let store = seeded();
+        let after = Page::first(10).then(Some(Cursor::after("s5")));
+        for (what, filter, index) in [
+            (
+                "list by resource",
+                ShareFilter {
+                    resource: Some("folder:f1".parse().unwrap()),
+                    ..ShareFilter::default()
+                },
+                "shares_by_resource",
+            ),
+            (
+                "list by sharer",
+                ShareFilter { shared_by: Some("alice".parse().unwrap()), ..ShareFilter::default() },
+                "shares_by_sharer",
+            ),
+            (
+                "list by recipient",
+                ShareFilter {
+                    recipient: Some(Recipient::User { id: "u3".parse().unwrap() }),
+                    ..ShareFilter::default()
+                },
+                "shares_by_recipient",
+            ),
+            (
+                "list by type",
+                ShareFilter { share_type: Some(ShareType::Email), ..ShareFilter::default() },
+                "shares_by_recipient",
+            ),
+            (
+                "list of the expired",
+                ShareFilter { state: Some((ShareState::Expired, t(50))), ..ShareFilter::default() },
+                "shares_by_expiry",
+            ),
+        ] {
+            let (clause, values) = where_clause(&filter);
+            let count = format!("SELECT COUNT(*) FROM shares{clause}");
+            assert_indexed(&store, &format!("count {what}"), &count, &values, index);
+            let (sql, first) = page_query(&clause, values.clone(), &Page::first(10));
+            assert_indexed(&store, what, &sql, &first, index);
+            // After a cursor, SQLite may walk the ids from it instead: a search either way.
+            let (sql, later) = page_query(&clause, values, &after);
+            assert_indexed(&store, what, &sql, &later, "INDEX");
+        }
+        // No filter: the page walks the unique index on `id` from the cursor.
+        let (sql, values) = page_query("", Vec::new(), &after);
+        assert_indexed(&store, "list all", &sql, &values, "sqlite_autoindex_shares");
+
+        let one = [
+            ("share by id", SQL_BY_ID, vec![text("s1")], "sqlite_autoindex_shares"),
+            (
+                "shares on a resource",
+                SQL_ON_RESOURCE,
+                vec![text("folder:f1")],
+                "shares_by_resource",
+            ),
+            (
+                "shares reaching, one key",
+                SQL_KEY_CANDIDATES,
+                vec![text("user"), text("u3")],
+                "COVERING INDEX shares_by_recipient",
+            ),
+            ("expired", SQL_EXPIRED, vec![int(0), int(0), int(256)], "shares_by_expiry"),
+            ("find link", SQL_LINK, vec![text("ab")], "shares_by_recipient"),
+            ("resource revision", SQL_RESOURCE_REVISION, vec![text("folder:f1")], "PRIMARY KEY"),
+            ("last incarnation", SQL_LAST_INCARNATION, vec![text("s1")], "log_by_share"),
+            ("log count by share", SQL_LOG_COUNT_SHARE, vec![text("s1"), int(1)], "log_by_share"),
+            (
+                "log page by share",
+                SQL_LOG_SHARE,
+                vec![text("s1"), int(1), int(0), int(10)],
+                "log_by_share",
+            ),
+            (
+                "log count by resource",
+                SQL_LOG_COUNT_RESOURCE,
+                vec![text("folder:f1")],
+                "log_by_resource",
+            ),
+            (
+                "log page by resource",
+                SQL_LOG_RESOURCE,
+                vec![text("folder:f1"), int(0), int(10)],
+                "log_by_resource",
+            ),
+            ("changes since", SQL_CHANGES, vec![int(5), int(10)], "INTEGER PRIMARY KEY"),
+        ];
+        for (what, sql, values, index) in one {
+            assert_indexed(&store, what, sql, &values, index);
+        }
+        // The store's revision is the log's largest key: one step down the table's b-tree.
+        let steps = plan(&store, SQL_REVISION, &[]);
+        assert!(steps.iter().all(|s| s.contains("SEARCH log")), "{steps:?}");
+    }
+
+    /// A job that panics inside its transaction, halfway through a write, answers an error
+    /// (not a hang, not a dead thread), leaves nothing behind, and the worker goes on.
+    #[test]
+    fn a_panicking_job_answers_backend_and_the_worker_goes_on() {
+        let store = SqliteStore::in_memory().unwrap();
+        let alice: PrincipalId = "alice".parse().unwrap();
+        let share = |id: &str| {
+            Share::new(
+                id.parse().unwrap(),
+                "folder:f1".parse().unwrap(),
+                "alice".parse().unwrap(),
+                Recipient::Public,
+                AccessLevel::Viewer,
+                t(0),
+            )
+        };
+        pollster::block_on(async {
+            store.create(share("s1"), &alice, t(1)).await.unwrap();
+            let (a, s2) = (alice.clone(), share("s2"));
+            let crashed = store
+                .with_connection(move |conn| {
+                    let tx =
+                        conn.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+                    let write = Write::Create { share: s2, event: LogEvent::Created };
+                    apply_in(&tx, write, &Precondition::none(), &a, t(2)).unwrap();
+                    panic!("crash in the middle of a write");
+                    #[allow(unreachable_code)]
+                    Ok(())
+                })
+                .await;
+            assert!(
+                matches!(&crashed, Err(StoreError::Backend(m)) if m.contains("panicked")),
+                "{crashed:?}"
+            );
+            assert_eq!(store.get(&"s2".parse().unwrap()).await.unwrap(), None, "rolled back");
+            assert_eq!(store.revision().await.unwrap(), Revision::new(1));
+            let again = store.create(share("s2"), &alice, t(3)).await.unwrap();
+            assert_eq!(again.revision, Revision::new(2), "the worker still serves");
+        });
+    }
+}
