@@ -922,3 +922,28 @@ fn read_only_and_unreachable_paths() {
         ));
     }
 }
+
+/// A store file cut short (a partial copy, a full disk) is an open error naming the file,
+/// not a backend error on some later read.
+#[test]
+fn a_truncated_file_is_an_open_error_with_its_path() {
+    let file = TempDb::new();
+    {
+        let store = SqliteStore::open(file.path()).unwrap();
+        let items: Vec<GrantItem> =
+            (0..300).map(|i| grant(user(&format!("u{i}")), AccessLevel::Viewer)).collect();
+        b(store.grant_batch(&res("folder:f1"), &pid("alice"), &items, &pid("alice"), t(0)))
+            .unwrap();
+    }
+    let len = std::fs::metadata(file.path()).unwrap().len();
+    assert!(len > 16 * 4096, "a file of many pages ({len} bytes)");
+    let f = std::fs::OpenOptions::new().write(true).open(file.path()).unwrap();
+    f.set_len(len / 2).unwrap();
+    drop(f);
+    let shown = file.path().display().to_string();
+    match SqliteStore::open(file.path()) {
+        Err(StoreError::Open(e)) => assert!(e.to_string().contains(&shown), "{e}"),
+        Err(other) => panic!("expected an open error naming the file, got {other:?}"),
+        Ok(_) => panic!("a truncated file opened as a store"),
+    }
+}

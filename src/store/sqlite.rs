@@ -401,16 +401,15 @@ fn too_large(what: &str) -> StoreError {
     StoreError::Backend(format!("sqlite store: {what} too large for the database"))
 }
 
-/// Classifies an error met while opening or checking a file.
+/// Classifies an error met while opening or checking a file: always an [`OpenError`] that
+/// names the path (a file cut short or otherwise damaged cannot be opened, with SQLite's
+/// reason).
 fn open_error(path: &str, e: &rusqlite::Error) -> StoreError {
     let path = path.to_owned();
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => OpenError::NotADatabase { path }.into(),
         Some(ErrorCode::ReadOnly) => OpenError::ReadOnly { path }.into(),
-        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-            OpenError::CannotOpen { path, reason: e.to_string() }.into()
-        }
-        _ => StoreError::Backend(format!("sqlite: {e}")),
+        _ => OpenError::CannotOpen { path, reason: e.to_string() }.into(),
     }
 }
 
@@ -878,8 +877,9 @@ impl SqliteStore {
     /// migrating an older schema, and starts the store's connection thread. Blocks the
     /// calling thread while it reads (and perhaps migrates) the file.
     ///
-    /// Fails with [`StoreError::Open`] when the file cannot be used: [`OpenError::CannotOpen`]
-    /// (a missing or unwritable directory), [`OpenError::NotADatabase`],
+    /// Fails with [`StoreError::Open`], naming the path, when the file cannot be used:
+    /// [`OpenError::CannotOpen`] (a missing or unwritable directory, a file cut short or
+    /// otherwise damaged, with SQLite's reason), [`OpenError::NotADatabase`],
     /// [`OpenError::ForeignSchema`] (another application's database, left untouched),
     /// [`OpenError::NewerSchema`] (written by a newer shareguard, left untouched) or
     /// [`OpenError::ReadOnly`]. A `file:` URI is accepted as SQLite reads it.
