@@ -1,6 +1,7 @@
 //! `SqliteStore` beside `MemoryStore` at 100 000 shares: create, get, update with version,
-//! "shared with me" (a page of 50 for a principal reached by 500 shares), and who-has-access
-//! on a resource.
+//! "shared with me" (the page of 50 after the first 100 for a principal reached by 500
+//! shares), and who-has-access on a resource. Each call is driven by `pollster::block_on`, so
+//! a `SqliteStore` figure includes the hop to its connection's thread and back.
 //!
 //! Before the timed benches it loads each store once, share by share through
 //! `ShareStore::create` (for SQLite: one transaction per share, on a file under the temporary
@@ -23,9 +24,12 @@ mod common;
 
 use common::{Rng, now};
 use criterion::{Criterion, criterion_group, criterion_main};
+use pollster::block_on;
+use shareguard::model::{Level, PrincipalId, ShareId, SharePatch};
+use shareguard::store::{Durability, Page};
 use shareguard::{
-    AccessLevel, Durability, Level, MemoryStore, Page, Principal, PrincipalId, PrincipalKind,
-    Recipient, ResourceRef, Share, ShareId, SharePatch, ShareStore, SqliteStore,
+    AccessLevel, MemoryStore, Principal, PrincipalKind, Recipient, ResourceRef, Share, ShareStore,
+    SqliteStore,
 };
 
 const DOCUMENTS: u64 = 10_000;
@@ -76,7 +80,7 @@ fn load(name: &str, store: &dyn ShareStore, all: &[Share]) {
     let actor: PrincipalId = "owner".parse().unwrap();
     let started = Instant::now();
     for share in all {
-        store.create(share.clone(), &actor, now()).unwrap();
+        block_on(store.create(share.clone(), &actor, now())).unwrap();
     }
     let took = started.elapsed();
     eprintln!(
@@ -95,7 +99,9 @@ fn bench_store(c: &mut Criterion, name: &str, store: &dyn ShareStore, n: u64) {
         .group("eng")
         .build()
         .unwrap();
-    let reached = store.shared_with(&bob, false, Page::new(0, 0)).unwrap().total;
+    let reached = block_on(store.shares_reaching(&bob, false, &Page::first(100))).unwrap();
+    let after_100 = Page::first(50).then(reached.next);
+    let reached = reached.total;
     eprintln!("{name}: bob is reached by {reached} shares");
 
     let mut group = c.benchmark_group(format!("{name}/{n}"));
@@ -118,7 +124,7 @@ fn bench_store(c: &mut Criterion, name: &str, store: &dyn ShareStore, n: u64) {
                 AccessLevel::Viewer,
                 now(),
             );
-            black_box(store.create(share, &actor, now()).unwrap())
+            black_box(block_on(store.create(share, &actor, now())).unwrap())
         });
     });
 
@@ -126,26 +132,26 @@ fn bench_store(c: &mut Criterion, name: &str, store: &dyn ShareStore, n: u64) {
     group.bench_function("get", |b| {
         b.iter(|| {
             let id: ShareId = format!("s{}", rng.below(n)).parse().unwrap();
-            black_box(store.get(&id).unwrap())
+            black_box(block_on(store.get(&id)).unwrap())
         });
     });
 
     let target: ShareId = "s1".parse().unwrap();
-    let version = Cell::new(store.get(&target).unwrap().unwrap().version());
+    let version = Cell::new(block_on(store.get(&target)).unwrap().unwrap().version());
     let levels = [Level::Viewer, Level::Editor];
     group.bench_function("update", |b| {
         b.iter(|| {
             let v = version.get();
             let patch =
                 SharePatch { access: Some(levels[(v % 2) as usize]), ..SharePatch::default() };
-            let updated = store.update(&target, v, &patch, &actor, now()).unwrap();
-            version.set(updated.version());
+            let updated = block_on(store.update(&target, v, &patch, &actor, now())).unwrap();
+            version.set(updated.share.version());
             black_box(updated)
         });
     });
 
-    group.bench_function("shared_with_page_50", |b| {
-        b.iter(|| black_box(store.shared_with(&bob, false, Page::new(100, 50)).unwrap()));
+    group.bench_function("shares_reaching_page_50", |b| {
+        b.iter(|| black_box(block_on(store.shares_reaching(&bob, false, &after_100)).unwrap()));
     });
 
     let mut rng = Rng(34);
@@ -153,7 +159,7 @@ fn bench_store(c: &mut Criterion, name: &str, store: &dyn ShareStore, n: u64) {
         b.iter(|| {
             let resource: ResourceRef =
                 format!("document:d{}", rng.below(DOCUMENTS)).parse().unwrap();
-            black_box(store.who_has_access(&resource, now()).unwrap())
+            black_box(block_on(store.who_has_access(&resource, now())).unwrap())
         });
     });
     group.finish();
@@ -190,8 +196,9 @@ fn stores(c: &mut Criterion) {
     eprintln!("sqlite: the file and its WAL took {:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
 }
 
-/// One connection behind a mutex (what `SqliteStore` is) against one connection per thread
-/// (what a pool of two would give): two threads reading shares at random, time per read.
+/// One store (one connection on its worker thread) shared by two threads against one store
+/// per thread (what a pool of two would give): two threads reading shares at random, time per
+/// read.
 fn threads(c: &mut Criterion) {
     let n = size();
     let path: PathBuf =
@@ -218,7 +225,7 @@ fn threads(c: &mut Criterion) {
                     let mut rng = Rng(t as u64 + 1);
                     for _ in 0..iters.div_ceil(2) {
                         let id: ShareId = format!("s{}", rng.below(n)).parse().unwrap();
-                        black_box(store.get(&id).unwrap());
+                        black_box(block_on(store.get(&id)).unwrap());
                     }
                 })
             })
@@ -228,10 +235,10 @@ fn threads(c: &mut Criterion) {
         }
         started.elapsed()
     };
-    group.bench_function("one_connection_behind_a_mutex", |b| {
+    group.bench_function("one_store_shared", |b| {
         b.iter_custom(|iters| run([shared.clone(), shared.clone()], iters));
     });
-    group.bench_function("one_connection_per_thread", |b| {
+    group.bench_function("one_store_per_thread", |b| {
         b.iter_custom(|iters| run([own[0].clone(), own[1].clone()], iters));
     });
     group.finish();
