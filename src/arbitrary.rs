@@ -648,7 +648,7 @@ fn unresolved_principal() -> impl Strategy<Value = crate::model::PrincipalBuilde
 ///         let policy = Policy::new(world.settings);
 ///         for p in &world.principals {
 ///             let decision = policy.check(p, Permission::View, &world.nodes(), world.now);
-///             prop_assert_eq!(decision.allowed, policy.permissions(p, &world.nodes(), world.now).has(Permission::View));
+///             prop_assert_eq!(decision.is_allowed(), policy.permissions(p, &world.nodes(), world.now).has(Permission::View));
 ///         }
 ///         Ok(())
 ///     })?;

@@ -410,7 +410,7 @@ impl fmt::Display for Check {
 ///     { "principal": "bob", "permissions_on": "folder:f1", "expect_permissions": ["view", "download"] }
 ///   ]
 /// }"#)?.run()?;
-/// assert!(matches!(&report.results[0].actual, Actual::Decision(d) if d.reason == Reason::Insufficient));
+/// assert!(matches!(&report.results[0].actual, Actual::Decision(d) if d.reason() == Reason::Insufficient));
 /// let held = &report.results[1].actual;
 /// assert_eq!(held, &Actual::Permissions(Permissions::VIEW | Permissions::DOWNLOAD));
 /// assert_eq!(held.to_string(), "[view, download]");

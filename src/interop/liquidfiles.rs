@@ -395,7 +395,7 @@ pub struct AccessResult {
 /// let request = AddAccess::from_json_str(r#"{"accesses":[{"group":"admins", "write":true, "view_log":true},{"user":"user-company-com", "write":false}]}"#)?;
 /// let (store, folder, alice) = (MemoryStore::new(), "folder:f1".parse()?, "alice".parse()?);
 /// let items = request.to_grant_items()?;
-/// let grant = || store.grant_batch(&folder, &alice, &items, &alice, Utc::now());
+/// let grant = || pollster::block_on(store.grant_batch(&folder, &alice, &items, &alice, Utc::now()));
 /// let first = AddAccessResponse::from_outcomes(&request, &grant()?);
 /// assert_eq!(first.0[0].message, "Created Group");
 /// // The same request again updates the shares it made.
@@ -424,7 +424,7 @@ impl AccessResult {
     ///
     /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
     ///     Recipient::User { id: "u1".parse()? }, AccessLevel::Editor, Utc::now());
-    /// let result = AccessResult::from_outcome(Subject::User("u1".to_owned()), &BatchOutcome::Created { share, .. });
+    /// let result = AccessResult::from_outcome(Subject::User("u1".to_owned()), &BatchOutcome::Created { share, revision: shareguard::model::Revision::new(1) });
     /// assert_eq!(result.message, "Created User");
     /// assert_eq!((result.write, result.view_log), (Some(true), Some(false)));
     /// // An error carries the store's message, and no `write` or `view_log`.

@@ -124,7 +124,7 @@ macro_rules! string_id {
         /// ids (a 32-bit tag kept beside the text).
         ///
         /// ```
-        #[doc = concat!("use shareguard::", stringify!($name), ";")]
+        #[doc = concat!("use shareguard::model::", stringify!($name), ";")]
         ///
         #[doc = concat!("let id: ", stringify!($name), " = \"", $example, "\".parse()?;")]
         #[doc = concat!("assert_eq!(id.as_str(), \"", $example, "\");")]
@@ -144,7 +144,7 @@ macro_rules! string_id {
             /// Makes an identifier, refusing an empty one.
             ///
             /// ```
-            #[doc = concat!("use shareguard::", stringify!($name), ";")]
+            #[doc = concat!("use shareguard::model::", stringify!($name), ";")]
             ///
             #[doc = concat!("let id = ", stringify!($name), "::new(\"", $example, "\")?;")]
             #[doc = concat!("assert_eq!(id, \"", $example, "\".parse()?);")]
@@ -163,7 +163,7 @@ macro_rules! string_id {
             /// The identifier as a string.
             ///
             /// ```
-            #[doc = concat!("use shareguard::", stringify!($name), ";")]
+            #[doc = concat!("use shareguard::model::", stringify!($name), ";")]
             ///
             #[doc = concat!("let short = ", stringify!($name), "::new(\"", $example, "\")?;")]
             #[doc = concat!("assert_eq!(short.as_str(), \"", $example, "\");")]

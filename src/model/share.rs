@@ -305,7 +305,8 @@ impl Share {
     ///
     /// ```
     /// # use chrono::{TimeZone, Utc};
-    /// # use shareguard::{AccessLevel, Recipient, Share, Usage};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::model::Usage;
     /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
     /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
@@ -480,7 +481,8 @@ impl Share {
     ///
     /// ```
     /// # use chrono::{TimeZone, Utc};
-    /// # use shareguard::{AccessLevel, Recipient, Share, Usage};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::model::Usage;
     /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
     /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
@@ -498,7 +500,8 @@ impl Share {
     ///
     /// ```
     /// # use chrono::{TimeZone, Utc};
-    /// # use shareguard::{AccessLevel, Recipient, Share, SharePatch};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::model::SharePatch;
     /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
     /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);

@@ -46,9 +46,9 @@ impl Policy {
     /// let carol = Recipient::User { id: "carol".parse()? };
     ///
     /// let viewer = NewShare::new("document:d1".parse()?, carol.clone(), AccessLevel::Viewer);
-    /// assert_eq!(Policy::default().check_create(&bob, &viewer, &path, now).reason, Reason::Share);
+    /// assert_eq!(Policy::default().check_create(&bob, &viewer, &path, now).reason(), Reason::Share);
     /// let editor = NewShare::new("document:d1".parse()?, carol, AccessLevel::Editor);
-    /// assert_eq!(Policy::default().check_create(&bob, &editor, &path, now).reason, Reason::Escalation);
+    /// assert_eq!(Policy::default().check_create(&bob, &editor, &path, now).reason(), Reason::Escalation);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -131,13 +131,13 @@ impl Policy {
     /// let to_editor = SharePatch { access: Some(Level::Editor), ..SharePatch::default() };
     /// let policy = Policy::default();
     /// // alice made the share, but holds nothing on the document: she cannot widen it.
-    /// assert_eq!(policy.check_update(&alice, &shares[0], &to_editor, &path, now).reason, Reason::NotPermitted);
+    /// assert_eq!(policy.check_update(&alice, &shares[0], &to_editor, &path, now).reason(), Reason::NotPermitted);
     /// // Narrowing needs no re-share right.
     /// let to_viewer = SharePatch { access: Some(Level::Viewer), ..SharePatch::default() };
-    /// assert_eq!(policy.check_update(&alice, &shares[0], &to_viewer, &path, now).reason, Reason::Sharer);
+    /// assert_eq!(policy.check_update(&alice, &shares[0], &to_viewer, &path, now).reason(), Reason::Sharer);
     /// // No one can point a share at someone else.
     /// let other = SharePatch { recipient: Some(Recipient::User { id: "carol".parse()? }), ..SharePatch::default() };
-    /// assert_eq!(policy.check_update(&alice, &shares[0], &other, &path, now).reason, Reason::Invalid);
+    /// assert_eq!(policy.check_update(&alice, &shares[0], &other, &path, now).reason(), Reason::Invalid);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]

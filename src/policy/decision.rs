@@ -166,8 +166,8 @@ impl std::str::FromStr for Reason {
 /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
 /// let decision = Policy::default().check(&bob, Permission::Edit, &[Node::new(&doc, None, &shares)], now);
 ///
-/// assert_eq!(decision.reason, Reason::Insufficient);
-/// let evidence = decision.evidence;
+/// assert_eq!(decision.reason(), Reason::Insufficient);
+/// let evidence = decision.evidence();
 /// assert_eq!(evidence.needed, Some(Permission::Edit));
 /// assert_eq!(evidence.held, Some(Permissions::VIEW | Permissions::DOWNLOAD));
 /// assert_eq!(evidence.resource, Some(doc));
@@ -219,15 +219,15 @@ pub struct Evidence {
 /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
 ///
 /// let decision = Policy::default().check(&bob, Permission::Edit, &path, now);
-/// assert_eq!(decision.reason, Reason::Insufficient);
+/// assert_eq!(decision.reason(), Reason::Insufficient);
 /// // What the service logs:
 /// assert_eq!(
 ///     decision.to_string(),
 ///     "deny insufficient: needed edit; held view, download, comment; share s3 on document:d1"
 /// );
 /// // What the service shows the user, in its own words:
-/// let why = match decision.reason {
-///     Reason::Insufficient => format!("your access does not include {}", decision.evidence.needed.map_or("this", |p| p.name())),
+/// let why = match decision.reason() {
+///     Reason::Insufficient => format!("your access does not include {}", decision.evidence().needed.map_or("this", |p| p.name())),
 ///     Reason::Expired => "your access has expired".to_owned(),
 ///     other => other.to_string(),
 /// };

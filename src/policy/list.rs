@@ -118,7 +118,8 @@ impl ShareList {
     ///
     /// ```
     /// # use chrono::Utc;
-    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::policy::ShareList;
     /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
     /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
     /// let list: ShareList = [share("s1")?, share("s2")?].into_iter().collect();
@@ -139,7 +140,8 @@ impl ShareList {
     ///
     /// ```
     /// # use chrono::Utc;
-    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::policy::ShareList;
     /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
     /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
     /// let mut list = ShareList::new();
@@ -158,7 +160,8 @@ impl ShareList {
     ///
     /// ```
     /// # use chrono::Utc;
-    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::policy::ShareList;
     /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
     /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
     /// let mut list: ShareList = [share("s1")?, share("s2")?].into_iter().collect();
@@ -206,7 +209,8 @@ impl ShareList {
     ///
     /// ```
     /// # use chrono::Utc;
-    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::policy::ShareList;
     /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
     /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
     /// let mut list: ShareList = [share("s1")?, share("s2")?, share("s3")?].into_iter().collect();
@@ -230,7 +234,8 @@ impl ShareList {
     ///
     /// ```
     /// # use chrono::Utc;
-    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::policy::ShareList;
     /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
     /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
     /// let mut list = ShareList::new();
@@ -248,7 +253,8 @@ impl ShareList {
     ///
     /// ```
     /// # use chrono::Utc;
-    /// # use shareguard::{AccessLevel, Recipient, Share, ShareList};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::policy::ShareList;
     /// # let share = |id: &str| -> Result<Share, shareguard::ModelError> { Ok(Share::new(id.parse()?,
     /// #     "document:d1".parse()?, "alice".parse()?, Recipient::Organization, AccessLevel::Viewer, Utc::now())) };
     /// let list: ShareList = vec![share("s1")?].into();

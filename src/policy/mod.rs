@@ -103,7 +103,7 @@ impl<'a> Node<'a> {
     /// let path = [Node::listed(&folder, None, &shares)];
     /// let user7 = Principal::builder("user7", PrincipalKind::Internal).build()?;
     /// let decision = Policy::default().check(&user7, Permission::Edit, &path, now);
-    /// assert_eq!(decision.evidence.share.map(|s| s.to_string()), Some("s7".to_owned()));
+    /// assert_eq!(decision.evidence().share.map(|s| s.to_string()), Some("s7".to_owned()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -247,8 +247,8 @@ impl std::str::FromStr for ShareAction {
 /// let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build()?;
 ///
 /// let policy = Policy::default();
-/// assert_eq!(policy.check(&bob, Permission::Edit, &path, now).reason, Reason::Share);
-/// assert_eq!(policy.check(&bob, Permission::Delete, &path, now).reason, Reason::Insufficient);
+/// assert_eq!(policy.check(&bob, Permission::Edit, &path, now).reason(), Reason::Share);
+/// assert_eq!(policy.check(&bob, Permission::Delete, &path, now).reason(), Reason::Insufficient);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -290,7 +290,7 @@ impl Policy {
     /// let anyone = Principal::builder("visitor", PrincipalKind::Anonymous).build()?;
     ///
     /// let closed = Policy::new(Settings { allow_public: false, ..Settings::default() });
-    /// assert_eq!(closed.check(&anyone, Permission::View, &path, now).reason, Reason::Setting);
+    /// assert_eq!(closed.check(&anyone, Permission::View, &path, now).reason(), Reason::Setting);
     /// assert!(Policy::default().allows(&anyone, Permission::View, &path, now));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -473,7 +473,7 @@ impl Policy {
     }
 
     /// Whether the principal may take an action needing `permission` on the first resource of
-    /// the path: the same answer as [`Policy::check`]`(…).allowed`, without the reason and
+    /// the path: the same answer as [`Policy::check`]`(…).is_allowed()`, without the reason and
     /// evidence, so it allocates nothing and touches no share but those it must read (for a
     /// service filtering many resources, say). Use `check` where someone may ask why.
     ///
@@ -521,9 +521,9 @@ impl Policy {
     /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
     ///
     /// let decision = Policy::default().check(&bob, Permission::Edit, &path, now);
-    /// assert!(!decision.allowed);
-    /// assert_eq!(decision.reason, Reason::Expired);
-    /// assert_eq!(decision.evidence.share.map(|s| s.to_string()), Some("s1".to_owned()));
+    /// assert!(!decision.is_allowed());
+    /// assert_eq!(decision.reason(), Reason::Expired);
+    /// assert_eq!(decision.evidence().share.map(|s| s.to_string()), Some("s1".to_owned()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -618,12 +618,12 @@ impl Policy {
     ///
     /// let policy = Policy::default();
     /// // bob may see his own share and leave it, not change it.
-    /// assert_eq!(policy.check_share(&bob, ShareAction::Read, &shares[0], &path, now).reason, Reason::Recipient);
-    /// assert!(policy.check_share(&bob, ShareAction::Delete, &shares[0], &path, now).allowed);
-    /// assert_eq!(policy.check_share(&bob, ShareAction::Write, &shares[0], &path, now).reason, Reason::NotPermitted);
+    /// assert_eq!(policy.check_share(&bob, ShareAction::Read, &shares[0], &path, now).reason(), Reason::Recipient);
+    /// assert!(policy.check_share(&bob, ShareAction::Delete, &shares[0], &path, now).is_allowed());
+    /// assert_eq!(policy.check_share(&bob, ShareAction::Write, &shares[0], &path, now).reason(), Reason::NotPermitted);
     /// // alice made it: everything.
     /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
-    /// assert_eq!(policy.check_share(&alice, ShareAction::Write, &shares[0], &path, now).reason, Reason::Sharer);
+    /// assert_eq!(policy.check_share(&alice, ShareAction::Write, &shares[0], &path, now).reason(), Reason::Sharer);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]

@@ -11,7 +11,7 @@
 //! An adapter's tests run it like this:
 //!
 //! ```
-//! use shareguard::{store::conformance, MemoryStore, ShareStore};
+//! use shareguard::{MemoryStore, ShareStore, store::conformance};
 //!
 //! conformance::run_all(&|| Box::new(MemoryStore::new()) as Box<dyn ShareStore>);
 //! conformance::model_based(&|| Box::new(MemoryStore::new()) as Box<dyn ShareStore>, 8);
@@ -226,7 +226,7 @@ type Failure<'a> = (&'static str, Box<dyn Fn() -> bool + 'a>);
 /// here reaches them all):
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore};
+/// use shareguard::{MemoryStore, store::conformance};
 ///
 /// macro_rules! each {
 ///     ($($check:ident),* $(,)?) => {
@@ -272,7 +272,7 @@ macro_rules! conformance_checks {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// conformance::run_all(&|| Box::new(MemoryStore::new()) as Box<dyn ShareStore>);
 ///
@@ -305,7 +305,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn ShareStore>) {
 /// the share is gone; deleting or getting it again finds nothing.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::create_get_delete(&store);
@@ -359,7 +359,7 @@ pub fn create_get_delete(store: &dyn ShareStore) {
 /// unknown share with [`StoreError::NotFound`]; `expires: Some(None)` removes the expiry.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::update_versions_and_conflicts(&store);
@@ -423,7 +423,7 @@ pub fn update_versions_and_conflicts(store: &dyn ShareStore) {
 /// is accepted.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::recipient_is_immutable(&store);
@@ -463,7 +463,7 @@ pub fn recipient_is_immutable(store: &dyn ShareStore) {
 /// share type, public only (public and link), active and expired at an exact instant.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page, ShareFilter}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page, ShareFilter}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::list_filters(&store);
@@ -569,7 +569,7 @@ pub fn list_filters(store: &dyn ShareStore) {
 /// page with the true total; a cursor survives a round trip through its text.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page, ShareFilter}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page, ShareFilter}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::paging_edges(&store);
@@ -633,7 +633,7 @@ pub fn paging_edges(store: &dyn ShareStore) {
 /// them; zero for a resource with none), all read at one instant.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::shares_on_path(&store);
@@ -692,7 +692,7 @@ pub fn shares_on_path(store: &dyn ShareStore) {
 /// public and link shares, whatever id, groups or role it carries.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, Principal, PrincipalKind, ShareStore};
+/// use shareguard::{MemoryStore, Principal, PrincipalKind, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::shares_reaching(&store);
@@ -799,7 +799,7 @@ pub fn shares_reaching(store: &dyn ShareStore) {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{store::{conformance, ShareState}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, ShareState}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::who_has_access(&store);
@@ -847,7 +847,7 @@ pub fn who_has_access(store: &dyn ShareStore) {
 /// is not touched.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::batch_grant_per_item(&store);
@@ -942,7 +942,7 @@ pub fn batch_grant_per_item(store: &dyn ShareStore) {
 /// resources stay.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page, ShareFilter}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page, ShareFilter}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::batch_revoke(&store);
@@ -984,7 +984,7 @@ pub fn batch_revoke(store: &dyn ShareStore) {
 /// moves the resource's revision on.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::visits(&store);
@@ -1050,7 +1050,7 @@ fn sweep_world(store: &dyn ShareStore) -> DateTime<Utc> {
 /// logs `expired` for each with the sweep's actor and `now`.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page, ShareFilter}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page, ShareFilter}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::sweep_at_exact_expiry(&store);
@@ -1089,7 +1089,7 @@ pub fn sweep_at_exact_expiry(store: &dyn ShareStore) {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::expired_listed_by_share_id(&store);
@@ -1110,7 +1110,7 @@ pub fn expired_listed_by_share_id(store: &dyn ShareStore) {
 /// retrievable, and nothing for another digest or after the share is deleted.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 /// use shareguard::model::LinkToken;
 ///
 /// let store = MemoryStore::new();
@@ -1148,7 +1148,7 @@ pub fn find_link(store: &dyn ShareStore) {
 /// a retrievable link ([`StoreError::Invalid`]).
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::link_retrieved(&store);
@@ -1192,7 +1192,7 @@ pub fn link_retrieved(store: &dyn ShareStore) {
 /// outlive their shares.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::log_completeness(&store);
@@ -1278,7 +1278,7 @@ pub fn log_completeness(store: &dyn ShareStore) {
 /// whole log, the last one has no `next`, `count` 0 gives an empty page with the true total.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::log_paging(&store);
@@ -1322,7 +1322,7 @@ pub fn log_paging(store: &dyn ShareStore) {
 /// log entry or revision changes.
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::failed_operations_change_nothing(&store);
@@ -1479,7 +1479,7 @@ pub fn failed_operations_change_nothing(store: &dyn ShareStore) {
 /// entry carries its write's revision; a batch's outcomes carry theirs.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::revision_monotonicity(&store);
@@ -1537,7 +1537,7 @@ pub fn revision_monotonicity(store: &dyn ShareStore) {
 /// once, in revision order; `changes_since(last)` is empty.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 /// use shareguard::model::Revision;
 ///
 /// let store = MemoryStore::new();
@@ -1615,7 +1615,7 @@ pub fn change_feed_completeness(store: &dyn ShareStore) {
 /// on it, and only then.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::conditional_writes(&store);
@@ -1733,7 +1733,7 @@ fn page_through<T>(
 /// appear, deleted ones may vanish; cursors go through `to_string`/`parse` between pages.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::paging_under_concurrent_changes(&store);
@@ -1828,7 +1828,7 @@ pub fn paging_under_concurrent_changes(store: &dyn ShareStore) {
 /// log).
 ///
 /// ```
-/// use shareguard::{store::{conformance, Page}, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
 ///
 /// let store = MemoryStore::new();
 /// conformance::id_reuse_starts_a_fresh_log(&store);
@@ -1865,7 +1865,7 @@ pub fn id_reuse_starts_a_fresh_log(store: &dyn ShareStore) {
 /// (`access_removed`) is logged by its digest alone, even when the share keeps the token.
 ///
 /// ```
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// let store = MemoryStore::new();
 /// conformance::no_token_in_any_log_entry(&store);
@@ -2335,7 +2335,7 @@ fn races_list() -> Vec<Race> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use shareguard::{store::conformance, MemoryStore, ShareStore};
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
 ///
 /// conformance::races(&|| {
 ///     let one = Arc::new(MemoryStore::new());
@@ -2901,7 +2901,7 @@ fn compare(store: &dyn ShareStore, model: &Model) -> Result<(), TestCaseError> {
 /// ```
 /// use std::sync::Arc;
 /// use chrono::Utc;
-/// use shareguard::{store::conformance, AccessLevel, MemoryStore, Recipient, Share, ShareStore};
+/// use shareguard::{AccessLevel, MemoryStore, Recipient, Share, ShareStore, store::conformance};
 ///
 /// conformance::model_based(&|| Box::new(MemoryStore::new()) as Box<dyn ShareStore>, 16);
 ///

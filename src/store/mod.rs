@@ -932,7 +932,7 @@ pub type PathReader<'r> = dyn for<'a> FnMut(&[PathShares<'a>]) + Send + 'r;
 /// assert_eq!(store.update(&s1, 1, &editor, &alice, at).await?.share.version(), 2);
 /// assert!(store.update(&s1, 1, &editor, &alice, at).await.is_err(), "version 1 is stale now");
 /// // One log entry per successful write; none for the refused one.
-/// let log = store.log_for_share(&s1, Page::ALL).await?;
+/// let log = store.log_for_share(&s1, &Page::ALL).await?;
 /// assert_eq!(log.items.iter().map(|e| e.event.name()).collect::<Vec<_>>(), ["created", "changed"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
