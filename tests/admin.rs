@@ -161,13 +161,14 @@ fn links_return_their_token_once_and_only_retrievable_ones_again() {
     );
 
     // Presented tokens resolve in constant time to their share; others to nothing.
-    let found = block_on(admin.resolve_link(&emailed.token, now())).unwrap().unwrap();
-    assert_eq!(found.id(), emailed.share.id());
-    assert!(
-        block_on(admin.resolve_link(&LinkToken::presented("guess").unwrap(), now()))
-            .unwrap()
-            .is_none()
-    );
+    let holder = Principal::builder("h", PrincipalKind::Anonymous)
+        .link_token(&emailed.token)
+        .build()
+        .unwrap();
+    let found = block_on(admin.resolve_link(&holder, &emailed.token, now())).unwrap().unwrap();
+    assert_eq!(found.share.id(), emailed.share.id());
+    let guess = LinkToken::presented("guess").unwrap();
+    assert!(block_on(admin.resolve_link(&holder, &guess, now())).unwrap().is_none());
 
     // A visitor with the token sees the document, and the visit is counted.
     let visitor = Principal::builder("v", PrincipalKind::Anonymous)
@@ -200,9 +201,13 @@ fn an_expired_link_opens_nothing_and_a_visit_needs_a_share_giving_view() {
         now(),
     ))
     .unwrap();
-    assert!(block_on(admin.resolve_link(&link.token, now())).unwrap().is_some());
+    let holder =
+        Principal::builder("h", PrincipalKind::Anonymous).link_token(&link.token).build().unwrap();
+    assert!(block_on(admin.resolve_link(&holder, &link.token, now())).unwrap().is_some());
     assert!(
-        block_on(admin.resolve_link(&link.token, now() + Duration::days(1))).unwrap().is_none()
+        block_on(admin.resolve_link(&holder, &link.token, now() + Duration::days(1)))
+            .unwrap()
+            .is_none()
     );
 
     // bob views d1 through a viewer share, and holds a `none` share too: a visit counts

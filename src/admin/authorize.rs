@@ -143,7 +143,8 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         Ok(held)
     }
 
-    /// Whether the principal may take a share action on the share (as it is stored now).
+    /// Whether the principal may take a share action on the share, as it is stored now (the
+    /// share given, if it is not stored).
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
@@ -176,7 +177,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     ) -> Result<Decision, AdminError> {
         let (decision, _) = self
             .on_path(share.resource(), false, |path| {
-                self.policy.check_share(principal, action, share, path, now)
+                // The share as stored, if it is (a share read from the facade has no token,
+                // which the `token` action asks about); else the one given.
+                let stored = super::share_in(path, share.id()).unwrap_or(share);
+                self.policy.check_share(principal, action, stored, path, now)
             })
             .await?;
         Ok(decision)

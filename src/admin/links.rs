@@ -5,7 +5,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AccessLevel, LinkToken, NewShare, Principal, Recipient, ResourceRef, Share, ShareId, ShareLink,
+    AccessLevel, LinkToken, NewShare, Permissions, Principal, Recipient, ResourceRef, Share,
+    ShareId, ShareLink,
 };
 use crate::policy::ShareAction;
 use crate::store::{ShareStore, Write};
@@ -136,8 +137,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         Ok(NewLink { share, token })
     }
 
-    /// Reads back the token of a retrievable link, if the actor may `read` the share, and
-    /// logs `link_retrieved`.
+    /// Reads back the token of a retrievable link, if the actor may take the `token` share
+    /// action on it (SEMANTICS.md section 5: the owner and the sharer; a manager or an
+    /// administrator with `write_shares` only if making the same link now would not escalate),
+    /// and logs `link_retrieved`. No other read path shows a token.
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
@@ -167,20 +170,27 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let applied = self
             .write_on_path(&resource, actor, now, |path| {
                 let share = share_in(path, id)?;
-                allowed(self.policy.check_share(actor, ShareAction::Read, share, path, now))?;
-                share.retrievable_token()?;
+                allowed(self.policy.check_share(actor, ShareAction::Token, share, path, now))?;
                 Ok(Write::LinkRetrieved { id: id.clone() })
             })
             .await?;
         Ok(applied.share.retrievable_token()?.clone())
     }
 
-    /// The active link share a presented token opens, if any.
+    /// What a presented link opens (SEMANTICS.md section 8, "Opening a link"): the link share
+    /// whose token `principal` presents (see [`PrincipalBuilder::link_token`]), only while it is
+    /// active and its class is enabled and the principal is in its audience — and then what the
+    /// principal may do there, section 4's whole answer. A link opens nothing to a principal
+    /// that holds nothing there (a restriction covers it), nor when the settings switch links
+    /// off.
+    ///
+    /// [`PrincipalBuilder::link_token`]: crate::model::PrincipalBuilder::link_token
     ///
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
     /// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind};
     /// use shareguard::admin::{Hierarchy, LinkRequest};
+    /// use shareguard::model::Permissions;
     ///
     /// # pollster::block_on(async {
     /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
@@ -191,17 +201,58 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
     ///     access: AccessLevel::Viewer, expires: Some(now + Duration::days(1)), retrievable: false,
     ///     message: None }, now).await?;
-    /// assert!(admin.resolve_link(&link.token, now).await?.is_some());
+    /// let visitor = Principal::builder("visitor", PrincipalKind::Anonymous).link_token(&link.token).build()?;
+    /// let opened = admin.resolve_link(&visitor, &link.token, now).await?.ok_or("opens")?;
+    /// assert_eq!(opened.permissions, Permissions::VIEW | Permissions::DOWNLOAD);
     /// // From the instant of its expiry, the link opens nothing.
-    /// assert!(admin.resolve_link(&link.token, now + Duration::days(1)).await?.is_none());
+    /// assert!(admin.resolve_link(&visitor, &link.token, now + Duration::days(1)).await?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn resolve_link(
         &self,
+        principal: &Principal,
         token: &LinkToken,
         now: DateTime<Utc>,
-    ) -> Result<Option<Share>, AdminError> {
-        Ok(self.store.find_link(&token.digest()).await?.filter(|share| share.is_active(now)))
+    ) -> Result<Option<OpenedLink>, AdminError> {
+        let Some(share) = self.store.find_link(&token.digest()).await? else {
+            return Ok(None);
+        };
+        let opens = share.is_active(now)
+            && self.policy.enables(&share, principal)
+            && principal.link_digests().contains(&token.digest())
+            && share.recipient().matches(principal);
+        if !opens {
+            return Ok(None);
+        }
+        let (permissions, _) = self
+            .on_path(share.resource(), false, |path| self.policy.permissions(principal, path, now))
+            .await?;
+        Ok((!permissions.is_empty())
+            .then(|| OpenedLink { share: share.without_token(), permissions }))
     }
+}
+
+/// A link opened by a principal presenting its token ([`Admin::resolve_link`]): the link
+/// share (without its token) and what the principal may do on its resource.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, Recipient, Share};
+/// use shareguard::admin::OpenedLink;
+/// use shareguard::model::{LinkToken, Permissions, ShareLink};
+///
+/// let link = Recipient::Link(ShareLink::new(&LinkToken::generate()?, false));
+/// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?, link,
+///     AccessLevel::Viewer, Utc::now());
+/// let opened = OpenedLink { share, permissions: Permissions::VIEW };
+/// assert!(opened.permissions.contains(Permissions::VIEW));
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedLink {
+    /// The link share, without its token.
+    pub share: Share,
+    /// What the presenting principal may do on the share's resource.
+    pub permissions: Permissions,
 }

@@ -34,7 +34,7 @@ mod tree;
 use chrono::{DateTime, Utc};
 
 pub use error::AdminError;
-pub use links::{LinkRequest, NewLink};
+pub use links::{LinkRequest, NewLink, OpenedLink};
 pub use tree::{Hierarchy, PathItem, ResourceTree, TreeError};
 
 use crate::model::{
@@ -198,7 +198,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         new: NewShare,
         now: DateTime<Utc>,
     ) -> Result<Share, AdminError> {
-        Ok(self.create_applied(actor, new, now).await?.share)
+        Ok(self.create_applied(actor, new, now).await?.share.without_token())
     }
 
     /// [`Admin::create`], returning the write's revision too.
@@ -305,7 +305,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 })
             })
             .await?;
-        Ok(applied.share)
+        Ok(applied.share.without_token())
     }
 
     /// Deletes a share, if the policy allows, in one step with the decision; returns it.
@@ -401,7 +401,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 })
             })
             .await?;
-        Ok(applied.share)
+        Ok(applied.share.without_token())
     }
 
     /// The share's log, a page of it, if the principal may `view_log` the share.
@@ -482,7 +482,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 Ok(Write::Visit { id: id.clone() })
             })
             .await?;
-        Ok(applied.share)
+        Ok(applied.share.without_token())
     }
 
     /// The shares the principal may `read` that pass the filter, by share id, a page of them;
@@ -572,7 +572,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                         );
                         if read.is_allowed() {
                             let state = ShareState::of(share, now);
-                            entries.push(AccessEntry { share: share.clone(), state });
+                            entries.push(AccessEntry { share: share.without_token(), state });
                         }
                     }
                 }
@@ -730,7 +730,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
             .on_path(&resource, false, |path| {
                 let share = share_in(path, id)?;
                 allowed(self.policy.check_share(principal, action, share, path, now))?;
-                Ok::<_, AdminError>(share.clone())
+                Ok::<_, AdminError>(share.without_token())
             })
             .await?;
         share
@@ -760,7 +760,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                                 .check_share(principal, ShareAction::Read, share, path, now)
                                 .is_allowed()
                         })
-                        .cloned()
+                        .map(Share::without_token)
                         .collect::<Vec<_>>()
                 })
                 .await?;

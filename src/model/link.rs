@@ -249,8 +249,9 @@ impl ShareLink {
     /// let token = LinkToken::presented("tok-1")?;
     /// let kept = serde_json::to_value(ShareLink::new(&token, false))?;
     /// assert!(kept.get("token").is_none());
+    /// // Written out, a retrievable link shows its digest only: no serde output carries a token.
     /// let retrievable = serde_json::to_value(ShareLink::new(&token, true))?;
-    /// assert_eq!(retrievable["token"], "tok-1");
+    /// assert!(retrievable.get("token").is_none());
     /// assert_eq!(retrievable["digest"], kept["digest"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -372,13 +373,12 @@ struct LinkWire {
     token: Option<String>,
 }
 
+// Written with its digest only, even when retrievable: no serde output carries a token
+// (DESIGN invariant 9, issue "Hardening"). A store that keeps retrievable tokens writes them
+// itself; reading still takes a token, as scenario files and vendor forms give one.
 impl Serialize for ShareLink {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        LinkWire {
-            digest: Some(self.inner.digest.to_hex()),
-            token: self.inner.token.as_ref().map(|t| t.0.clone()),
-        }
-        .serialize(s)
+        LinkWire { digest: Some(self.inner.digest.to_hex()), token: None }.serialize(s)
     }
 }
 

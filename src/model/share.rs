@@ -7,7 +7,7 @@ use super::time::{check_time, check_time_option, rfc3339, rfc3339_change, rfc333
 
 use crate::model::{
     AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
-    ResourceRef, ShareId,
+    ResourceRef, ShareId, ShareLink,
 };
 
 /// How a share has been used (iconik's share panel: last visit, times used).
@@ -533,6 +533,34 @@ impl Share {
         if let Some(r) = recipient.filter(|r| **r == self.recipient) {
             self.recipient = r.clone();
         }
+    }
+
+    /// The share with any link token taken out (the link keeps its digest): what every read
+    /// path but the `token` share action returns, so that reading a share never shows a token.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::model::{LinkToken, ShareLink};
+    ///
+    /// let token = LinkToken::generate()?;
+    /// let link = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::Link(ShareLink::new(&token, true)), AccessLevel::Viewer, Utc::now());
+    /// assert!(link.retrievable_token().is_ok());
+    /// let read = link.without_token();
+    /// assert!(read.retrievable_token().is_err());
+    /// assert_eq!(read.recipient(), link.recipient(), "the same link, compared by digest");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn without_token(&self) -> Share {
+        let mut share = self.clone();
+        if let Recipient::Link(link) = &self.recipient {
+            if link.token().is_some() {
+                share.recipient = Recipient::Link(ShareLink::from_digest(*link.digest()));
+            }
+        }
+        share
     }
 
     /// The token of a retrievable link share, or why there is none: the share is not a link,

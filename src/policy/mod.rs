@@ -187,6 +187,10 @@ pub enum ShareAction {
     Write,
     /// Delete it.
     Delete,
+    /// See again the token of a retrievable link (SEMANTICS.md section 5): the owner and the
+    /// sharer; a manager or an administrator with `write_shares` only if making the same link
+    /// now would not be `escalation` for them. Reading a share never shows a token.
+    Token,
 }
 
 impl ShareAction {
@@ -204,6 +208,7 @@ impl ShareAction {
             ShareAction::ViewLog => "view_log",
             ShareAction::Write => "write",
             ShareAction::Delete => "delete",
+            ShareAction::Token => "token",
         }
     }
 }
@@ -217,14 +222,20 @@ impl std::fmt::Display for ShareAction {
 impl std::str::FromStr for ShareAction {
     type Err = crate::ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [ShareAction::Read, ShareAction::ViewLog, ShareAction::Write, ShareAction::Delete]
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| crate::ModelError::UnknownName {
-                field: "share_action",
-                value: s.to_owned(),
-                expected: "read, view_log, write, delete",
-            })
+        [
+            ShareAction::Read,
+            ShareAction::ViewLog,
+            ShareAction::Write,
+            ShareAction::Delete,
+            ShareAction::Token,
+        ]
+        .into_iter()
+        .find(|a| a.name() == s)
+        .ok_or_else(|| crate::model::ModelError::UnknownName {
+            field: "share_action",
+            value: s.to_owned(),
+            expected: "read, view_log, write, delete, token",
+        })
     }
 }
 
@@ -636,11 +647,64 @@ impl Policy {
         now: DateTime<Utc>,
     ) -> Decision {
         let st = self.standing(principal, path, now);
-        self.share_rule(principal, action, share, &st).with(|e| {
+        let decision = if action == ShareAction::Token {
+            self.token_rule(principal, share, path, &st, now)
+        } else {
+            self.share_rule(principal, action, share, &st)
+        };
+        decision.with(|e| {
             if e.share.is_none() {
                 e.share = Some(share.id().clone());
             }
         })
+    }
+
+    /// The `token` share action (SEMANTICS.md section 5): who may, then whether the share is a
+    /// retrievable link, then whether making it now would escalate for a manager or an admin.
+    fn token_rule(
+        &self,
+        principal: &Principal,
+        share: &Share,
+        path: &[Node<'_>],
+        st: &Standing<'_>,
+        now: DateTime<Utc>,
+    ) -> Decision {
+        let anonymous = principal.kind() == PrincipalKind::Anonymous;
+        let kind = share.resource().kind_str();
+        let reason = if st.owner.is_some() {
+            Reason::Owner
+        } else if !anonymous && share.sharer() == principal.id() {
+            Reason::Sharer
+        } else if st.held.has(Permission::ManageAccess) {
+            Reason::Manager
+        } else if principal.admin().allows_kind(AdminRight::WriteShares, kind) {
+            Reason::Admin
+        } else {
+            return Decision::deny(Reason::NotPermitted);
+        };
+        if share.retrievable_token().is_err() {
+            return Decision::deny(Reason::Invalid)
+                .with(|e| e.detail = Some("not a retrievable link".to_owned()));
+        }
+        if matches!(reason, Reason::Manager | Reason::Admin) {
+            let mut again = crate::model::NewShare::new(
+                share.resource().clone(),
+                share.recipient().clone(),
+                share.access(),
+            );
+            again.reshare = Some(share.reshare()).filter(|r| !r.is_empty());
+            again.expires = share.expires().filter(|t| *t > now);
+            let made = self.check_create(principal, &again, path, now);
+            if made.reason() == Reason::Escalation {
+                return made;
+            }
+        }
+        let decision = Decision::allow(reason);
+        if reason == Reason::Admin {
+            decision.with(|e| e.admin_right = Some(AdminRight::WriteShares))
+        } else {
+            decision
+        }
     }
 
     fn share_rule(
@@ -667,7 +731,7 @@ impl Policy {
         }
         let recipient_may = match action {
             ShareAction::Read => true,
-            ShareAction::ViewLog | ShareAction::Write => false,
+            ShareAction::ViewLog | ShareAction::Write | ShareAction::Token => false,
             ShareAction::Delete => {
                 matches!(share.recipient().share_type(), ShareType::User | ShareType::Email)
             }
@@ -692,7 +756,7 @@ impl Policy {
                     .into_iter()
                     .find(|r| admin.allows_kind(*r, kind))
             }
-            ShareAction::Write => {
+            ShareAction::Write | ShareAction::Token => {
                 Some(AdminRight::WriteShares).filter(|r| admin.allows_kind(*r, kind))
             }
             ShareAction::Delete => {
