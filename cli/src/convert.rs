@@ -142,10 +142,6 @@ fn new_id(args: &Args, n: usize) -> Result<ShareId, Stop> {
         .map_err(|e| Stop::Unusable(format!("--id-prefix: {e}")))
 }
 
-fn json_value(text: &str) -> Result<Value, Stop> {
-    serde_json::from_str(text).map_err(|e| Stop::Unusable(format!("$: not JSON: {e}")))
-}
-
 fn to_model(args: &Args, text: &str) -> Result<Vec<Share>, Stop> {
     Ok(match args.from {
         Form::Model => {
@@ -157,7 +153,9 @@ fn to_model(args: &Args, text: &str) -> Result<Vec<Share>, Stop> {
             })?
         }
         Form::Filr => {
-            if json_value(text)?.get("items").is_some() {
+            // Not JSON at all: the single share's parser says where, as the vendor's errors do.
+            let value = serde_json::from_str::<Value>(text).ok();
+            if value.as_ref().is_some_and(|v| v.get("items").is_some()) {
                 let list = filr::ShareList::from_json_str(text)?;
                 Paged::<Share>::try_from(&list)?.items
             } else {
@@ -208,8 +206,8 @@ fn to_model(args: &Args, text: &str) -> Result<Vec<Share>, Stop> {
         }
         Form::Salesforce => {
             let context = context(args, "a salesforce folder share", None)?;
-            let items = match json_value(text)? {
-                Value::Array(items) => items.into_iter().map(Some).collect(),
+            let items = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Array(items)) => items.into_iter().map(Some).collect(),
                 _ => vec![None],
             };
             let mut shares = Vec::with_capacity(items.len());
