@@ -924,6 +924,87 @@ impl Scenario {
         Ok(Report { results })
     }
 
+    /// Asks one question of the world as `principal`, apart from the file's checks: the
+    /// decision with its reason and evidence, or the permissions held — what a support
+    /// engineer asks (`shareguard check`). A principal the world does not list is an internal
+    /// user with nothing else, as in a check. A share or resource the world does not have is
+    /// an error whose `path` names the question's field (`resource`, `share`).
+    ///
+    /// ```
+    /// use shareguard::model::Permission;
+    /// use shareguard::policy::Reason;
+    /// use shareguard::scenario::{Actual, Question, Scenario};
+    ///
+    /// let world = Scenario::from_json(r#"{
+    ///   "now": "2026-03-01T12:00:00Z",
+    ///   "resources": [ { "id": "folder:f1", "owner": "olga" } ],
+    ///   "shares": [ { "id": "s1", "resource": "folder:f1", "sharer": "olga",
+    ///                 "recipient": { "type": "user", "id": "bob" }, "access": "viewer" } ]
+    /// }"#)?;
+    /// let edit = Question::Action { action: Permission::Edit, resource: "folder:f1".parse()? };
+    /// let answer = world.ask(&"bob".parse()?, &edit)?;
+    /// assert!(matches!(&answer, Actual::Decision(d) if d.reason() == Reason::Insufficient));
+    /// assert_eq!(answer.to_string(), "deny insufficient: needed edit; held view, download; share s1 on folder:f1");
+    /// // A resource the world does not have is an error, not a denial.
+    /// let elsewhere = Question::Action { action: Permission::View, resource: "folder:f9".parse()? };
+    /// let err = world.ask(&"bob".parse()?, &elsewhere).unwrap_err();
+    /// assert_eq!(err.to_string(), "resource: unknown resource `folder:f9`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ask(
+        &self,
+        principal: &PrincipalId,
+        question: &Question,
+    ) -> Result<Actual, ScenarioError> {
+        let at = |e: AdminError| ScenarioError::at("$", e);
+        let resource = |r: &ResourceRef, field: &str| {
+            if self.admin.tree().contains(r) {
+                Ok(())
+            } else {
+                Err(ScenarioError::at(field, format!("unknown resource `{r}`")))
+            }
+        };
+        let share = |id: &ShareId, field: &str| match block_on(self.admin.store().get(id)) {
+            Ok(Some(share)) => Ok(share),
+            Ok(None) => Err(ScenarioError::at(field, format!("unknown share `{id}`"))),
+            Err(e) => Err(ScenarioError::at(field, e)),
+        };
+        let who = self.principal(principal);
+        Ok(match question {
+            Question::Action { action, resource: r } => {
+                resource(r, "resource")?;
+                Actual::Decision(
+                    block_on(self.admin.check(&who, *action, r, self.now)).map_err(at)?,
+                )
+            }
+            Question::ShareAction { action, share: id } => {
+                let s = share(id, "share")?;
+                Actual::Decision(
+                    block_on(self.admin.authorize_share(&who, *action, &s, self.now))
+                        .map_err(at)?,
+                )
+            }
+            Question::Create(new) => {
+                resource(&new.resource, "create.resource")?;
+                Actual::Decision(
+                    block_on(self.admin.authorize_create(&who, new, self.now)).map_err(at)?,
+                )
+            }
+            Question::Update { share: id, patch } => {
+                let s = share(id, "update.share")?;
+                Actual::Decision(
+                    block_on(self.admin.authorize_update(&who, &s, patch, self.now)).map_err(at)?,
+                )
+            }
+            Question::PermissionsOn(r) => {
+                resource(r, "permissions_on")?;
+                Actual::Permissions(
+                    block_on(self.admin.permissions(&who, r, self.now)).map_err(at)?,
+                )
+            }
+        })
+    }
+
     fn stored(&self, id: &ShareId) -> Result<Share, AdminError> {
         block_on(self.admin.store().get(id))?
             .ok_or_else(|| AdminError::Store(StoreError::NotFound(id.clone())))
