@@ -233,7 +233,10 @@ impl Policy {
             );
         }
         if let (RecipientClass::Link, Some(days)) = (class, self.settings.max_link_lifetime_days) {
-            let limit = now + Duration::days(i64::from(days));
+            // A lifetime past the last time chrono holds limits nothing but a missing expiry.
+            let limit = now
+                .checked_add_signed(Duration::days(i64::from(days)))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             if expires.is_none_or(|t| t > limit) {
                 return forbid(
                     "max_link_lifetime_days",
