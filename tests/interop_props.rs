@@ -451,3 +451,21 @@ fn truncated_json() {
     assert!(e.to_string().starts_with("liquidfiles: "), "{e}");
     assert!(filr::ShareList::from_slice(b"").is_err());
 }
+
+/// Found while fuzzing (a review of unchecked time arithmetic; reproduced with the `filr`
+/// target): a `days_to_expire` taking `sharing_date` past the last time chrono holds made
+/// `to_model` panic (`DateTime + TimeDelta overflowed`). It is refused, naming the field.
+#[test]
+fn filr_days_to_expire_past_the_last_time_is_refused() {
+    for (date, days) in [("9999-12-22T17:31:12Z", i32::MAX), ("0001-01-01T00:00:00Z", i32::MIN)] {
+        let json = format!(
+            r#"{{"id": 7, "sharer": {{"id": 20}}, "sharing_date": "{date}", "days_to_expire": {days},
+              "recipient": {{"type": "group", "id": 4}}, "shared_entity": {{"id": 10, "type": "folder"}},
+              "role": "EDITOR"}}"#
+        );
+        let err = filr::Share::from_json_str(&json).unwrap().to_model().unwrap_err();
+        assert!(matches!(err, InteropError::Invalid { .. }), "{err}");
+        assert_eq!(err.field(), "days_to_expire");
+        assert!(err.to_string().contains(&format!("\"{days}\"")), "{err}");
+    }
+}

@@ -436,7 +436,16 @@ impl Share {
         })?;
         let expires = match (self.expiration, self.days_to_expire) {
             (Some(at), _) => Some(at),
-            (None, Some(days)) => Some(created + Duration::days(i64::from(days))),
+            (None, Some(days)) => Some(
+                created.checked_add_signed(Duration::days(i64::from(days))).ok_or_else(|| {
+                    InteropError::invalid(
+                        VENDOR,
+                        "days_to_expire",
+                        days,
+                        "the expiry would be past the last time the model can hold",
+                    )
+                })?,
+            ),
             (None, None) => None,
         };
         let mut reshare = ReshareRights::empty();
