@@ -229,8 +229,17 @@ fn replacement() -> impl Strategy<Value = Replacement> {
     prop_oneof![
         Just(Replacement::Null),
         any::<bool>().prop_map(Replacement::Bool),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1i64), Just(0i64), any::<i64>()]
-            .prop_map(Replacement::Int),
+        prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MAX),
+            Just(i64::from(i32::MIN)),
+            Just(i64::from(i32::MAX)),
+            Just(i64::from(u32::MAX)),
+            Just(-1i64),
+            Just(0i64),
+            any::<i64>()
+        ]
+        .prop_map(Replacement::Int),
         prop_oneof![Just(-0.0f64), Just(f64::MAX), Just(1e-308), any::<f64>()]
             .prop_map(Replacement::Float),
         prop_oneof![
@@ -397,7 +406,7 @@ fn input() -> impl Strategy<Value = usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 160, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Flipped, inserted, deleted and truncated bytes: an error or a result, never a panic.
     #[test]
