@@ -469,3 +469,31 @@ fn filr_days_to_expire_past_the_last_time_is_refused() {
         assert!(err.to_string().contains(&format!("\"{days}\"")), "{err}");
     }
 }
+
+/// Found while fuzzing (a 500 KB panel of 20 000 users fed to the `iconik` target ran for
+/// over 7 minutes): `to_shares` looked for an address listed twice by comparing each user
+/// with every earlier one, re-reading both addresses each time. It is one pass now; the
+/// duplicate (in any case) is still found and named by its index. (A hang is not asserted
+/// by a timed test: see `FUZZING.md` for the figures.)
+#[test]
+fn iconik_duplicate_address_in_a_large_panel_is_found() {
+    let n = 5_000;
+    let mut users: Vec<String> =
+        (0..n).map(|i| format!(r#"{{"email": "u{i}@x.example"}}"#)).collect();
+    users.push(r#"{"email": "U17@X.example"}"#.to_owned());
+    let json = format!(
+        r#"{{"id": "sh", "object_type": "assets", "object_id": "a", "users": [{}]}}"#,
+        users.join(",")
+    );
+    let panel = iconik::Share::from_json_str(&json).unwrap();
+    let err = panel.to_shares(&context(), "u/").unwrap_err();
+    assert_eq!(err.field(), format!("users[{n}].email"));
+    assert!(err.to_string().contains("appears twice"), "{err}");
+    users.pop();
+    let json = format!(
+        r#"{{"id": "sh", "object_type": "assets", "object_id": "a", "users": [{}]}}"#,
+        users.join(",")
+    );
+    let shares = iconik::Share::from_json_str(&json).unwrap().to_shares(&context(), "u/").unwrap();
+    assert_eq!(shares.len(), n);
+}
