@@ -617,3 +617,49 @@ fn salesforce_from_share_like_keeps_unknown_fields() {
     let back = salesforce::FolderShare::from_share_like(&share, Some(&wire)).unwrap();
     assert_eq!(back.extra["imageColor"], "blue");
 }
+
+/// Found while fuzzing (a review of unchecked time arithmetic; reproduced with the `filr`
+/// target): a `days_to_expire` taking `sharing_date` past the last time chrono holds made
+/// `to_model` panic (`DateTime + TimeDelta overflowed`). It is refused, naming the field.
+#[test]
+fn filr_days_to_expire_past_the_last_time_is_refused() {
+    for (date, days) in [("9999-12-22T17:31:12Z", i32::MAX), ("0001-01-01T00:00:00Z", i32::MIN)] {
+        let json = format!(
+            r#"{{"id": 7, "sharer": {{"id": 20}}, "sharing_date": "{date}", "days_to_expire": {days},
+              "recipient": {{"type": "group", "id": 4}}, "shared_entity": {{"id": 10, "type": "folder"}},
+              "role": "EDITOR"}}"#
+        );
+        let err = filr::Share::from_json_str(&json).unwrap().to_model().unwrap_err();
+        assert!(matches!(err, InteropError::Invalid { .. }), "{err}");
+        assert_eq!(err.field(), "days_to_expire");
+        assert!(err.to_string().contains(&format!("\"{days}\"")), "{err}");
+    }
+}
+
+/// Found while fuzzing (a 500 KB panel of 20 000 users fed to the `iconik` target ran for
+/// over 7 minutes): `to_shares` looked for an address listed twice by comparing each user
+/// with every earlier one, re-reading both addresses each time. It is one pass now; the
+/// duplicate (in any case) is still found and named by its index. (A hang is not asserted
+/// by a timed test: see `FUZZING.md` for the figures.)
+#[test]
+fn iconik_duplicate_address_in_a_large_panel_is_found() {
+    let n = 5_000;
+    let mut users: Vec<String> =
+        (0..n).map(|i| format!(r#"{{"email": "u{i}@x.example"}}"#)).collect();
+    users.push(r#"{"email": "U17@X.example"}"#.to_owned());
+    let json = format!(
+        r#"{{"id": "sh", "object_type": "assets", "object_id": "a", "users": [{}]}}"#,
+        users.join(",")
+    );
+    let panel = iconik::Share::from_json_str(&json).unwrap();
+    let err = panel.to_shares(&context(), "u/").unwrap_err();
+    assert_eq!(err.field(), format!("users[{n}].email"));
+    assert!(err.to_string().contains("appears twice"), "{err}");
+    users.pop();
+    let json = format!(
+        r#"{{"id": "sh", "object_type": "assets", "object_id": "a", "users": [{}]}}"#,
+        users.join(",")
+    );
+    let shares = iconik::Share::from_json_str(&json).unwrap().to_shares(&context(), "u/").unwrap();
+    assert_eq!(shares.len(), n);
+}

@@ -1250,3 +1250,17 @@ fn a_decision_is_one_line_and_round_trips_through_json() {
         assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.code()));
     }
 }
+
+/// Found while fuzzing (a review of unchecked time arithmetic; reproduced with the
+/// `scenario_run` target): a `max_link_lifetime_days` so large that `now` plus it is past
+/// the last time chrono holds made a link create panic (`DateTime + TimeDelta overflowed`).
+/// Such a lifetime limits nothing but a missing expiry.
+#[test]
+fn link_lifetime_past_the_last_time_does_not_panic() {
+    let w = World::new()
+        .with(Settings { max_link_lifetime_days: Some(u32::MAX), ..Settings::default() });
+    let alice = internal("alice");
+    deny(&w.create(&alice, &new_share(link("t"), AccessLevel::Viewer)), Reason::Setting);
+    let far = new_share(link("t"), AccessLevel::Viewer).expires(shareguard::model::LATEST_TIME);
+    allow(&w.create(&alice, &far), Reason::Owner);
+}

@@ -194,16 +194,16 @@ impl Share {
             )
         };
         let mut out = Vec::with_capacity(self.users.len() + 1);
+        // The addresses so far, to find one listed twice in linear time (a panel of many
+        // users compared pairwise took minutes).
+        let mut seen = std::collections::HashSet::with_capacity(self.users.len());
         for (i, user) in self.users.iter().enumerate() {
             let field = format!("users[{i}].email");
             let email =
                 Email::new(user.email.clone()).map_err(InteropError::model(VENDOR, &field))?;
             // One share per recipient: the same address twice (in any case) would make two
             // shares to one recipient, the first two with one id.
-            if self.users[..i]
-                .iter()
-                .any(|u| Email::new(u.email.clone()).ok() == Some(email.clone()))
-            {
+            if !seen.insert(email.clone()) {
                 return Err(InteropError::invalid(
                     VENDOR,
                     field,
