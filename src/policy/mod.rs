@@ -103,7 +103,7 @@ impl<'a> Node<'a> {
     /// let path = [Node::listed(&folder, None, &shares)];
     /// let user7 = Principal::builder("user7", PrincipalKind::Internal).build()?;
     /// let decision = Policy::default().check(&user7, Permission::Edit, &path, now);
-    /// assert_eq!(decision.evidence().share.map(|s| s.to_string()), Some("s7".to_owned()));
+    /// assert_eq!(decision.evidence().share.as_ref().map(|s| s.to_string()), Some("s7".to_owned()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -534,7 +534,7 @@ impl Policy {
     /// let decision = Policy::default().check(&bob, Permission::Edit, &path, now);
     /// assert!(!decision.is_allowed());
     /// assert_eq!(decision.reason(), Reason::Expired);
-    /// assert_eq!(decision.evidence().share.map(|s| s.to_string()), Some("s1".to_owned()));
+    /// assert_eq!(decision.evidence().share.as_ref().map(|s| s.to_string()), Some("s1".to_owned()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
