@@ -123,8 +123,8 @@ pub fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     .prop_map(|offset| base_time() + offset)
 }
 
-/// Any instant of the model's time range, [`EARLIEST_TIME`](crate::model::EARLIEST_TIME) to
-/// [`LATEST_TIME`](crate::model::LATEST_TIME) inclusive: the bounds and a nanosecond inside each,
+/// Any instant of the model's time range, [`EARLIEST_TIME`] to
+/// [`LATEST_TIME`] inclusive: the bounds and a nanosecond inside each,
 /// the instants of [`instant`], and instants drawn across the whole range to the nanosecond.
 ///
 /// ```

@@ -466,7 +466,7 @@ impl Share {
     /// assert_eq!(err.field(), "recipient");
     /// # Ok::<(), InteropError>(())
     /// ```
-    pub fn to_model(&self) -> Result<crate::Share, InteropError> {
+    pub fn to_model(&self) -> Result<crate::model::Share, InteropError> {
         self.to_model_with_link(None)
     }
 
@@ -488,7 +488,7 @@ impl Share {
     pub fn to_model_with_link(
         &self,
         link: Option<&ShareLink>,
-    ) -> Result<crate::Share, InteropError> {
+    ) -> Result<crate::model::Share, InteropError> {
         let id = ShareId::new(self.id.to_string()).map_err(InteropError::model(VENDOR, "id"))?;
         let sharer = PrincipalId::new(self.sharer.id.to_string())
             .map_err(InteropError::model(VENDOR, "sharer.id"))?;
@@ -510,7 +510,7 @@ impl Share {
         let reshare =
             self.access.as_ref().map_or(ReshareRights::empty(), |a| a.sharing.clone().into());
         let recipient = self.recipient_to_model(link)?;
-        Ok(crate::Share::new(id, resource, sharer, recipient, role.level(), created)
+        Ok(crate::model::Share::new(id, resource, sharer, recipient, role.level(), created)
             .with_reshare(reshare)
             .with_expiry(expires)
             .with_message(self.comment.clone()))
@@ -576,7 +576,7 @@ impl Share {
     }
 }
 
-impl TryFrom<&Share> for crate::Share {
+impl TryFrom<&Share> for crate::model::Share {
     type Error = InteropError;
     /// As [`Share::to_model`].
     fn try_from(share: &Share) -> Result<Self, Self::Error> {
@@ -584,10 +584,10 @@ impl TryFrom<&Share> for crate::Share {
     }
 }
 
-impl TryFrom<&crate::Share> for Share {
+impl TryFrom<&crate::model::Share> for Share {
     type Error = InteropError;
     /// The Filr form of a model share, or why Filr cannot express it.
-    fn try_from(share: &crate::Share) -> Result<Self, Self::Error> {
+    fn try_from(share: &crate::model::Share) -> Result<Self, Self::Error> {
         let role = Role::from_level(share.access())?;
         let id = long_id("id", share.id().as_str())?;
         let sharer = long_id("sharer", share.sharer().as_str())?;
@@ -703,7 +703,7 @@ pub struct ShareList {
 
 json_form!(ShareList, VENDOR, r#"{"first": 0, "count": 0, "total": 0, "items": []}"#);
 
-impl TryFrom<&ShareList> for Paged<crate::Share> {
+impl TryFrom<&ShareList> for Paged<crate::model::Share> {
     type Error = InteropError;
     /// Every item as a model share (see [`Share::to_model`]); a fault names its item.
     fn try_from(list: &ShareList) -> Result<Self, Self::Error> {
@@ -735,7 +735,10 @@ impl ShareList {
     /// assert_eq!((list.first, list.count, list.total), (0, 1, 1));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_page(first: usize, page: &Paged<crate::Share>) -> Result<Self, InteropError> {
+    pub fn from_page(
+        first: usize,
+        page: &Paged<crate::model::Share>,
+    ) -> Result<Self, InteropError> {
         let items = page
             .items
             .iter()

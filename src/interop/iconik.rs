@@ -172,7 +172,7 @@ impl Share {
         &self,
         context: &ShareContext,
         url_base: &str,
-    ) -> Result<Vec<crate::Share>, InteropError> {
+    ) -> Result<Vec<crate::model::Share>, InteropError> {
         let kind = ResourceKind::new(self.object_type.clone())
             .map_err(InteropError::model(VENDOR, "object_type"))?;
         let resource = ResourceRef::new(&kind, &self.object_id)
@@ -181,7 +181,7 @@ impl Share {
         let make = |id: String, recipient: Recipient, field: &str| {
             let id = ShareId::new(id).map_err(InteropError::model(VENDOR, field.to_owned()))?;
             Ok::<_, InteropError>(
-                crate::Share::new(
+                crate::model::Share::new(
                     id,
                     resource.clone(),
                     context.sharer.clone(),
@@ -257,7 +257,7 @@ impl Share {
     /// ```
     pub fn from_shares(
         id: &str,
-        shares: &[crate::Share],
+        shares: &[crate::model::Share],
         url_base: &str,
     ) -> Result<Self, InteropError> {
         let Some(first) = shares.first() else {

@@ -434,7 +434,7 @@ impl AccessResult {
     /// ```
     #[must_use]
     pub fn from_outcome(subject: Subject, outcome: &BatchOutcome) -> Self {
-        let success = |verb: &str, share: &crate::Share| {
+        let success = |verb: &str, share: &crate::model::Share| {
             let set: Permissions = share.permissions();
             AccessResult {
                 message: format!("{verb} {}", subject.noun()),

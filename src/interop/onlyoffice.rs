@@ -940,7 +940,7 @@ impl Member {
         id: crate::model::ShareId,
         context: &ShareContext,
         link: Option<&ShareLink>,
-    ) -> Result<crate::Share, InteropError> {
+    ) -> Result<crate::model::Share, InteropError> {
         let access = self.access.to_level(&self.case.key("access"))?;
         let missing = |field: &str, reason| InteropError::Missing {
             vendor: VENDOR,
@@ -988,7 +988,7 @@ impl Member {
                 })?)
             }
         };
-        Ok(crate::Share::new(
+        Ok(crate::model::Share::new(
             id,
             context.resource.clone(),
             context.sharer.clone(),
@@ -1015,7 +1015,7 @@ impl Member {
     /// assert_eq!(Member::from_share(&expiring).unwrap_err().field(), "expires");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_share(share: &crate::Share) -> Result<Self, InteropError> {
+    pub fn from_share(share: &crate::model::Share) -> Result<Self, InteropError> {
         if share.expires().is_some() {
             return Err(InteropError::inexpressible(VENDOR, "expires", "a member with an expiry"));
         }

@@ -398,11 +398,11 @@ impl FolderShare {
     /// assert_eq!((share.access(), share.resource(), share.sharer()), (AccessLevel::Viewer, &context.resource, &context.sharer));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn to_share(&self, context: &ShareContext) -> Result<crate::Share, InteropError> {
+    pub fn to_share(&self, context: &ShareContext) -> Result<crate::model::Share, InteropError> {
         let id =
             ShareId::new(self.share_id.clone()).map_err(InteropError::model(VENDOR, "shareId"))?;
         let recipient = self.share_type.value.recipient(&self.shared_with_id, "sharedWithId")?;
-        Ok(crate::Share::new(
+        Ok(crate::model::Share::new(
             id,
             context.resource.clone(),
             context.sharer.clone(),
@@ -433,7 +433,7 @@ impl FolderShare {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_share_like(
-        share: &crate::Share,
+        share: &crate::model::Share,
         like: Option<&FolderShare>,
     ) -> Result<Self, InteropError> {
         if share.expires().is_some() {
@@ -482,10 +482,10 @@ impl FolderShare {
     }
 }
 
-impl TryFrom<&crate::Share> for FolderShare {
+impl TryFrom<&crate::model::Share> for FolderShare {
     type Error = InteropError;
     /// As [`FolderShare::from_share_like`] with nothing to keep.
-    fn try_from(share: &crate::Share) -> Result<Self, Self::Error> {
+    fn try_from(share: &crate::model::Share) -> Result<Self, Self::Error> {
         FolderShare::from_share_like(share, None)
     }
 }
@@ -528,7 +528,7 @@ json_form!(
 
 impl FolderShareInput {
     /// The patch: the new level, naming the recipient so that a change of recipient is
-    /// refused by [`Share::patched`](crate::Share::patched).
+    /// refused by [`Share::patched`](crate::model::Share::patched).
     ///
     /// ```
     /// use chrono::Utc;
@@ -567,7 +567,7 @@ impl FolderShareInput {
     /// assert_eq!(FolderShareInput::for_share(&share, Level::Commenter).unwrap_err().field(), "access");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn for_share(share: &crate::Share, access: Level) -> Result<Self, InteropError> {
+    pub fn for_share(share: &crate::model::Share, access: Level) -> Result<Self, InteropError> {
         let level =
             AccessLevel::from_parts(access, None).map_err(InteropError::model(VENDOR, "access"))?;
         let (share_type, id) = ShareType::of(share.recipient())?;
@@ -674,7 +674,7 @@ impl ErrorBody {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn from_decision(decision: &crate::Decision) -> Option<Self> {
+    pub fn from_decision(decision: &crate::policy::Decision) -> Option<Self> {
         (!decision.is_allowed()).then(|| Self::denied(decision.reason().code()))
     }
 

@@ -241,13 +241,13 @@ string_id!(
     "alice"
 );
 string_id!(
-    /// The id of a group. Groups nest; see [`Directory`](crate::Directory).
+    /// The id of a group. Groups nest; see [`Directory`](crate::model::Directory).
     GroupId,
     "group",
     "eng"
 );
 string_id!(
-    /// The id of a role. Roles report to roles; see [`Directory`](crate::Directory).
+    /// The id of a role. Roles report to roles; see [`Directory`](crate::model::Directory).
     RoleId,
     "role",
     "vp-sales"

@@ -283,7 +283,7 @@ impl<'de> Deserialize<'de> for AdminRights {
 /// Who is asking: a principal with everything the policy needs to know about it, already
 /// resolved (transitive groups, the chain of roles its role reports to).
 ///
-/// Resolving is the caller's job; [`Directory`](crate::Directory) does it for tests and small
+/// Resolving is the caller's job; [`Directory`](crate::model::Directory) does it for tests and small
 /// services.
 ///
 /// ```
@@ -584,7 +584,7 @@ impl PrincipalBuilder {
     }
 
     /// Adds a group the principal is in (the caller passes every group, transitively, or
-    /// lets [`Directory::resolve`](crate::Directory::resolve) expand them).
+    /// lets [`Directory::resolve`](crate::model::Directory::resolve) expand them).
     ///
     /// ```
     /// use shareguard::{Principal, PrincipalKind};

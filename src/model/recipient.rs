@@ -262,12 +262,12 @@ impl RecipientClass {
     /// assert!(!held.has(RecipientClass::Link.reshare_permission()));
     /// ```
     #[must_use]
-    pub const fn reshare_permission(self) -> crate::Permission {
+    pub const fn reshare_permission(self) -> crate::model::Permission {
         match self {
-            RecipientClass::Internal => crate::Permission::ReshareInternal,
-            RecipientClass::External => crate::Permission::ReshareExternal,
-            RecipientClass::Public => crate::Permission::ResharePublic,
-            RecipientClass::Link => crate::Permission::ReshareLink,
+            RecipientClass::Internal => crate::model::Permission::ReshareInternal,
+            RecipientClass::External => crate::model::Permission::ReshareExternal,
+            RecipientClass::Public => crate::model::Permission::ResharePublic,
+            RecipientClass::Link => crate::model::Permission::ReshareLink,
         }
     }
 }

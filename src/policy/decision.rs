@@ -140,10 +140,10 @@ impl fmt::Display for Reason {
 }
 
 impl std::str::FromStr for Reason {
-    type Err = crate::ModelError;
+    type Err = crate::model::ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Reason::ALL.into_iter().find(|r| r.code() == s).ok_or_else(|| {
-            crate::ModelError::UnknownName {
+            crate::model::ModelError::UnknownName {
                 field: "reason",
                 value: s.to_owned(),
                 expected: "a reason code of SEMANTICS.md",

@@ -65,8 +65,8 @@ impl<'a> Probe<'a> {
 /// The shares on one resource, kept with a compact index of their recipients (eight bytes a
 /// share) that [`Policy`](crate::Policy) scans before it reads a share.
 ///
-/// A [`Node`](crate::Node) made from a plain slice of shares reads every share on the path
-/// for every decision; one made from a `ShareList` with [`Node::listed`](crate::Node::listed)
+/// A [`Node`](crate::policy::Node) made from a plain slice of shares reads every share on the path
+/// for every decision; one made from a `ShareList` with [`Node::listed`](crate::policy::Node::listed)
 /// reads only the shares whose recipient may be the principal (those to users and groups it
 /// is not in are ruled out by the index), which is what keeps a decision over a folder with
 /// many shares in the processor's cache. The answers are the same. Keep a `ShareList` per

@@ -220,7 +220,7 @@ impl std::fmt::Display for ShareAction {
 }
 
 impl std::str::FromStr for ShareAction {
-    type Err = crate::ModelError;
+    type Err = crate::model::ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         [
             ShareAction::Read,

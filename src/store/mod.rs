@@ -823,7 +823,7 @@ pub enum Write {
         /// What to log.
         event: LogEvent,
     },
-    /// Apply a patch to the share at `version` ([`plan::patch`]), bump the version and log
+    /// Apply a patch to the share at `version` ([`plan::patch_share`]), bump the version and log
     /// `changed` (or `event`, when given, from a batch).
     Update {
         /// The share.
