@@ -3,6 +3,7 @@
 //! second request runs between the first one's reading of the share and its write. On the old
 //! facade (decide on one read, write on another) each of these tests fails; now a request
 //! decides on what its write is conditioned on, so it sees the second request's effect.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
