@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "recipient": {"type": "user", "id": 140}, "role": "VIEWER",
             "shared_entity": {"id": 10, "type": "folderEntry"}}"#,
     )?
-    .to_model()?;
+    .to_share()?;
     let new = NewShare::new(filr.resource().clone(), filr.recipient().clone(), filr.access());
     block_on(admin.create(&sharer, new, now))?;
 

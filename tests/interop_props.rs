@@ -126,7 +126,7 @@ proptest! {
         let wire = filr::Share::try_from(&share).unwrap();
         let text = wire.to_json_string();
         let read = filr::Share::from_json_str(&text).unwrap();
-        prop_assert_eq!(read.to_model_with_link(link.as_ref()).unwrap(), share);
+        prop_assert_eq!(read.to_share_with_link(link.as_ref()).unwrap(), share);
     }
 
     #[test]
@@ -241,7 +241,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 fn parse_all(bytes: &[u8]) {
     let c = context();
     if let Ok(s) = filr::Share::from_slice(bytes) {
-        let _ = s.to_model();
+        let _ = s.to_share();
     }
     if let Ok(s) = filr::ShareList::from_slice(bytes) {
         let _ = shareguard::store::Paged::<Share>::try_from(&s);
@@ -449,11 +449,11 @@ fn wrong_types_and_missing_fields() {
     assert!(msg.contains("missing field `type`"), "{msg}");
     let no_date = filr::Share::from_json_str(
         r#"{"id":1,"sharer":{"id":2},"recipient":{"type":"public"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#,
-    ).unwrap().to_model().unwrap_err();
+    ).unwrap().to_share().unwrap_err();
     assert_eq!(no_date.field(), "sharing_date");
     let bad_email = filr::Share::from_json_str(
         r#"{"id":1,"sharer":{"id":2},"sharing_date":"2015-12-22T17:31:12Z","recipient":{"type":"external_user","email":"nope"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#,
-    ).unwrap().to_model().unwrap_err();
+    ).unwrap().to_share().unwrap_err();
     assert_eq!(bad_email.field(), "recipient.email");
 }
 
@@ -473,7 +473,7 @@ fn filr_days_to_expire_i32_max_or_min_does_not_panic() {
             r#"{{"id":1,"sharer":{{"id":2}},"sharing_date":"2015-12-22T17:31:12Z","days_to_expire":{days},"recipient":{{"type":"public"}},"shared_entity":{{"id":3,"type":"folder"}},"role":"VIEWER"}}"#
         );
         let wire = filr::Share::from_json_str(&json).unwrap();
-        let err = std::panic::catch_unwind(|| wire.to_model())
+        let err = std::panic::catch_unwind(|| wire.to_share())
             .unwrap_or_else(|_| panic!("days_to_expire {days} panicked"))
             .unwrap_err();
         assert!(
@@ -483,7 +483,7 @@ fn filr_days_to_expire_i32_max_or_min_does_not_panic() {
     }
     // A count that fits is accepted.
     let json = r#"{"id":1,"sharer":{"id":2},"sharing_date":"2015-12-22T17:31:12Z","days_to_expire":36500,"recipient":{"type":"public"},"shared_entity":{"id":3,"type":"folder"},"role":"VIEWER"}"#;
-    assert!(filr::Share::from_json_str(json).unwrap().to_model().unwrap().expires().is_some());
+    assert!(filr::Share::from_json_str(json).unwrap().to_share().unwrap().expires().is_some());
 }
 
 /// Every vendor: a missing leaf and a wrong leaf are named by their own path, not their
@@ -620,7 +620,7 @@ fn salesforce_from_share_like_keeps_unknown_fields() {
 
 /// Found while fuzzing (a review of unchecked time arithmetic; reproduced with the `filr`
 /// target): a `days_to_expire` taking `sharing_date` past the last time chrono holds made
-/// `to_model` panic (`DateTime + TimeDelta overflowed`). It is refused, naming the field.
+/// `to_share` panic (`DateTime + TimeDelta overflowed`). It is refused, naming the field.
 #[test]
 fn filr_days_to_expire_past_the_last_time_is_refused() {
     for (date, days) in [("9999-12-22T17:31:12Z", i32::MAX), ("0001-01-01T00:00:00Z", i32::MIN)] {
@@ -629,7 +629,7 @@ fn filr_days_to_expire_past_the_last_time_is_refused() {
               "recipient": {{"type": "group", "id": 4}}, "shared_entity": {{"id": 10, "type": "folder"}},
               "role": "EDITOR"}}"#
         );
-        let err = filr::Share::from_json_str(&json).unwrap().to_model().unwrap_err();
+        let err = filr::Share::from_json_str(&json).unwrap().to_share().unwrap_err();
         assert!(matches!(err, InteropError::Invalid { .. }), "{err}");
         assert_eq!(err.field(), "days_to_expire");
         assert!(err.to_string().contains(&format!("\"{days}\"")), "{err}");

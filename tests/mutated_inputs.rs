@@ -76,8 +76,8 @@ fn vendors(bytes: &[u8]) {
     let base = "https://app.iconik.io/share/";
 
     if let Ok(s) = filr::Share::from_slice(bytes) {
-        let _ = s.to_model();
-        if let Ok(share) = s.to_model_with_link(Some(&link)) {
+        let _ = s.to_share();
+        if let Ok(share) = s.to_share_with_link(Some(&link)) {
             let _ = filr::Share::try_from(&share).map(|w| w.to_json_string());
         }
     }

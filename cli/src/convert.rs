@@ -159,7 +159,7 @@ fn to_model(args: &Args, text: &str) -> Result<Vec<Share>, Stop> {
                 let list = filr::ShareList::from_json_str(text)?;
                 Paged::<Share>::try_from(&list)?.items
             } else {
-                vec![filr::Share::from_json_str(text)?.to_model()?]
+                vec![filr::Share::from_json_str(text)?.to_share()?]
             }
         }
         Form::Iconik => {

@@ -11,14 +11,14 @@ use shareguard::{LinkToken, Paged, Share, ShareLink};
 fuzz_target!(|data: &[u8]| {
     let link = LinkToken::presented("fuzz-link").map(|t| ShareLink::new(&t, false)).ok();
     if let Ok(wire) = filr::Share::from_slice(data) {
-        let _ = wire.to_model();
-        if let Ok(share) = wire.to_model_with_link(link.as_ref()) {
+        let _ = wire.to_share();
+        if let Ok(share) = wire.to_share_with_link(link.as_ref()) {
             if let Ok(back) = filr::Share::try_from(&share) {
                 let text = back.to_json_string();
                 let read = filr::Share::from_json_str(&text)
                     .unwrap_or_else(|e| panic!("written {text} does not read: {e}"));
                 assert_eq!(read, back, "{text}");
-                let again = read.to_model_with_link(link.as_ref());
+                let again = read.to_share_with_link(link.as_ref());
                 assert_eq!(again.as_ref(), Ok(&share), "{text}");
             }
         }

@@ -23,8 +23,8 @@
 //!
 //! - **Links.** Filr's JSON never carries a public link's token, and the model's link is the
 //!   digest of one. Inventing a token from the share id would make a guessable link, so
-//!   [`Share::to_model`] refuses a `public_link` share unless the caller passes the link
-//!   (from wherever it keeps Filr's link URLs) with [`Share::to_model_with_link`].
+//!   [`Share::to_share`] refuses a `public_link` share unless the caller passes the link
+//!   (from wherever it keeps Filr's link URLs) with [`Share::to_share_with_link`].
 //! - **What the model does not keep.** An external user's Filr `id`, and `days_to_expire`,
 //!   are not kept: converting back writes `expiration` only. The `href`s are rebuilt from the
 //!   ids in Filr's own scheme (`/users/{id}`, `/groups/{id}`, `/admin/shares/{id}`,
@@ -57,7 +57,7 @@
 //! let json = r#"{"id": 7, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z",
 //!   "recipient": {"type": "group", "id": 4}, "shared_entity": {"id": 10, "type": "folder"},
 //!   "role": "EDITOR"}"#;
-//! let share = filr::Share::from_json_str(json)?.to_model()?;
+//! let share = filr::Share::from_json_str(json)?.to_share()?;
 //! assert_eq!(share.access(), AccessLevel::Editor);
 //! assert_eq!(share.recipient(), &Recipient::Group { id: "4".parse()? });
 //! assert_eq!(filr::Share::try_from(&share)?.role, Some(filr::Role::Editor));
@@ -176,7 +176,7 @@ pub struct ShareRecipient {
 /// let wire = filr::Share::from_json_str(json)?;
 /// assert_eq!((wire.shared_entity.id, wire.shared_entity.kind.as_str()), (10, "folderEntry"));
 /// // The type is the model resource's kind.
-/// assert_eq!(wire.to_model()?.resource().as_str(), "folderEntry:10");
+/// assert_eq!(wire.to_share()?.resource().as_str(), "folderEntry:10");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,10 +333,10 @@ impl From<ReshareRights> for Sharing {
 ///   "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"},
 ///   "role": "VIEWER", "access": {"role": "VIEWER", "sharing": {"external": true}}}"#;
 /// let mut wire = filr::Share::from_json_str(json)?;
-/// assert_eq!(wire.to_model()?.reshare(), ReshareRights::EXTERNAL);
+/// assert_eq!(wire.to_share()?.reshare(), ReshareRights::EXTERNAL);
 /// // Its role must be the share's own.
 /// wire.role = Some(filr::Role::Editor);
-/// assert_eq!(wire.to_model().unwrap_err().field(), "access.role");
+/// assert_eq!(wire.to_share().unwrap_err().field(), "access.role");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -360,7 +360,7 @@ pub struct Access {
 ///
 /// let json = r#"{"id": 1, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z", "days_to_expire": 30,
 ///   "recipient": {"id": 140, "type": "user"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#;
-/// let share = filr::Share::from_json_str(json)?.to_model()?;
+/// let share = filr::Share::from_json_str(json)?.to_share()?;
 /// assert_eq!(share.expires(), Some(Utc.with_ymd_and_hms(2016, 1, 21, 17, 31, 12).unwrap()));
 /// // Written back, the expiry is an `expiration`: `days_to_expire` is not kept.
 /// let back = filr::Share::try_from(&share)?;
@@ -461,13 +461,13 @@ impl Share {
     ///
     /// let json = r#"{"id": 2, "sharer": {"id": 20}, "sharing_date": "2015-12-22T17:31:12Z",
     ///   "recipient": {"type": "public_link"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#;
-    /// let err = filr::Share::from_json_str(json)?.to_model().unwrap_err();
+    /// let err = filr::Share::from_json_str(json)?.to_share().unwrap_err();
     /// assert!(matches!(err, InteropError::Missing { .. }));
     /// assert_eq!(err.field(), "recipient");
     /// # Ok::<(), InteropError>(())
     /// ```
-    pub fn to_model(&self) -> Result<crate::model::Share, InteropError> {
-        self.to_model_with_link(None)
+    pub fn to_share(&self) -> Result<crate::model::Share, InteropError> {
+        self.to_share_with_link(None)
     }
 
     /// The model share, with the link of a `public_link` share supplied by the caller.
@@ -481,11 +481,11 @@ impl Share {
     ///   "recipient": {"type": "public_link"}, "shared_entity": {"id": 10, "type": "folderEntry"}, "role": "VIEWER"}"#;
     /// // The token from wherever the service keeps Filr's link URLs.
     /// let token = LinkToken::presented("3f1c9a")?;
-    /// let share = filr::Share::from_json_str(json)?.to_model_with_link(Some(&ShareLink::new(&token, false)))?;
+    /// let share = filr::Share::from_json_str(json)?.to_share_with_link(Some(&ShareLink::new(&token, false)))?;
     /// assert!(matches!(share.recipient(), Recipient::Link(link) if link.accepts(&token.digest())));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn to_model_with_link(
+    pub fn to_share_with_link(
         &self,
         link: Option<&ShareLink>,
     ) -> Result<crate::model::Share, InteropError> {
@@ -569,7 +569,7 @@ impl Share {
                 InteropError::Missing {
                     vendor: VENDOR,
                     field: "recipient".into(),
-                    reason: "Filr JSON carries no link token: pass the link with `to_model_with_link`",
+                    reason: "Filr JSON carries no link token: pass the link with `to_share_with_link`",
                 },
             )?),
         })
@@ -578,9 +578,9 @@ impl Share {
 
 impl TryFrom<&Share> for crate::model::Share {
     type Error = InteropError;
-    /// As [`Share::to_model`].
+    /// As [`Share::to_share`].
     fn try_from(share: &Share) -> Result<Self, Self::Error> {
-        share.to_model()
+        share.to_share()
     }
 }
 
@@ -705,13 +705,13 @@ json_form!(ShareList, VENDOR, r#"{"first": 0, "count": 0, "total": 0, "items": [
 
 impl TryFrom<&ShareList> for Paged<crate::model::Share> {
     type Error = InteropError;
-    /// Every item as a model share (see [`Share::to_model`]); a fault names its item.
+    /// Every item as a model share (see [`Share::to_share`]); a fault names its item.
     fn try_from(list: &ShareList) -> Result<Self, Self::Error> {
         let items = list
             .items
             .iter()
             .enumerate()
-            .map(|(i, s)| s.to_model().map_err(|e| in_item(e, i)))
+            .map(|(i, s)| s.to_share().map_err(|e| in_item(e, i)))
             .collect::<Result<Vec<_>, _>>()?;
         // Filr pages by offset, the model by cursor: the page read carries no cursor on.
         Ok(Paged { items, total: list.total, next: None })

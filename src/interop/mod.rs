@@ -20,6 +20,15 @@
 //! product cannot express every share, and the error then says why
 //! ([`InteropError::Inexpressible`]).
 //!
+//! # One naming convention
+//!
+//! A conversion that needs nothing but the value is `TryFrom` / `From`. One that needs more is
+//! a method named after the model type it makes or takes: `to_share` / `to_shares`,
+//! `to_new_shares`, `to_grant_items`, `to_recipient`, `to_level`, `to_patch` toward the model,
+//! `from_share`, `from_new_shares`, `from_grant_items`, `from_recipient`, `from_level` back
+//! (with `_like`, `_with_link`, … when it takes one more thing). Enum spellings are serde's,
+//! one `rename` per variant, in each wire form.
+//!
 //! # Fields a form does not know
 //!
 //! Vendors add fields, and a document read and written back must not lose them silently.
