@@ -59,7 +59,11 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
             let (write, pre) = self.on_path(resource, true, &mut plan).await?;
             match self.store.apply(write?, &pre, actor.id(), now).await {
                 Err(e) if e.is_conflict() => continue,
-                applied => return Ok(applied?),
+                applied => {
+                    let applied = applied?;
+                    super::trace::revision(applied.revision);
+                    return Ok(applied);
+                }
             }
         }
         Err(AdminError::Busy)
@@ -90,6 +94,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.check", level = "debug", skip_all, fields(actor = %principal.id(), resource = %resource, permission = permission.name())))]
     pub async fn check(
         &self,
         principal: &Principal,
@@ -100,6 +105,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let (decision, _) = self
             .on_path(resource, false, |path| self.policy.check(principal, permission, path, now))
             .await?;
+        super::trace::decision(&decision);
         Ok(decision)
     }
 
@@ -131,6 +137,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.permissions", level = "debug", skip_all, fields(actor = %principal.id(), resource = %resource)))]
     pub async fn permissions(
         &self,
         principal: &Principal,
@@ -168,6 +175,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.authorize_share", level = "debug", skip_all, fields(actor = %principal.id(), share = %share.id(), action = action.name())))]
     pub async fn authorize_share(
         &self,
         principal: &Principal,
@@ -183,6 +191,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 self.policy.check_share(principal, action, stored, path, now)
             })
             .await?;
+        super::trace::decision(&decision);
         Ok(decision)
     }
 
@@ -212,6 +221,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.authorize_create", level = "debug", skip_all, fields(actor = %actor.id(), resource = %new.resource)))]
     pub async fn authorize_create(
         &self,
         actor: &Principal,
@@ -221,6 +231,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let (decision, _) = self
             .on_path(&new.resource, false, |path| self.policy.check_create(actor, new, path, now))
             .await?;
+        super::trace::decision(&decision);
         Ok(decision)
     }
 
@@ -249,6 +260,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.authorize_update", level = "debug", skip_all, fields(actor = %actor.id(), share = %share.id())))]
     pub async fn authorize_update(
         &self,
         actor: &Principal,
@@ -261,6 +273,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 self.policy.check_update(actor, share, patch, path, now)
             })
             .await?;
+        super::trace::decision(&decision);
         Ok(decision)
     }
 }

@@ -44,6 +44,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.grant_batch", level = "debug", skip_all, fields(actor = %actor.id(), resource = %resource, items = items.len())))]
     pub async fn grant_batch(
         &self,
         actor: &Principal,
@@ -124,6 +125,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.revoke_batch", level = "debug", skip_all, fields(actor = %actor.id(), resource = %resource, items = recipients.len())))]
     pub async fn revoke_batch(
         &self,
         actor: &Principal,

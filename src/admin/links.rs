@@ -119,6 +119,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.create_link", level = "debug", skip_all, fields(actor = %actor.id(), resource = %request.resource, revision = tracing::field::Empty)))]
     pub async fn create_link(
         &self,
         actor: &Principal,
@@ -160,6 +161,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.retrieve_link", level = "debug", skip_all, fields(actor = %actor.id(), share = %id, revision = tracing::field::Empty)))]
     pub async fn retrieve_link(
         &self,
         actor: &Principal,
@@ -209,6 +211,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.resolve_link", level = "debug", skip_all, fields(actor = %principal.id())))]
     pub async fn resolve_link(
         &self,
         principal: &Principal,

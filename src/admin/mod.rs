@@ -29,6 +29,7 @@ mod authorize;
 mod batch;
 mod error;
 mod links;
+mod trace;
 mod tree;
 
 use chrono::{DateTime, Utc};
@@ -192,6 +193,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.create", level = "debug", skip_all, fields(actor = %actor.id(), resource = %new.resource, revision = tracing::field::Empty)))]
     pub async fn create(
         &self,
         actor: &Principal,
@@ -240,6 +242,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.get", level = "debug", skip_all, fields(actor = %principal.id(), share = %id)))]
     pub async fn get(
         &self,
         principal: &Principal,
@@ -276,6 +279,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.update", level = "debug", skip_all, fields(actor = %actor.id(), share = %id, revision = tracing::field::Empty)))]
     pub async fn update(
         &self,
         actor: &Principal,
@@ -331,6 +335,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.delete", level = "debug", skip_all, fields(actor = %actor.id(), share = %id, revision = tracing::field::Empty)))]
     pub async fn delete(
         &self,
         actor: &Principal,
@@ -365,6 +370,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.leave", level = "debug", skip_all, fields(actor = %actor.id(), share = %id, revision = tracing::field::Empty)))]
     pub async fn leave(
         &self,
         actor: &Principal,
@@ -428,6 +434,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.log", level = "debug", skip_all, fields(actor = %principal.id(), share = %id)))]
     pub async fn log(
         &self,
         principal: &Principal,
@@ -462,6 +469,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.visit", level = "debug", skip_all, fields(actor = %visitor.id(), share = %id, revision = tracing::field::Empty)))]
     pub async fn visit(
         &self,
         visitor: &Principal,
@@ -515,6 +523,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.list", level = "debug", skip_all, fields(actor = %principal.id())))]
     pub async fn list(
         &self,
         principal: &Principal,
@@ -551,6 +560,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.who_has_access", level = "debug", skip_all, fields(actor = %principal.id(), resource = %resource)))]
     pub async fn who_has_access(
         &self,
         principal: &Principal,
@@ -612,6 +622,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.shared_with_me", level = "debug", skip_all, fields(actor = %principal.id())))]
     pub async fn shared_with_me(
         &self,
         principal: &Principal,
@@ -673,6 +684,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.sweep", level = "debug", skip_all, fields(actor = %actor)))]
     pub async fn sweep(
         &self,
         actor: &PrincipalId,
@@ -781,5 +793,6 @@ fn share_in<'a>(path: &[Node<'a>], id: &ShareId) -> Result<&'a Share, AdminError
 
 /// The decision, or [`AdminError::Denied`] with it.
 fn allowed(decision: crate::policy::Decision) -> Result<crate::policy::Decision, AdminError> {
+    trace::decision(&decision);
     if decision.is_allowed() { Ok(decision) } else { Err(AdminError::Denied(Box::new(decision))) }
 }
