@@ -1493,3 +1493,188 @@ impl ShareStore for PgStore {
         .await
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// The plan of every query of the port at 100 000 shares (and their log): none reads
+    /// the shares or the log table from end to end. Skipped (saying so) without
+    /// `SHAREGUARD_PG_URL`, failed without it in CI.
+    #[test]
+    fn every_port_query_is_index_backed_at_100_000_shares() {
+        let Ok(url) = std::env::var("SHAREGUARD_PG_URL") else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "SHAREGUARD_PG_URL is unset in CI"
+            );
+            eprintln!(
+                "SKIPPED every_port_query_is_index_backed_at_100_000_shares: SHAREGUARD_PG_URL is unset"
+            );
+            return;
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let store = PgStore::open_in(pool_for(&url, 2).unwrap(), &schema).await.unwrap();
+            let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+            let shares: Vec<Share> = (0..100_000)
+                .map(|i| {
+                    let recipient = match i % 10 {
+                        0 => Recipient::Group { id: format!("g{}", i % 500).parse().unwrap() },
+                        1 => Recipient::Email {
+                            email: format!("p{}@corp.example", i % 5000).parse().unwrap(),
+                        },
+                        2 => Recipient::Link(ShareLink::from_digest(
+                            format!("{i:064x}").parse().unwrap(),
+                        )),
+                        _ => Recipient::User { id: format!("u{}", i % 20_000).parse().unwrap() },
+                    };
+                    Share::new(
+                        format!("s{i:06}").parse().unwrap(),
+                        format!("folder:f{}", i % 10_000).parse().unwrap(),
+                        format!("sharer{}", i % 1000).parse().unwrap(),
+                        recipient,
+                        AccessLevel::Viewer,
+                        at,
+                    )
+                    .with_expiry((i % 50 == 0).then(|| at + chrono::Duration::seconds(i)))
+                })
+                .collect();
+            store.import(shares, &"importer".parse().unwrap(), at).await.unwrap();
+            let client = store.pool.get().await.unwrap();
+            client
+                .batch_execute(&format!("ANALYZE \"{schema}\".shares; ANALYZE \"{schema}\".log"))
+                .await
+                .unwrap();
+            let sql = &store.sql;
+            let (s, n) = instant(at + chrono::Duration::seconds(100));
+            let text = |v: &str| v.to_owned();
+            let mut checks: Vec<(&str, String, Vec<Box<dyn ToSql + Sync + Send>>)> = vec![
+                ("share by id", sql.by_id.clone(), vec![Box::new(text("s000123"))]),
+                (
+                    "shares on a path",
+                    sql.path.clone(),
+                    vec![Box::new(vec![text("folder:f1"), text("folder:f2")])],
+                ),
+                (
+                    "shares reaching",
+                    sql.reaching_ids.clone(),
+                    vec![
+                        Box::new(vec![text("user"), text("group"), text("email"), text("public")]),
+                        Box::new(vec![text("u42"), text("g7"), text("p3@corp.example"), text("")]),
+                    ],
+                ),
+                (
+                    "page of shares by id",
+                    sql.by_ids.clone(),
+                    vec![Box::new(vec![text("s000001"), text("s000002")])],
+                ),
+                ("link by digest", sql.link.clone(), vec![Box::new(text("00ff"))]),
+                ("expired", sql.expired.clone(), vec![Box::new(s), Box::new(n), Box::new(256_i64)]),
+                (
+                    "resource revisions",
+                    sql.resource_revisions.clone(),
+                    vec![Box::new(vec![text("folder:f1")])],
+                ),
+                ("last incarnation", sql.last_incarnation.clone(), vec![Box::new(text("s000001"))]),
+                (
+                    "log count by share",
+                    sql.log_count_share.clone(),
+                    vec![Box::new(text("s000001")), Box::new(2_i64)],
+                ),
+                (
+                    "log page by share",
+                    sql.log_share.clone(),
+                    vec![
+                        Box::new(text("s000001")),
+                        Box::new(2_i64),
+                        Box::new(0_i64),
+                        Box::new(51_i64),
+                    ],
+                ),
+                (
+                    "log count by resource",
+                    sql.log_count_resource.clone(),
+                    vec![Box::new(text("folder:f1"))],
+                ),
+                (
+                    "log page by resource",
+                    sql.log_resource.clone(),
+                    vec![Box::new(text("folder:f1")), Box::new(0_i64), Box::new(51_i64)],
+                ),
+                (
+                    "changes since",
+                    sql.changes.clone(),
+                    vec![Box::new(50_000_i64), Box::new(1000_i64)],
+                ),
+                ("revision", sql.revision.clone(), vec![]),
+            ];
+            for (what, filter) in [
+                (
+                    "list by resource",
+                    ShareFilter {
+                        resource: Some("folder:f1".parse().unwrap()),
+                        ..ShareFilter::default()
+                    },
+                ),
+                (
+                    "list by sharer",
+                    ShareFilter {
+                        shared_by: Some("sharer7".parse().unwrap()),
+                        ..ShareFilter::default()
+                    },
+                ),
+                (
+                    "list by recipient",
+                    ShareFilter {
+                        recipient: Some(Recipient::User { id: "u3".parse().unwrap() }),
+                        ..ShareFilter::default()
+                    },
+                ),
+                (
+                    "list by type",
+                    ShareFilter { share_type: Some(ShareType::Email), ..ShareFilter::default() },
+                ),
+                (
+                    "list of the expired",
+                    ShareFilter {
+                        state: Some((ShareState::Expired, at + chrono::Duration::seconds(100))),
+                        ..ShareFilter::default()
+                    },
+                ),
+            ] {
+                let (clause, values) = where_clause(&filter);
+                let count_sql = sql.list_count(&clause);
+                let page_sql = sql.list_page(&clause, values.len() + 1, true);
+                let (_, again) = where_clause(&filter);
+                checks.push((what, count_sql, values));
+                let mut paged = again;
+                paged.push(Box::new(text("s000100")));
+                paged.push(Box::new(51_i64));
+                checks.push((what, page_sql, paged));
+            }
+            for (what, statement, values) in &checks {
+                let params: Vec<&(dyn ToSql + Sync)> =
+                    values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect();
+                let rows = client.query(&format!("EXPLAIN {statement}"), &params).await.unwrap();
+                let plan: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+                for line in &plan {
+                    assert!(
+                        !(line.contains("Seq Scan on shares") || line.contains("Seq Scan on log")),
+                        "{what}: a sequential scan of a big table:\n{}",
+                        plan.join("\n")
+                    );
+                }
+            }
+            client.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
+        });
+    }
+}
