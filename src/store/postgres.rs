@@ -1501,6 +1501,8 @@ mod tests {
 
     use super::*;
 
+    type Params = Vec<Box<dyn ToSql + Sync + Send>>;
+
     /// The plan of every query of the port at 100 000 shares (and their log): none reads
     /// the shares or the log table from end to end. Skipped (saying so) without
     /// `SHAREGUARD_PG_URL`, failed without it in CI.
@@ -1557,7 +1559,7 @@ mod tests {
             let sql = &store.sql;
             let (s, n) = instant(at + chrono::Duration::seconds(100));
             let text = |v: &str| v.to_owned();
-            let mut checks: Vec<(&str, String, Vec<Box<dyn ToSql + Sync + Send>>)> = vec![
+            let mut checks: Vec<(&str, String, Params)> = vec![
                 ("share by id", sql.by_id.clone(), vec![Box::new(text("s000123"))]),
                 (
                     "shares on a path",
