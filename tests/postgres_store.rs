@@ -1,0 +1,415 @@
+//! `PgStore` on a real PostgreSQL server (`SHAREGUARD_PG_URL`; `.ci/postgres.sh` starts one):
+//! the conformance suite, the model-based test and the race checks across two pools (two
+//! service instances), the exact change feed, schema migration and refusal, bulk import, and
+//! faults as typed errors with nothing half-written.
+//!
+//! Without `SHAREGUARD_PG_URL` each test says it was skipped and passes; with `CI=true` an
+//! unset URL fails.
+#![cfg(feature = "postgres")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use shareguard::model::{PrincipalId, Revision, ShareId};
+use shareguard::store::{OpenError, Page, PgStore, Precondition, ShareFilter, Write};
+use shareguard::{AccessLevel, Recipient, ResourceRef, Share, ShareStore, StoreError};
+
+/// The runtime every store of these tests runs its work on; the tests await the stores from
+/// plain threads with `pollster`, as the conformance suite does.
+static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+});
+
+/// The server's URL, or `None` (after saying so) when the tests must be skipped.
+fn url(test: &str) -> Option<String> {
+    match std::env::var("SHAREGUARD_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{test}: SHAREGUARD_PG_URL is unset, and in CI the PostgreSQL tests must run \
+                 (.ci/postgres.sh starts a server)"
+            );
+            eprintln!(
+                "SKIPPED {test}: SHAREGUARD_PG_URL is unset (start a server with \
+                 `eval \"$(bash .ci/postgres.sh start)\"`)"
+            );
+            None
+        }
+    }
+}
+
+fn pool(url: &str, size: usize) -> deadpool_postgres::Pool {
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    deadpool_postgres::Pool::builder(manager).max_size(size).build().unwrap()
+}
+
+fn fresh_schema() -> String {
+    format!("t_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A store in a schema of its own, on a pool of its own.
+fn store_in(url: &str, schema: &str) -> PgStore {
+    RT.block_on(PgStore::open_in(pool(url, 4), schema)).unwrap()
+}
+
+fn fresh(url: &str) -> PgStore {
+    store_in(url, &fresh_schema())
+}
+
+/// A plain connection, for looking under the store (its connection task on the runtime).
+fn raw(url: &str) -> tokio_postgres::Client {
+    RT.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client
+    })
+}
+
+fn b<T>(future: impl std::future::Future<Output = T>) -> T {
+    pollster::block_on(future)
+}
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() + Duration::seconds(secs)
+}
+
+fn pid(id: &str) -> PrincipalId {
+    id.parse().unwrap()
+}
+
+fn sid(id: &str) -> ShareId {
+    id.parse().unwrap()
+}
+
+fn res(r: &str) -> ResourceRef {
+    r.parse().unwrap()
+}
+
+fn share(id: &str, resource: &str) -> Share {
+    Share::new(
+        sid(id),
+        res(resource),
+        pid("alice"),
+        Recipient::User { id: "bob".parse().unwrap() },
+        AccessLevel::Viewer,
+        t(0),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conformance suite, the model-based test and the races.
+
+#[cfg(feature = "conformance")]
+mod conformance_suite {
+    use super::*;
+    use shareguard::store::conformance;
+
+    macro_rules! each {
+        ($($name:ident),* $(,)?) => {
+            $(#[test] fn $name() {
+                let Some(url) = url(stringify!($name)) else { return };
+                conformance::$name(&fresh(&url));
+            })*
+        };
+    }
+
+    shareguard::conformance_checks!(each);
+
+    #[test]
+    fn run_all_through_box() {
+        let Some(url) = url("run_all_through_box") else { return };
+        conformance::run_all(&|| Box::new(fresh(&url)) as Box<dyn ShareStore>);
+    }
+
+    /// The race checks across two stores on two pools over one schema: two service
+    /// instances on one database.
+    #[test]
+    fn races_across_two_pools() {
+        let Some(url) = url("races_across_two_pools") else { return };
+        conformance::races(&|| {
+            let schema = fresh_schema();
+            let first = store_in(&url, &schema);
+            let second = store_in(&url, &schema);
+            (Box::new(first) as Box<dyn ShareStore>, Box::new(second) as Box<dyn ShareStore>)
+        });
+    }
+
+    #[test]
+    fn agrees_with_the_model() {
+        let Some(url) = url("agrees_with_the_model") else { return };
+        conformance::model_based(&|| Box::new(fresh(&url)) as Box<dyn ShareStore>, 32);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The change feed is exact
+
+/// A writer holds its transaction open after taking revision 1 (as `apply` does first);
+/// another store's write cannot take revision 2 until it commits, and a reader meanwhile
+/// sees neither: it never reads revision 2 while 1 may still commit, so it skips nothing.
+#[test]
+fn change_feed_never_skips_a_revision_still_committing() {
+    let Some(url) = url("change_feed_never_skips_a_revision_still_committing") else { return };
+    let schema = fresh_schema();
+    let (writer, reader) = (store_in(&url, &schema), store_in(&url, &schema));
+    let held = raw(&url);
+    RT.block_on(async {
+        held.batch_execute("BEGIN").await.unwrap();
+        let row = held
+            .query_one(
+                &format!(
+                    "UPDATE \"{schema}\".state SET revision = revision + 1 WHERE id = 1 \
+                     RETURNING revision"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, i64>(0), 1);
+        held.execute(
+            &format!(
+                "INSERT INTO \"{schema}\".log (revision, share, incarnation, resource, actor, \
+                 at_s, at_ns, event) VALUES (1, 'held', 1, 'folder:f1', 'alice', 0, 0, \
+                 '{{\"event\":\"created\"}}')"
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    });
+    let second = std::thread::spawn(move || {
+        b(writer.create(share("s2", "folder:f2"), &pid("alice"), t(1))).unwrap().revision
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!second.is_finished(), "a second write took a revision while the first was open");
+    assert_eq!(b(reader.changes_since(Revision::ZERO, 10)).unwrap(), vec![]);
+    RT.block_on(held.batch_execute("COMMIT")).unwrap();
+    assert_eq!(second.join().unwrap(), Revision::new(2));
+    let feed = b(reader.changes_since(Revision::ZERO, 10)).unwrap();
+    let revisions: Vec<u64> = feed.iter().map(|e| e.revision.get()).collect();
+    assert_eq!(revisions, [1, 2], "every revision, in order, once both committed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema: migration, refusal
+
+/// Schema version 1 as shareguard wrote it, frozen here: the test migrates a database an
+/// older version left, with data in it.
+const V1: &str = include_str!("fixtures/postgres_schema_v1.sql");
+
+#[test]
+fn migrates_a_version_1_schema_with_data() {
+    let Some(url) = url("migrates_a_version_1_schema_with_data") else { return };
+    let schema = fresh_schema();
+    let client = raw(&url);
+    RT.block_on(client.batch_execute(&V1.replace("{s}", &format!("\"{schema}\"")))).unwrap();
+    let store = store_in(&url, &schema);
+    let old = b(store.get(&sid("old"))).unwrap().unwrap();
+    assert_eq!((old.resource().as_str(), old.version()), ("folder:f1", 1));
+    assert_eq!(b(store.revision()).unwrap(), Revision::new(1));
+    assert_eq!(b(store.log_for_share(&sid("old"), &Page::ALL)).unwrap().total, 1);
+    let next = b(store.create(share("new", "folder:f1"), &pid("alice"), t(5))).unwrap();
+    assert_eq!(next.revision, Revision::new(2));
+    let version: i64 = RT
+        .block_on(client.query_one(
+            &format!("SELECT version FROM \"{schema}\".schema_version WHERE id = 1"),
+            &[],
+        ))
+        .unwrap()
+        .get(0);
+    assert_eq!(version, PgStore::SCHEMA_VERSION);
+    let indexes: i64 = RT
+        .block_on(client.query_one(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = $1 AND indexname IN \
+             ('shares_by_expiry', 'shares_by_type')",
+            &[&schema],
+        ))
+        .unwrap()
+        .get(0);
+    assert_eq!(indexes, 2, "version 2's indexes");
+    // The expired listing (version 2's index) works on the migrated data.
+    assert_eq!(b(store.expired(t(100), 10)).unwrap().len(), 1);
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_alone() {
+    let Some(url) = url("a_newer_schema_is_refused_and_left_alone") else { return };
+    let schema = fresh_schema();
+    drop(store_in(&url, &schema));
+    let client = raw(&url);
+    RT.block_on(
+        client.batch_execute(&format!("UPDATE \"{schema}\".schema_version SET version = 99")),
+    )
+    .unwrap();
+    let opened = RT.block_on(PgStore::open_in(pool(&url, 2), &schema));
+    assert!(
+        matches!(
+            &opened,
+            Err(StoreError::Open(OpenError::NewerSchema { found: 99, supported: 2, .. }))
+        ),
+        "{opened:?}"
+    );
+    let version: i64 = RT
+        .block_on(
+            client.query_one(&format!("SELECT version FROM \"{schema}\".schema_version"), &[]),
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 99);
+}
+
+#[test]
+fn a_schema_of_another_application_is_refused() {
+    let Some(url) = url("a_schema_of_another_application_is_refused") else { return };
+    let schema = fresh_schema();
+    let client = raw(&url);
+    RT.block_on(client.batch_execute(&format!(
+        "CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".invoices (id INT8)"
+    )))
+    .unwrap();
+    let opened = RT.block_on(PgStore::open_in(pool(&url, 2), &schema));
+    assert!(
+        matches!(&opened, Err(StoreError::Open(OpenError::ForeignSchema { tables, .. })) if tables == "invoices"),
+        "{opened:?}"
+    );
+    let bad = RT.block_on(PgStore::open_in(pool(&url, 2), "Robert'); DROP TABLE x; --"));
+    assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
+}
+
+#[test]
+fn opening_outside_a_runtime_is_a_typed_error() {
+    let Some(url) = url("opening_outside_a_runtime_is_a_typed_error") else { return };
+    let opened = b(PgStore::open_in(pool(&url, 2), &fresh_schema()));
+    assert!(
+        matches!(&opened, Err(StoreError::Open(OpenError::CannotOpen { reason, .. })) if reason.contains("Tokio runtime")),
+        "{opened:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk import
+
+#[test]
+fn import_is_all_or_nothing() {
+    let Some(url) = url("import_is_all_or_nothing") else { return };
+    let store = fresh(&url);
+    let shares: Vec<Share> =
+        (0..1000).map(|i| share(&format!("s{i:04}"), &format!("folder:f{}", i % 7))).collect();
+    let last = b(store.import(shares, &pid("importer"), t(1))).unwrap();
+    assert_eq!(last, Revision::new(1000));
+    let all = b(store.list(&ShareFilter::default(), &Page::first(5))).unwrap();
+    assert_eq!((all.total, all.items[0].id().as_str(), all.items[0].version()), (1000, "s0000", 1));
+    assert_eq!(b(store.changes_since(Revision::new(998), 10)).unwrap().len(), 2);
+    let on = b(store.shares_on(&[res("folder:f3")])).unwrap();
+    assert_eq!(on[0].0.len(), 143);
+    assert_eq!(on[0].1, Revision::new(998), "that of the resource's newest share (s0997)");
+    // A taken id: nothing of the batch is stored, no revision used.
+    let again = vec![share("fresh", "folder:f1"), share("s0500", "folder:f1")];
+    let refused = b(store.import(again, &pid("importer"), t(2)));
+    assert_eq!(refused, Err(StoreError::AlreadyExists(sid("s0500"))));
+    assert_eq!(b(store.get(&sid("fresh"))).unwrap(), None);
+    assert_eq!(b(store.revision()).unwrap(), Revision::new(1000));
+    let next = b(store.create(share("after", "folder:f1"), &pid("alice"), t(3))).unwrap();
+    assert_eq!(next.revision, Revision::new(1001));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+/// Everything a store shows, to compare before and after a failed write.
+fn snapshot(store: &PgStore) -> (Vec<Share>, Vec<shareguard::model::LogEntry>, Revision) {
+    (
+        b(store.list(&ShareFilter::default(), &Page::ALL)).unwrap().items,
+        b(store.changes_since(Revision::ZERO, 1000)).unwrap(),
+        b(store.revision()).unwrap(),
+    )
+}
+
+/// Holds the store's write lock from another connection, as a slow writer would.
+fn hold_write_lock(url: &str, schema: &str) -> tokio_postgres::Client {
+    let client = raw(url);
+    RT.block_on(client.batch_execute(&format!(
+        "BEGIN; SELECT revision FROM \"{schema}\".state WHERE id = 1 FOR UPDATE"
+    )))
+    .unwrap();
+    client
+}
+
+#[test]
+fn a_statement_timeout_is_a_typed_error_and_writes_nothing() {
+    let Some(url) = url("a_statement_timeout_is_a_typed_error_and_writes_nothing") else { return };
+    let schema = fresh_schema();
+    let setup = store_in(&url, &schema);
+    b(setup.create(share("s1", "folder:f1"), &pid("alice"), t(0))).unwrap();
+    let before = snapshot(&setup);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let timed = format!("{url}{sep}options=-c%20statement_timeout%3D200");
+    let store = store_in(&timed, &schema);
+    let lock = hold_write_lock(&url, &schema);
+    let failed = b(store.create(share("s2", "folder:f1"), &pid("alice"), t(1)));
+    assert!(
+        matches!(&failed, Err(StoreError::Backend(m)) if m.contains("statement timeout")),
+        "{failed:?}"
+    );
+    RT.block_on(lock.batch_execute("ROLLBACK")).unwrap();
+    assert_eq!(snapshot(&setup), before, "nothing half-written");
+    // The pooled connection is usable again.
+    assert_eq!(
+        b(store.create(share("s3", "folder:f1"), &pid("alice"), t(2))).unwrap().revision,
+        Revision::new(2)
+    );
+}
+
+#[test]
+fn a_connection_dropped_mid_transaction_is_a_typed_error_and_writes_nothing() {
+    let Some(url) = url("a_connection_dropped_mid_transaction_is_a_typed_error_and_writes_nothing")
+    else {
+        return;
+    };
+    let schema = fresh_schema();
+    let store = store_in(&url, &schema);
+    b(store.create(share("s1", "folder:f1"), &pid("alice"), t(0))).unwrap();
+    let before = snapshot(&store);
+    let lock = hold_write_lock(&url, &schema);
+    let writer = store.clone();
+    let blocked = std::thread::spawn(move || {
+        let grant = Write::Create {
+            share: share("s2", "folder:f1"),
+            event: shareguard::model::LogEvent::Created,
+        };
+        b(writer.apply(grant, &Precondition::none(), &pid("alice"), t(1)))
+    });
+    // The write waits on the lock, inside its transaction: end its connection there (from
+    // a third connection: one inside a transaction sees the activity of its first look).
+    let killer = raw(&url);
+    let killed = RT.block_on(async {
+        for _ in 0..100 {
+            let n = killer
+                .query_one(
+                    "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                     WHERE wait_event_type = 'Lock' AND query LIKE '%state SET revision%' \
+                     AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get::<_, i64>(0);
+            if n > 0 {
+                return n;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        0
+    });
+    assert_eq!(killed, 1, "the write was waiting on the lock");
+    let failed = blocked.join().unwrap();
+    assert!(matches!(&failed, Err(StoreError::Backend(m)) if m.contains("postgres")), "{failed:?}");
+    RT.block_on(lock.batch_execute("ROLLBACK")).unwrap();
+    assert_eq!(snapshot(&store), before, "nothing half-written");
+    // The pool replaces the broken connection.
+    let next = b(store.create(share("s3", "folder:f1"), &pid("alice"), t(2))).unwrap();
+    assert_eq!(next.revision, Revision::new(2));
+}
