@@ -42,7 +42,14 @@ fn url(test: &str) -> Option<String> {
 
 fn pool(url: &str, size: usize) -> deadpool_postgres::Pool {
     let config: tokio_postgres::Config = url.parse().unwrap();
-    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    // Verified: a connection the server ended (the fault tests end some) is not handed out again.
+    let manager = deadpool_postgres::Manager::from_config(
+        config,
+        tokio_postgres::NoTls,
+        deadpool_postgres::ManagerConfig {
+            recycling_method: deadpool_postgres::RecyclingMethod::Verified,
+        },
+    );
     deadpool_postgres::Pool::builder(manager).max_size(size).build().unwrap()
 }
 

@@ -599,7 +599,7 @@ impl ShareValues {
             id: share.id().as_str().to_owned(),
             resource: share.resource().as_str().to_owned(),
             sharer: share.sharer().as_str().to_owned(),
-            recipient: to_json(share.recipient(), "a share's recipient")?,
+            recipient: super::sql::recipient_json(share.recipient())?,
             access: to_json(&share.access(), "a share's access")?,
             reshare: i64::from(share.reshare().bits()),
             message: share.message().map(str::to_owned),

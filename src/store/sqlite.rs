@@ -510,21 +510,6 @@ fn to_json<T: serde::Serialize>(value: &T, what: &str) -> Result<String, StoreEr
         .map_err(|e| StoreError::Backend(format!("sqlite store: cannot encode {what}: {e}")))
 }
 
-/// A recipient as the file keeps it: its JSON, but a retrievable link with its token (which
-/// no serde output of the model carries), so that it can be read back again.
-fn recipient_json(recipient: &Recipient) -> Result<String, StoreError> {
-    match recipient {
-        Recipient::Link(link) => match link.token() {
-            Some(token) => to_json(
-                &serde_json::json!({ "type": "link", "token": token.reveal() }),
-                "a share's recipient",
-            ),
-            None => to_json(recipient, "a share's recipient"),
-        },
-        other => to_json(other, "a share's recipient"),
-    }
-}
-
 /// The `(rtype, rkey)` index keys a principal could match ([`Principal::recipient_keys`]).
 fn keys_for(principal: &Principal, include_public: bool) -> Vec<(&'static str, String)> {
     let mut keys: Vec<(&'static str, String)> =
@@ -683,7 +668,7 @@ fn insert_share(
             share.sharer().as_str(),
             rtype,
             rkey,
-            recipient_json(share.recipient())?,
+            super::sql::recipient_json(share.recipient())?,
             access,
             reshare,
             message,
