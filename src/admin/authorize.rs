@@ -8,10 +8,18 @@ use crate::model::{
 use crate::policy::{Decision, Node, ShareAction};
 use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Write};
 
-use super::{Admin, AdminError, ResourceTree};
+use super::{Admin, AdminError, PathItem, ResourceTree};
 
 /// How often a write whose decision went stale is decided again before [`AdminError::Busy`].
 const ATTEMPTS: usize = 8;
+
+/// The node of one resource of a path: the store's view of it and the tree's owner.
+fn node<'a>((on, item): (&PathShares<'a>, &'a PathItem)) -> Node<'a> {
+    Node::listed(on.resource, item.owner.as_ref(), on.shares)
+}
+
+/// The longest path whose nodes are kept on the stack while deciding (longer ones in a `Vec`).
+const SHORT_PATH: usize = 8;
 
 impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// Runs `decide` over the resource's path as the store holds it, and returns its answer
@@ -28,18 +36,30 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let mut out = None;
         self.store
             .read_path(&refs, Revision::ZERO, &mut |views: &[PathShares<'_>]| {
-                let nodes: Vec<Node<'_>> = views
-                    .iter()
-                    .zip(&path)
-                    .map(|(on, item)| Node::listed(on.resource, item.owner.as_ref(), on.shares))
-                    .collect();
+                // Paths are short: their nodes go on the stack, not in a fresh `Vec`.
+                let len = views.len().min(path.len());
+                let mut short: [Node<'_>; SHORT_PATH];
+                let long: Vec<Node<'_>>;
+                let nodes: &[Node<'_>] = match views.first() {
+                    Some(first) if len <= SHORT_PATH => {
+                        short = [Node::new(first.resource, None, &[]); SHORT_PATH];
+                        for (slot, n) in short.iter_mut().zip(views.iter().zip(&path).map(node)) {
+                            *slot = n;
+                        }
+                        &short[..len]
+                    }
+                    _ => {
+                        long = views.iter().zip(&path).map(node).collect();
+                        &long
+                    }
+                };
                 if let Some(decide) = decide.take() {
                     let pre = if guard {
                         views.iter().map(|on| (on.resource.clone(), on.revision)).collect()
                     } else {
                         Precondition::none()
                     };
-                    out = Some((decide(&nodes), pre));
+                    out = Some((decide(nodes), pre));
                 }
             })
             .await?;

@@ -30,6 +30,8 @@ type Number = u32;
 
 const NONE: u32 = u32::MAX;
 static EMPTY: ShareList = ShareList::new();
+/// The longest path whose views are kept on the stack while it is read (longer ones in a `Vec`).
+const SHORT_PATH: usize = 8;
 
 /// The reference [`ShareStore`]: every share in memory, indexed for each query of the port,
 /// behind one reader-writer lock. Every call completes at once, without waiting on anything
@@ -457,18 +459,27 @@ impl MemoryStore {
         if state.revision < at_least {
             return Err(StoreError::NotYet { wanted: at_least, actual: state.revision });
         }
-        let views: Vec<PathShares<'_>> = resources
-            .iter()
-            .map(|resource| {
-                match state.shelf_of.get(resource).and_then(|&s| state.shelves.get(s as usize)) {
-                    Some(shelf) => {
-                        PathShares { resource, shares: &shelf.shares, revision: shelf.revision }
-                    }
-                    None => PathShares { resource, shares: &EMPTY, revision: Revision::ZERO },
+        let view = |resource| match state
+            .shelf_of
+            .get(resource)
+            .and_then(|&s| state.shelves.get(s as usize))
+        {
+            Some(shelf) => PathShares { resource, shares: &shelf.shares, revision: shelf.revision },
+            None => PathShares { resource, shares: &EMPTY, revision: Revision::ZERO },
+        };
+        // Paths are short: their views go on the stack, not in a fresh `Vec`.
+        match resources.first() {
+            Some(first) if resources.len() <= SHORT_PATH => {
+                let mut views =
+                    [PathShares { resource: first, shares: &EMPTY, revision: Revision::ZERO };
+                        SHORT_PATH];
+                for (slot, resource) in views.iter_mut().zip(resources) {
+                    *slot = view(resource);
                 }
-            })
-            .collect();
-        Ok(read(&views))
+                Ok(read(&views[..resources.len()]))
+            }
+            _ => Ok(read(&resources.iter().map(view).collect::<Vec<_>>())),
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 //! The hand-written baseline: what a careful engineer writes for exactly this workload and
-//! nothing else. Arrays of compact shares per document and per folder, each user's groups as
-//! a sorted list, and a scan of the ~22 shares on the path.
+//! nothing else. `u32` ids; the shares of every document and of every folder in one flat
+//! array, each target's shares contiguous and found by its start and end; each user's
+//! transitive groups as a sorted run of one flat array; and a scan of the ~22 shares on the
+//! path. A decision touches a handful of cache lines: the document's entry (its range and
+//! its folder), its shares, the folder's range and shares, and the user's groups.
 
 use crate::workload::{Action, Level, Who, Workload};
 
@@ -30,22 +33,39 @@ pub fn needed(action: Action) -> u8 {
     }
 }
 
-/// 16 bytes: recipient (group bit + index), expiry, permission mask (0 = restrict).
+/// 16 bytes: recipient (group bit + index), permission mask (0 = restrict), expiry.
 #[derive(Clone, Copy)]
 struct Compact {
     /// The high bit marks a group.
     who: u32,
     mask: u8,
+    /// Seconds since the epoch; `i64::MAX` for none.
     expires: i64,
 }
 
 const GROUP: u32 = 1 << 31;
 
+/// A document: where its shares are in `Baseline::shares`, and its folder (one cache line
+/// for all three).
+#[derive(Clone, Copy)]
+struct Doc {
+    start: u32,
+    end: u32,
+    folder: u32,
+}
+
 pub struct Baseline {
-    on_doc: Vec<Vec<Compact>>,
-    on_folder: Vec<Vec<Compact>>,
-    doc_folder: Vec<u32>,
-    groups: Vec<Vec<u32>>,
+    docs: Vec<Doc>,
+    /// Folder `f`'s shares are `shares[folder_start[f]..folder_start[f + 1]]`.
+    folder_start: Vec<u32>,
+    shares: Vec<Compact>,
+    /// User `u`'s groups are `groups[group_start[u]..group_start[u + 1]]`, sorted.
+    group_start: Vec<u32>,
+    groups: Vec<u32>,
+}
+
+fn index(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or_else(|_| panic!("the baseline holds at most 2^32 items, not {n}"))
 }
 
 impl Baseline {
@@ -62,32 +82,64 @@ impl Baseline {
             }
         };
         let (on_doc, on_folder) = w.shares_by_target();
-        Self {
-            on_doc: on_doc.iter().map(|v| v.iter().map(compact).collect()).collect(),
-            on_folder: on_folder.iter().map(|v| v.iter().map(compact).collect()).collect(),
-            doc_folder: w.doc_folder.clone(),
-            groups: (0..w.users as u32).map(|u| w.transitive_groups(u)).collect(),
+        let mut shares = Vec::with_capacity(w.shares.len());
+        let mut docs = Vec::with_capacity(on_doc.len());
+        for (d, on) in on_doc.iter().enumerate() {
+            let start = index(shares.len());
+            shares.extend(on.iter().map(compact));
+            docs.push(Doc { start, end: index(shares.len()), folder: w.doc_folder[d] });
         }
+        let mut folder_start = Vec::with_capacity(on_folder.len() + 1);
+        for on in &on_folder {
+            folder_start.push(index(shares.len()));
+            shares.extend(on.iter().map(compact));
+        }
+        folder_start.push(index(shares.len()));
+        let (mut group_start, mut groups) = (Vec::with_capacity(w.users + 1), Vec::new());
+        for u in 0..w.users as u32 {
+            group_start.push(index(groups.len()));
+            groups.extend(w.transitive_groups(u));
+        }
+        group_start.push(index(groups.len()));
+        Self { docs, folder_start, shares, group_start, groups }
     }
 
     #[inline]
     pub fn check(&self, user: u32, document: u32, needed: u8, now: i64) -> bool {
-        let groups = &self.groups[user as usize];
-        let folder = self.doc_folder[document as usize];
+        let u = user as usize;
+        let groups = &self.groups[self.group_start[u] as usize..self.group_start[u + 1] as usize];
+        let doc = self.docs[document as usize];
+        let f = doc.folder as usize;
+        let on_doc = &self.shares[doc.start as usize..doc.end as usize];
+        let on_folder =
+            &self.shares[self.folder_start[f] as usize..self.folder_start[f + 1] as usize];
         let mut held = 0u8;
-        for s in self.on_doc[document as usize].iter().chain(&self.on_folder[folder as usize]) {
-            let matches = if s.who & GROUP != 0 {
-                groups.binary_search(&(s.who & !GROUP)).is_ok()
-            } else {
-                s.who == user
-            };
-            if matches && now < s.expires {
-                if s.mask == 0 {
-                    return false;
-                }
-                held |= s.mask;
-            }
+        if scan(on_doc, user, groups, now, &mut held)
+            && scan(on_folder, user, groups, now, &mut held)
+        {
+            held & needed != 0
+        } else {
+            false
         }
-        held & needed != 0
     }
+}
+
+/// Adds the permissions of the active shares reaching the user to `held`; `false` at the
+/// first active restrict reaching the user.
+#[inline(always)]
+fn scan(shares: &[Compact], user: u32, groups: &[u32], now: i64, held: &mut u8) -> bool {
+    for s in shares {
+        let matches = if s.who & GROUP != 0 {
+            groups.binary_search(&(s.who & !GROUP)).is_ok()
+        } else {
+            s.who == user
+        };
+        if matches && now < s.expires {
+            if s.mask == 0 {
+                return false;
+            }
+            *held |= s.mask;
+        }
+    }
+    true
 }

@@ -2,10 +2,11 @@
 //! with their transitive groups, and a two-node path per query.
 
 use chrono::{DateTime, TimeZone, Utc};
-use shareguard::{
-    AccessLevel, GroupId, Node, Permission, Policy, Principal, PrincipalId, PrincipalKind,
-    Recipient, ResourceRef, Share, ShareList,
+use shareguard::model::{
+    AccessLevel, GroupId, ModelError, Permission, Principal, PrincipalId, PrincipalKind, Recipient,
+    ResourceRef, Share,
 };
+use shareguard::policy::{Decision, Node, Policy, ShareList};
 
 use crate::workload::{Action, Level, Target, Who, Workload};
 
@@ -59,7 +60,7 @@ struct Ids {
 
 impl Ids {
     fn new(w: &Workload) -> Result<Self, String> {
-        fn make<T: std::str::FromStr<Err = shareguard::ModelError>>(
+        fn make<T: std::str::FromStr<Err = ModelError>>(
             n: usize,
             prefix: &str,
         ) -> Result<Vec<T>, String> {
@@ -155,7 +156,7 @@ impl Guard {
     }
 
     #[inline]
-    pub fn check(&self, user: u32, document: u32, permission: Permission) -> shareguard::Decision {
+    pub fn check(&self, user: u32, document: u32, permission: Permission) -> Decision {
         let d = document as usize;
         let f = self.doc_folder[d] as usize;
         let path = [

@@ -7,6 +7,7 @@
 
 mod baseline;
 mod cedar;
+mod facade;
 mod guard;
 mod workload;
 
@@ -78,9 +79,13 @@ fn run() -> Result<bool, String> {
     eprintln!(
         "shareguard: built in {:.1?}; a Share is {} bytes inline, a Principal {}",
         t.elapsed(),
-        std::mem::size_of::<shareguard::Share>(),
-        std::mem::size_of::<shareguard::Principal>()
+        std::mem::size_of::<shareguard::model::Share>(),
+        std::mem::size_of::<shareguard::model::Principal>()
     );
+
+    let t = Instant::now();
+    let facade = facade::Facade::build(&guard)?;
+    eprintln!("facade: Admin<MemoryStore, Hierarchy> built in {:.1?}", t.elapsed());
 
     let t = Instant::now();
     let base = baseline::Baseline::build(&w);
@@ -107,25 +112,44 @@ fn run() -> Result<bool, String> {
     let needs: Vec<_> = w.queries.iter().map(|q| baseline::needed(q.action)).collect();
     let now = w.now;
     let (mut allowed, mut vs_cedar, mut vs_baseline, mut shown) = (0usize, 0usize, 0usize, 0);
+    let mut vs_admin = 0usize;
     for (i, q) in w.queries.iter().enumerate() {
         let decision = guard.check(q.user, q.document, perms[i]);
-        let c = cedar.as_ref().map_or(decision.allowed, |c| c.check(i, q.document));
+        let principal = &guard.principals[q.user as usize];
+        let document = &guard.documents[q.document as usize];
+        match facade.check(principal, perms[i], document, &guard) {
+            Ok(d) if d == decision => {}
+            answer => {
+                vs_admin += 1;
+                if shown < 5 {
+                    shown += 1;
+                    eprintln!(
+                        "mismatch on query {i}: Admin::check {answer:?}, Policy::check {decision:?}"
+                    );
+                }
+            }
+        }
+        let c = cedar.as_ref().map_or(decision.is_allowed(), |c| c.check(i, q.document));
         let b = base.check(q.user, q.document, needs[i], now);
-        allowed += usize::from(decision.allowed);
-        vs_cedar += usize::from(decision.allowed != c);
-        vs_baseline += usize::from(decision.allowed != b);
-        vs_baseline += usize::from(guard.allows(q.user, q.document, perms[i]) != decision.allowed);
-        if (decision.allowed != c || decision.allowed != b) && shown < 5 {
+        allowed += usize::from(decision.is_allowed());
+        vs_cedar += usize::from(decision.is_allowed() != c);
+        vs_baseline += usize::from(decision.is_allowed() != b);
+        vs_baseline +=
+            usize::from(guard.allows(q.user, q.document, perms[i]) != decision.is_allowed());
+        if (decision.is_allowed() != c || decision.is_allowed() != b) && shown < 5 {
             shown += 1;
-            explain(&w, i, decision.allowed, decision.reason.to_string(), c, b);
+            explain(&w, i, decision.is_allowed(), decision.reason().to_string(), c, b);
             for e in cedar.iter().flat_map(|c| c.errors(i, q.document)) {
                 eprintln!("  cedar error: {e}");
             }
         }
     }
-    let mismatches = vs_cedar + vs_baseline;
+    let mismatches = vs_cedar + vs_baseline + vs_admin;
     if mismatches > 0 {
-        eprintln!("mismatches: {vs_cedar} against cedar, {vs_baseline} against the baseline");
+        eprintln!(
+            "mismatches: {vs_cedar} against cedar, {vs_baseline} against the baseline, \
+             {vs_admin} between Admin::check and Policy::check"
+        );
     }
 
     // Timing: every engine over the same queries. The machine's speed drifts by tens of per
@@ -137,13 +161,14 @@ fn run() -> Result<bool, String> {
     let rounds = 5;
     let (mut sg, mut sa, mut cd, mut bl) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut ratios, mut allows_ratios) = (Vec::new(), Vec::new());
+    let (mut ad, mut admin_ratios) = (Vec::new(), Vec::new());
     for r in 0..sizes.repetitions {
         for _ in 0..rounds {
             let check = time_warm_pass(n, || {
                 w.queries
                     .iter()
                     .zip(&perms)
-                    .filter(|(q, p)| guard.check(q.user, q.document, **p).allowed)
+                    .filter(|(q, p)| guard.check(q.user, q.document, **p).is_allowed())
                     .count()
             });
             let baseline = time_warm_pass(n, || {
@@ -160,7 +185,20 @@ fn run() -> Result<bool, String> {
                     .filter(|(q, p)| guard.allows(q.user, q.document, **p))
                     .count()
             });
+            let admin = time_warm_pass(n, || {
+                w.queries
+                    .iter()
+                    .zip(&perms)
+                    .filter(|(q, p)| {
+                        let principal = &guard.principals[q.user as usize];
+                        let document = &guard.documents[q.document as usize];
+                        facade.check(principal, **p, document, &guard).is_ok_and(|d| d.is_allowed())
+                    })
+                    .count()
+            });
             ratios.push(check / baseline);
+            admin_ratios.push(admin / check);
+            ad.push(admin);
             allows_ratios.push(allows / baseline);
             sg.push(check);
             sa.push(allows);
@@ -173,17 +211,19 @@ fn run() -> Result<bool, String> {
         }));
         let last = sg.len() - rounds..;
         eprintln!(
-            "repetition {}: shareguard {:.0} ns (allows {:.0} ns), cedar {:.0} ns, baseline {:.0} ns \
-             (medians of {rounds} rounds)",
+            "repetition {}: shareguard {:.0} ns (allows {:.0} ns, Admin::check {:.0} ns), \
+             cedar {:.0} ns, baseline {:.0} ns (medians of {rounds} rounds)",
             r + 1,
             median(sg[last.clone()].to_vec()),
             median(sa[last.clone()].to_vec()),
+            median(ad[last.clone()].to_vec()),
             cd[r],
             median(bl[last].to_vec()),
         );
     }
     let (sg, sa, cd, bl) = (median(sg), median(sa), median(cd), median(bl));
     let (ratio, allows_ratio) = (median(ratios), median(allows_ratios));
+    let (ad, admin_ratio) = (median(ad), median(admin_ratios));
 
     println!("queries={n}");
     println!("allowed={allowed}");
@@ -197,6 +237,10 @@ fn run() -> Result<bool, String> {
     // Beyond the issue's lines: `Policy::allows`, the same answer without reason or evidence.
     println!("shareguard_allows_ns_per_check={sa:.0}");
     println!("ratio_allows_vs_baseline={allows_ratio:.2}");
+    // The facade: `Admin::check` over a `MemoryStore` and a `Hierarchy`, one `block_on` a call.
+    println!("admin_ns_per_check={ad:.0}");
+    println!("admin_ratio_vs_cedar={:.1}", cd / ad);
+    println!("admin_ratio_vs_check={admin_ratio:.2}");
     Ok(mismatches == 0)
 }
 

@@ -1,0 +1,51 @@
+//! The workload through shareguard's facade: an `Admin` over a `MemoryStore` loaded with
+//! every share and a `Hierarchy` of documents in folders (no owners), asked `Admin::check`
+//! once per query, each call driven to completion by `pollster::block_on` (the store and
+//! the tree never wait).
+
+use shareguard::Admin;
+use shareguard::admin::Hierarchy;
+use shareguard::model::{Permission, Principal, ResourceRef};
+use shareguard::policy::{Decision, Policy};
+use shareguard::store::MemoryStore;
+
+use crate::guard::Guard;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+pub struct Facade {
+    pub admin: Admin<MemoryStore, Hierarchy>,
+}
+
+impl Facade {
+    /// The facade over the guard's shares (clones, holding the same ids), with its documents
+    /// and folders as the tree.
+    pub fn build(guard: &Guard) -> Result<Self, String> {
+        let shares = guard.on_doc.iter().chain(&guard.on_folder).flat_map(|on| on.iter().cloned());
+        let store = MemoryStore::load(shares).map_err(err)?;
+        let mut tree = Hierarchy::new();
+        for folder in &guard.folders {
+            tree.add(folder.clone(), None, None).map_err(err)?;
+        }
+        for (document, &folder) in guard.documents.iter().zip(&guard.doc_folder) {
+            let parent = guard.folders.get(folder as usize).cloned();
+            tree.add(document.clone(), parent, None).map_err(err)?;
+        }
+        Ok(Self { admin: Admin::new(store, tree, Policy::default()) })
+    }
+
+    /// `Admin::check`, driven to completion.
+    #[inline]
+    pub fn check(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        document: &ResourceRef,
+        guard: &Guard,
+    ) -> Result<Decision, String> {
+        pollster::block_on(self.admin.check(principal, permission, document, guard.now))
+            .map_err(err)
+    }
+}
