@@ -1,6 +1,7 @@
 //! The service's resource tree: the second, read-only port.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry as Entry_;
 
 use async_trait::async_trait;
 
@@ -132,7 +133,19 @@ impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Hierarchy {
-    resources: HashMap<ResourceRef, (Option<ResourceRef>, Option<PrincipalId>)>,
+    /// Where each resource, added or only named as a parent, sits in `entries`.
+    index: HashMap<ResourceRef, usize>,
+    /// One entry a resource, its parent by place: a path costs one lookup, not one a level.
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    resource: ResourceRef,
+    parent: Option<usize>,
+    owner: Option<PrincipalId>,
+    /// Added (not only named as a parent).
+    added: bool,
 }
 
 impl Hierarchy {
@@ -177,16 +190,44 @@ impl Hierarchy {
         owner: Option<PrincipalId>,
     ) -> Result<(), ModelError> {
         let mut cycle = vec![resource.to_string()];
-        let mut next = parent.clone();
-        while let Some(p) = next {
+        if let Some(p) = &parent {
             cycle.push(p.to_string());
-            if p == resource {
+            if *p == resource {
                 return Err(ModelError::Cycle { field: "resources", cycle });
             }
-            next = self.resources.get(&p).and_then(|(parent, _)| parent.clone());
+            let mut next = self.index.get(p).and_then(|&i| self.entries.get(i)?.parent);
+            while let Some(e) = next.and_then(|i| self.entries.get(i)) {
+                cycle.push(e.resource.to_string());
+                if e.resource == resource {
+                    return Err(ModelError::Cycle { field: "resources", cycle });
+                }
+                next = e.parent;
+            }
         }
-        self.resources.insert(resource, (parent, owner));
+        let parent = parent.map(|p| self.place(p));
+        let at = self.place(resource);
+        if let Some(e) = self.entries.get_mut(at) {
+            *e = Entry { parent, owner, added: true, resource: e.resource.clone() };
+        }
         Ok(())
+    }
+
+    /// The resource's place in `entries`, made (not added) if it has none.
+    fn place(&mut self, resource: ResourceRef) -> usize {
+        let next = self.entries.len();
+        match self.index.entry(resource) {
+            Entry_::Occupied(e) => *e.get(),
+            Entry_::Vacant(e) => {
+                self.entries.push(Entry {
+                    resource: e.key().clone(),
+                    parent: None,
+                    owner: None,
+                    added: false,
+                });
+                e.insert(next);
+                next
+            }
+        }
     }
 
     /// Whether the resource is known.
@@ -204,18 +245,21 @@ impl Hierarchy {
     /// ```
     #[must_use]
     pub fn contains(&self, resource: &ResourceRef) -> bool {
-        self.resources.contains_key(resource)
+        self.index.get(resource).and_then(|&i| self.entries.get(i)).is_some_and(|e| e.added)
     }
 
     /// The path, without the future (the hierarchy never waits).
     pub(crate) fn path_now(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
-        let mut path = Vec::new();
-        let mut current = Some(resource);
-        while let Some(r) = current {
-            let (parent, owner) =
-                self.resources.get(r).ok_or_else(|| TreeError::Unknown(r.clone()))?;
-            path.push(PathItem { resource: r.clone(), owner: owner.clone() });
-            current = parent.as_ref();
+        let unknown = || TreeError::Unknown(resource.clone());
+        let mut next = Some(*self.index.get(resource).ok_or_else(unknown)?);
+        let mut path = Vec::with_capacity(2);
+        while let Some(i) = next {
+            let e = self.entries.get(i).ok_or_else(unknown)?;
+            if !e.added {
+                return Err(TreeError::Unknown(e.resource.clone()));
+            }
+            path.push(PathItem { resource: e.resource.clone(), owner: e.owner.clone() });
+            next = e.parent;
         }
         Ok(path)
     }
