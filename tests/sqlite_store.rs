@@ -961,3 +961,117 @@ fn a_truncated_file_is_an_open_error_with_its_path() {
         Ok(_) => panic!("a truncated file opened as a store"),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Opening a file this user may only read (issue "Hardening", SqliteStore edges).
+
+/// Runs the named test of this binary again as the unprivileged user `nobody` (the check
+/// means nothing to root, whom file modes do not stop), with `SHAREGUARD_AS_NOBODY` set to
+/// `arg`; returns whether it passed, or `None` (saying so) where it cannot be run that way.
+fn as_nobody(test: &str, arg: &str) -> Option<bool> {
+    let exe = std::env::current_exe().ok()?;
+    let status = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env("SHAREGUARD_AS_NOBODY", arg)
+        .status();
+    match status {
+        Ok(status) => Some(status.success()),
+        Err(e) => {
+            eprintln!("SKIPPED {test} as nobody: cannot run setpriv: {e}");
+            None
+        }
+    }
+}
+
+fn is_root() -> bool {
+    // `/root` is readable only by root on Debian; no dependency needed to ask for the uid.
+    std::fs::read_dir("/root").is_ok() && std::env::var("USER").map_or(true, |u| u == "root")
+}
+
+#[test]
+fn a_refused_read_only_open_leaves_no_wal_or_shm_behind() {
+    if let Some(path) = std::env::var_os("SHAREGUARD_AS_NOBODY") {
+        // The child: the file is ours to read, not to write.
+        let refused = SqliteStore::open(&path);
+        assert!(
+            matches!(refused, Err(StoreError::Open(OpenError::ReadOnly { .. }))),
+            "{refused:?}"
+        );
+        return;
+    }
+    // A world-writable directory (as /tmp is), and a store file in it that only its owner
+    // may write.
+    let dir = std::env::temp_dir().join(format!("shareguard-ro-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("shares.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        b(store.create(share("s1", "folder:f1", user("bob")), &pid("alice"), t(0))).unwrap();
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let leftovers = |path: &std::path::Path| {
+        ["-wal", "-shm"]
+            .iter()
+            .filter(|s| std::path::Path::new(&format!("{}{s}", path.display())).exists())
+            .count()
+    };
+    assert_eq!(leftovers(&path), 0, "a closed store leaves no -wal or -shm");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let passed = if is_root() {
+        as_nobody(
+            "a_refused_read_only_open_leaves_no_wal_or_shm_behind",
+            &path.display().to_string(),
+        )
+    } else {
+        let refused = SqliteStore::open(&path);
+        Some(matches!(refused, Err(StoreError::Open(OpenError::ReadOnly { .. }))))
+    };
+    if let Some(passed) = passed {
+        assert!(passed, "the read-only open is refused as ReadOnly");
+        assert_eq!(leftovers(&path), 0, "the refused open left -wal/-shm behind");
+        // Made writable again, the file opens and takes writes.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        b(store.create(share("s2", "folder:f1", user("carol")), &pid("alice"), t(1))).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_file_in_a_directory_this_user_cannot_write_is_read_only() {
+    if let Some(path) = std::env::var_os("SHAREGUARD_AS_NOBODY") {
+        let refused = SqliteStore::open(&path);
+        assert!(
+            matches!(refused, Err(StoreError::Open(OpenError::ReadOnly { .. }))),
+            "{refused:?}"
+        );
+        return;
+    }
+    if !is_root() {
+        eprintln!(
+            "SKIPPED a_file_in_a_directory_this_user_cannot_write_is_read_only: needs root to hand the file to nobody"
+        );
+        return;
+    }
+    // The file is nobody's to write, but its directory is not: the write-ahead log has
+    // nowhere to go, so the store can only read.
+    let dir =
+        std::env::temp_dir().join(format!("shareguard-rodir-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("shares.db");
+    drop(SqliteStore::open(&path).unwrap());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let passed = as_nobody(
+        "a_file_in_a_directory_this_user_cannot_write_is_read_only",
+        &path.display().to_string(),
+    );
+    if let Some(passed) = passed {
+        assert!(passed, "a file whose directory cannot be written is refused as ReadOnly");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -263,6 +263,7 @@ macro_rules! conformance_checks {
             paging_under_concurrent_changes,
             id_reuse_starts_a_fresh_log,
             no_token_in_any_log_entry,
+            times_round_trip_across_the_model_range,
         }
     };
 }
@@ -1859,6 +1860,68 @@ pub fn id_reuse_starts_a_fresh_log(store: &dyn ShareStore) {
     create(store, share("s1", "folder:f1", "alice", user("bob"), AccessLevel::Viewer));
     assert_eq!(events(&share_log(store, "s1")), ["created"], "and again on the first resource");
     assert_eq!(resource_log(store, "folder:f1").total, 4);
+}
+
+/// Every time the model accepts ([`EARLIEST_TIME`](crate::model::EARLIEST_TIME) to
+/// [`LATEST_TIME`](crate::model::LATEST_TIME), to the nanosecond) is stored and read back as
+/// it was — created, expiry, last visit and log times — and a share expiring at the far end
+/// leaves its resource's reads working (a store once wrote year 10000 in a form it could not
+/// read back). A property: cases drawn over the whole range, bounds included.
+///
+/// ```
+/// use shareguard::{MemoryStore, store::conformance};
+///
+/// conformance::times_round_trip_across_the_model_range(&MemoryStore::new());
+/// ```
+pub fn times_round_trip_across_the_model_range(store: &dyn ShareStore) {
+    use crate::model::{EARLIEST_TIME, LATEST_TIME};
+    let span = (LATEST_TIME - EARLIEST_TIME).num_seconds();
+    let instant = (0..=span, 0u32..1_000_000_000).prop_map(move |(secs, nanos)| {
+        let t = EARLIEST_TIME + Duration::seconds(secs) + Duration::nanoseconds(i64::from(nanos));
+        t.min(LATEST_TIME)
+    });
+    let edges = prop_oneof![
+        Just(EARLIEST_TIME),
+        Just(LATEST_TIME),
+        Just(LATEST_TIME - Duration::nanoseconds(1)),
+        Just(EARLIEST_TIME + Duration::nanoseconds(1)),
+        instant,
+    ];
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    let mut runner = TestRunner::new(Config { cases: 24, ..Config::default() });
+    let result = runner.run(&(edges.clone(), edges.clone(), edges), |(a, b2, c)| {
+        let mut times = [a, b2, c];
+        times.sort();
+        let [created, visited, expires] = times;
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let id = format!("t{n}");
+        let resource = format!("folder:t{n}");
+        let made = share(&id, &resource, "alice", user("bob"), AccessLevel::Viewer);
+        let made = crate::model::Share::new(
+            made.id().clone(),
+            made.resource().clone(),
+            made.sharer().clone(),
+            made.recipient().clone(),
+            made.access(),
+            created,
+        )
+        .with_expiry(Some(expires));
+        let applied = b(store.create(made.clone(), &pid("alice"), created)).unwrap();
+        prop_assert_eq!(applied.share.created(), created);
+        let visited_share = b(store.record_visit(&sid(&id), &pid("bob"), visited)).unwrap();
+        prop_assert_eq!(visited_share.share.usage().last_visit, Some(visited));
+        let back = b(store.get(&sid(&id))).unwrap().unwrap();
+        prop_assert_eq!((back.created(), back.expires()), (created, Some(expires)));
+        prop_assert_eq!(back.usage().last_visit, Some(visited));
+        let on = b(store.shares_on(&[res(&resource)])).unwrap();
+        prop_assert_eq!(on[0].0.len(), 1, "the resource's reads work");
+        let log = resource_log(store, &resource).items;
+        prop_assert_eq!(log.iter().map(|e| e.at).collect::<Vec<_>>(), vec![created, visited]);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("times round trip: {e}");
+    }
 }
 
 /// No log entry carries a link's token: a link recipient granted (`access_added`) or revoked

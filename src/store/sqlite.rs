@@ -401,6 +401,35 @@ fn too_large(what: &str) -> StoreError {
     StoreError::Backend(format!("sqlite store: {what} too large for the database"))
 }
 
+/// Whether an existing file can only be read here: the file itself not writable (its mode,
+/// or a read-only mount), or its directory, where the write-ahead log must go. A path that
+/// does not exist, or a `file:` URI, is left to SQLite.
+fn cannot_write(path: &Path) -> bool {
+    use std::io::ErrorKind;
+    if !path.is_file() {
+        return false;
+    }
+    let read_only = |e: &std::io::Error| {
+        matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem)
+    };
+    if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(path) {
+        return read_only(&e);
+    }
+    let Some(dir) =
+        path.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d })
+    else {
+        return false;
+    };
+    let probe = dir.join(format!(".shareguard-probe-{}", uuid::Uuid::new_v4().simple()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            false
+        }
+        Err(e) => read_only(&e),
+    }
+}
+
 /// Classifies an error met while opening or checking a file: always an [`OpenError`] that
 /// names the path (a file cut short or otherwise damaged cannot be opened, with SQLite's
 /// reason).
@@ -917,6 +946,11 @@ impl SqliteStore {
     /// ```
     pub fn open_with(path: impl AsRef<Path>, durability: Durability) -> Result<Self, StoreError> {
         let shown = path.as_ref().display().to_string();
+        if cannot_write(path.as_ref()) {
+            // Refused before SQLite opens it: a read-only open of a WAL file would leave
+            // `-wal`/`-shm` files behind, owned by this user, in the way of a later open.
+            return Err(OpenError::ReadOnly { path: shown }.into());
+        }
         let conn = Connection::open(path.as_ref()).map_err(|e| open_error(&shown, &e))?;
         Self::setup(conn, Some(shown), durability)
     }
