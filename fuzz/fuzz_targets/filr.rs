@@ -6,7 +6,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use shareguard::interop::filr;
-use shareguard::{LinkToken, Paged, Share, ShareLink};
+use shareguard::Share;
+use shareguard::model::{LinkToken, ShareLink};
+use shareguard::store::Paged;
 
 fuzz_target!(|data: &[u8]| {
     let link = LinkToken::presented("fuzz-link").map(|t| ShareLink::new(&t, false)).ok();
@@ -25,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(list) = filr::ShareList::from_slice(data) {
         if let Ok(page) = Paged::<Share>::try_from(&list) {
-            if let Ok(back) = filr::ShareList::try_from(&page) {
+            if let Ok(back) = filr::ShareList::from_page(0, &page) {
                 let text = back.to_json_string();
                 let read = filr::ShareList::from_json_str(&text)
                     .unwrap_or_else(|e| panic!("written {text} does not read: {e}"));

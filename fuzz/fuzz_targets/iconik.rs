@@ -5,7 +5,7 @@
 
 use chrono::DateTime;
 use libfuzzer_sys::fuzz_target;
-use shareguard::AdminRights;
+use shareguard::model::AdminRights;
 use shareguard::interop::{ShareContext, iconik};
 
 const BASE: &str = "https://app.iconik.io/share/";

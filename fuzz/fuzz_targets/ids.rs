@@ -8,10 +8,8 @@ use std::fmt::Debug;
 use std::str::FromStr;
 
 use libfuzzer_sys::fuzz_target;
-use shareguard::{
-    AccessLevel, Email, GroupId, Level, LinkDigest, LinkToken, Permission, Permissions,
-    PrincipalId, Reason, ReshareRights, ResourceKind, ResourceRef, RoleId, ShareAction, ShareId,
-};
+use shareguard::{AccessLevel, Permission, Permissions, Reason, ReshareRights, ResourceRef, ShareAction};
+use shareguard::model::{Email, GroupId, Level, LinkDigest, LinkToken, PrincipalId, ResourceKind, RoleId, ShareId};
 
 /// Parses `text`; if that succeeds, writes the value with `write` and parses that back,
 /// which must give the same value (and write the same text again).

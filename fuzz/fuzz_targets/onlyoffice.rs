@@ -8,7 +8,7 @@
 use chrono::DateTime;
 use libfuzzer_sys::fuzz_target;
 use shareguard::interop::{ShareContext, onlyoffice};
-use shareguard::{LinkToken, ShareId, ShareLink};
+use shareguard::model::{LinkToken, ShareId, ShareLink};
 
 fuzz_target!(|data: &[u8]| {
     let (Ok(resource), Ok(sharer), Ok(id)) =
