@@ -1,6 +1,6 @@
 //! iconik: a Sharing panel share and the admin roles, read from arbitrary bytes, converted to
 //! the model and back. The module docs promise `from_shares(id, to_shares(panel)) == panel`
-//! for what converts, and roles that convert to rights write back and read as those rights.
+//! (less the fields the form does not know) for what converts, and roles that convert to rights write back and read as those rights.
 #![no_main]
 
 use chrono::DateTime;
@@ -19,7 +19,12 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(shares) = panel.to_shares(&context, BASE) {
             match iconik::Share::from_shares(&panel.id, &shares, BASE) {
                 Ok(back) => {
-                    assert_eq!(back, panel);
+                    // Fields the form does not know stay with the wire form: the model has
+                    // nowhere to keep them (interop module docs), so compare without them.
+                    let mut expected = panel.clone();
+                    expected.extra.clear();
+                    expected.users.iter_mut().for_each(|u| u.extra.clear());
+                    assert_eq!(back, expected);
                     let text = back.to_json_string();
                     let read = iconik::Share::from_json_str(&text)
                         .unwrap_or_else(|e| panic!("written {text} does not read: {e}"));
