@@ -20,12 +20,16 @@ use rusqlite::{
 };
 
 use crate::model::{
-    AccessLevel, LinkDigest, LogEntry, ModelError, Principal, PrincipalId, Recipient,
-    ReshareRights, ResourceRef, Revision, Share, ShareId, ShareLink, ShareType, Usage,
+    AccessLevel, LinkDigest, LogEntry, Principal, PrincipalId, Recipient, ReshareRights,
+    ResourceRef, Revision, Share, ShareId, ShareType, Usage,
 };
 use crate::policy::ShareList;
 
 use super::plan::{self, Effect};
+use super::sql::{
+    from_instant, from_optional_instant, from_sql_u64, instant, optional_instant,
+    recipient_from_key, recipient_key, to_sql_u64,
+};
 use super::{
     Applied, Cursor, OpenError, Page, Paged, PathReader, PathShares, Precondition, ShareFilter,
     ShareState, ShareStore, StoreError, Write,
@@ -445,42 +449,6 @@ fn open_error(path: &str, e: &rusqlite::Error) -> StoreError {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-/// An instant as (seconds, nanoseconds) since the epoch: exact for every `DateTime<Utc>`
-/// (a leap second's nanoseconds run past 10⁹), and ordered as a row value.
-fn instant(at: DateTime<Utc>) -> (i64, i64) {
-    (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))
-}
-
-fn from_instant(secs: i64, nanos: i64) -> Result<DateTime<Utc>, StoreError> {
-    u32::try_from(nanos)
-        .ok()
-        .and_then(|nanos| DateTime::from_timestamp(secs, nanos))
-        .ok_or_else(|| corrupt("instant", format!("{secs}.{nanos}")))
-}
-
-fn optional_instant(at: Option<DateTime<Utc>>) -> (Option<i64>, Option<i64>) {
-    at.map(instant).map_or((None, None), |(s, n)| (Some(s), Some(n)))
-}
-
-fn from_optional_instant(
-    secs: Option<i64>,
-    nanos: Option<i64>,
-) -> Result<Option<DateTime<Utc>>, StoreError> {
-    match (secs, nanos) {
-        (Some(s), Some(n)) => from_instant(s, n).map(Some),
-        (None, None) => Ok(None),
-        (s, n) => Err(corrupt("instant", format!("{s:?}.{n:?}"))),
-    }
-}
-
-fn to_sql_u64(n: u64, what: &str) -> Result<i64, StoreError> {
-    i64::try_from(n).map_err(|_| too_large(what))
-}
-
-fn from_sql_u64(n: i64, what: &str) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|e| corrupt(what, e))
-}
-
 /// A `usize` as an SQL integer, saturating (a page reaching past `i64::MAX` is a page to the
 /// end).
 fn sql_int(n: usize) -> i64 {
@@ -489,49 +457,6 @@ fn sql_int(n: usize) -> i64 {
 
 fn from_count(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
-}
-
-/// A recipient's index key: its type and, for the kinds that have one, its id, its email in
-/// ASCII lower case or its link's digest in hex.
-fn recipient_key(recipient: &Recipient) -> (&'static str, String) {
-    let key = match recipient {
-        Recipient::User { id } => id.as_str().to_owned(),
-        Recipient::Group { id } => id.as_str().to_owned(),
-        Recipient::Role { id }
-        | Recipient::RoleAndSubordinates { id }
-        | Recipient::RoleAndInternalSubordinates { id } => id.as_str().to_owned(),
-        Recipient::Email { email } => email.normalized(),
-        Recipient::Link(link) => link.digest().to_hex(),
-        Recipient::Organization
-        | Recipient::PartnerUsers
-        | Recipient::CustomerUsers
-        | Recipient::Public => String::new(),
-    };
-    (recipient.share_type().name(), key)
-}
-
-/// The recipient an index key stands for, as far as matching goes (an email in lower case, a
-/// link by its digest).
-fn recipient_from_key(rtype: &str, rkey: &str) -> Result<Recipient, StoreError> {
-    let bad = |e: ModelError| corrupt("recipient key", format!("{rtype} `{rkey}`: {e}"));
-    Ok(match rtype {
-        "user" => Recipient::User { id: rkey.parse().map_err(bad)? },
-        "group" => Recipient::Group { id: rkey.parse().map_err(bad)? },
-        "role" => Recipient::Role { id: rkey.parse().map_err(bad)? },
-        "role_and_subordinates" => {
-            Recipient::RoleAndSubordinates { id: rkey.parse().map_err(bad)? }
-        }
-        "role_and_internal_subordinates" => {
-            Recipient::RoleAndInternalSubordinates { id: rkey.parse().map_err(bad)? }
-        }
-        "organization" => Recipient::Organization,
-        "partner_users" => Recipient::PartnerUsers,
-        "customer_users" => Recipient::CustomerUsers,
-        "email" => Recipient::Email { email: rkey.parse().map_err(bad)? },
-        "public" => Recipient::Public,
-        "link" => Recipient::Link(ShareLink::from_digest(rkey.parse().map_err(bad)?)),
-        other => return Err(corrupt("recipient type", other)),
-    })
 }
 
 fn to_json<T: serde::Serialize>(value: &T, what: &str) -> Result<String, StoreError> {
