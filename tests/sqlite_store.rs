@@ -1075,3 +1075,47 @@ fn a_file_in_a_directory_this_user_cannot_write_is_read_only() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_read_only_mount_is_read_only_not_cannot_open() {
+    if let Some(path) = std::env::var_os("SHAREGUARD_RO_MOUNT") {
+        // Inside a mount namespace where the store's directory is mounted read-only.
+        let refused = SqliteStore::open(&path);
+        assert!(
+            matches!(refused, Err(StoreError::Open(OpenError::ReadOnly { .. }))),
+            "{refused:?}"
+        );
+        return;
+    }
+    let base =
+        std::env::temp_dir().join(format!("shareguard-mount-{}", uuid::Uuid::new_v4().simple()));
+    let (source, target) = (base.join("source"), base.join("target"));
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::create_dir_all(&target).unwrap();
+    drop(SqliteStore::open(source.join("shares.db")).unwrap());
+    // A private mount namespace (root, or a user namespace) binds the directory read-only
+    // and runs this test again inside it.
+    let exe = std::env::current_exe().unwrap();
+    let script = format!(
+        "mount --bind '{s}' '{t}' && mount -o remount,bind,ro '{t}' || exit 99; exec \"$0\" --exact a_read_only_mount_is_read_only_not_cannot_open --nocapture --test-threads=1",
+        s = source.display(),
+        t = target.display()
+    );
+    let status = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .arg(exe)
+        .env("SHAREGUARD_RO_MOUNT", target.join("shares.db"))
+        .status();
+    match status.map(|s| s.code()) {
+        Ok(Some(0)) => {}
+        Ok(Some(99)) | Err(_) => {
+            eprintln!(
+                "SKIPPED a_read_only_mount_is_read_only_not_cannot_open: no mount namespace here"
+            );
+        }
+        Ok(code) => {
+            panic!("a read-only mount should be refused as ReadOnly (child exited {code:?})")
+        }
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}

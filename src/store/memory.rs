@@ -350,12 +350,25 @@ fn numbers(list: Option<&Vec<Number>>) -> &[Number] {
     list.map_or(&[], Vec::as_slice)
 }
 
-/// A page of shares out of an unordered set of candidates: sorted by id, after the cursor.
+/// A page of shares out of an unordered set of distinct candidates: by id, after the cursor.
+/// Linear in the candidates: only the page is sorted and cloned.
 fn page_of<'a>(shares: impl Iterator<Item = &'a Share>, page: &Page) -> Paged<Share> {
-    let mut all: Vec<&Share> = shares.collect();
-    all.sort_unstable_by(|a, b| a.id().cmp(b.id()));
-    all.dedup_by(|a, b| a.id() == b.id());
-    Paged::of_sorted(all, |s| s.id().as_str().to_owned(), page).map(Share::clone)
+    let after = page.after.as_ref().map(Cursor::key);
+    let mut total = 0usize;
+    let mut rest: Vec<&Share> = shares
+        .inspect(|_| total += 1)
+        .filter(|s| after.is_none_or(|a| s.id().as_str() > a))
+        .collect();
+    let by_id = |a: &&Share, b: &&Share| a.id().cmp(b.id());
+    let more = rest.len() > page.count;
+    if more {
+        rest.select_nth_unstable_by(page.count, by_id);
+        rest.truncate(page.count);
+    }
+    rest.sort_unstable_by(by_id);
+    let items: Vec<Share> = rest.into_iter().cloned().collect();
+    let next = if more { items.last().map(|s| Cursor::after(s.id().as_str())) } else { None };
+    Paged { items, total, next }
 }
 
 fn log_page(entries: Vec<&LogEntry>, page: &Page) -> Paged<LogEntry> {
@@ -521,7 +534,16 @@ impl ShareStore for MemoryStore {
         page: &Page,
     ) -> Result<Paged<Share>, StoreError> {
         let state = self.read()?;
-        let keys = principal.recipient_keys(include_public);
+        let mut keys = principal.recipient_keys(include_public);
+        // Each share is under exactly one key: distinct keys give distinct shares.
+        let mut seen = Vec::with_capacity(keys.len());
+        keys.retain(|k| {
+            let first = !seen.contains(k);
+            if first {
+                seen.push(k.clone());
+            }
+            first
+        });
         let shares = keys
             .iter()
             .filter_map(|key| state.by_recipient.get(key))
