@@ -968,6 +968,7 @@ fn a_truncated_file_is_an_open_error_with_its_path() {
 /// Runs the named test of this binary again as the unprivileged user `nobody` (the check
 /// means nothing to root, whom file modes do not stop), with `SHAREGUARD_AS_NOBODY` set to
 /// `arg`; returns whether it passed, or `None` (saying so) where it cannot be run that way.
+#[allow(clippy::print_stderr, reason = "a check that cannot run here says so")]
 fn as_nobody(test: &str, arg: &str) -> Option<bool> {
     let exe = std::env::current_exe().ok()?;
     let status = std::process::Command::new("setpriv")

@@ -1460,7 +1460,7 @@ mod tests {
                         1 => Recipient::Email {
                             email: format!("p{}@corp.example", i % 5000).parse().unwrap(),
                         },
-                        2 => Recipient::Link(ShareLink::from_digest(
+                        2 => Recipient::Link(crate::model::ShareLink::from_digest(
                             format!("{i:064x}").parse().unwrap(),
                         )),
                         _ => Recipient::User { id: format!("u{}", i % 20_000).parse().unwrap() },
