@@ -266,6 +266,15 @@ fn shared_with_me_lists_exactly_what_check_allows() {
     let with_public = block_on(admin.shared_with_me(&bob, true, &Page::ALL, now())).unwrap();
     let listed: Vec<String> = with_public.items.iter().map(|i| i.resource.to_string()).collect();
     assert_eq!(listed, ["folder:f1"], "the document is restricted for bob; the folder is public");
+    // A link presented is listed only on ask, as a public share is.
+    let link = retrievable_link(&admin);
+    let holder = Principal::builder("carol", PrincipalKind::Internal)
+        .link_token(&link.token)
+        .build()
+        .unwrap();
+    assert_eq!(block_on(admin.shared_with_me(&holder, false, &Page::ALL, now())).unwrap().total, 0);
+    let asked = block_on(admin.shared_with_me(&holder, true, &Page::ALL, now())).unwrap();
+    assert!(asked.items.iter().any(|i| i.resource.to_string() == "document:d1"), "{asked:?}");
     // An anonymous principal is shown no public share unless it asks.
     let anyone = Principal::builder("anon", PrincipalKind::Anonymous).build().unwrap();
     assert_eq!(block_on(admin.shared_with_me(&anyone, false, &Page::ALL, now())).unwrap().total, 0);

@@ -635,7 +635,12 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
             .items
             .iter()
             .filter(|s| {
-                !s.is_restrict()
+                let public = matches!(
+                    s.recipient().share_type(),
+                    crate::model::ShareType::Public | crate::model::ShareType::Link
+                );
+                (include_public || !public)
+                    && !s.is_restrict()
                     && s.is_active(now)
                     && !s.permissions().is_empty()
                     && self.policy.enables(s, principal)
