@@ -25,8 +25,8 @@ use super::sql::{
     recipient_from_key, recipient_key, to_sql_u64,
 };
 use super::{
-    Applied, Cursor, OpenError, Page, Paged, PathReader, PathShares, Precondition, ShareFilter,
-    ShareState, ShareStore, StoreError, Write,
+    Applied, Cursor, OpenError, Page, Paged, PathReader, Precondition, ShareFilter, ShareState,
+    ShareStore, StoreError, Write,
 };
 
 /// The schema version this crate writes, and the newest it can open.
@@ -1197,16 +1197,7 @@ impl ShareStore for PgStore {
             .await?;
         let lists: Vec<(ShareList, Revision)> =
             lists.into_iter().map(|(shares, rev)| (ShareList::from(shares), rev)).collect();
-        let views: Vec<PathShares<'_>> = resources
-            .iter()
-            .zip(&lists)
-            .map(|(resource, (shares, revision))| PathShares {
-                resource,
-                shares,
-                revision: *revision,
-            })
-            .collect();
-        read(&views);
+        super::sql::hand_over(resources, &lists, read);
         Ok(())
     }
 

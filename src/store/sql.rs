@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{ModelError, Recipient, ShareLink};
+use crate::model::{ModelError, Recipient, ResourceRef, Revision, ShareLink};
+use crate::policy::ShareList;
 
-use super::StoreError;
+use super::{PathReader, PathShares, StoreError};
 
 /// A recipient as a row keeps it: its JSON — but a retrievable link with its token, which no
 /// serde output of the model carries, so that it reads back retrievable.
@@ -109,4 +110,18 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
 /// A value the database cannot hold.
 fn too_large(what: &str) -> StoreError {
     StoreError::Backend(format!("store: {what} too large for the database"))
+}
+
+/// Hands the shares read for a path to the port's reader, one view per resource.
+pub(crate) fn hand_over(
+    resources: &[ResourceRef],
+    lists: &[(ShareList, Revision)],
+    read: &mut PathReader<'_>,
+) {
+    let views: Vec<PathShares<'_>> = resources
+        .iter()
+        .zip(lists)
+        .map(|(resource, (shares, revision))| PathShares { resource, shares, revision: *revision })
+        .collect();
+    read(&views);
 }

@@ -31,8 +31,8 @@ use super::sql::{
     recipient_from_key, recipient_key, to_sql_u64,
 };
 use super::{
-    Applied, Cursor, OpenError, Page, Paged, PathReader, PathShares, Precondition, ShareFilter,
-    ShareState, ShareStore, StoreError, Write,
+    Applied, Cursor, OpenError, Page, Paged, PathReader, Precondition, ShareFilter, ShareState,
+    ShareStore, StoreError, Write,
 };
 
 /// The `application_id` in the header of every database this crate makes ("SGRD"): how
@@ -1161,16 +1161,7 @@ impl ShareStore for SqliteStore {
                 })
             })
             .await?;
-        let views: Vec<PathShares<'_>> = resources
-            .iter()
-            .zip(&lists)
-            .map(|(resource, (shares, revision))| PathShares {
-                resource,
-                shares,
-                revision: *revision,
-            })
-            .collect();
-        read(&views);
+        super::sql::hand_over(resources, &lists, read);
         Ok(())
     }
 
