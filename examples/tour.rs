@@ -79,11 +79,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let link = block_on(admin.create_link(
         &alice,
         LinkRequest {
-            resource: doc.clone(),
-            access: AccessLevel::Viewer,
             expires: Some(now + Duration::days(2)),
             retrievable: true,
             message: Some("for the board".to_owned()),
+            ..LinkRequest::new(doc.clone(), AccessLevel::Viewer)
         },
         later,
     ))?;

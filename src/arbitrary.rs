@@ -470,6 +470,7 @@ pub fn settings() -> impl Strategy<Value = Settings> {
                     allow_links,
                     max_link_lifetime_days,
                     external_may_manage,
+                    ..Settings::default()
                 }
             },
         )

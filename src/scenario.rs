@@ -176,6 +176,11 @@ impl ShareDecl {
             reshare: self.reshare,
             expires: self.expires,
             message: self.message.clone(),
+            ..NewShare::new(
+                self.resource.clone(),
+                self.recipient.clone(),
+                crate::model::AccessLevel::Viewer,
+            )
         }
     }
 }
@@ -802,6 +807,7 @@ impl Scenario {
                             expires: update.expires,
                             message: update.message.clone(),
                             recipient: update.recipient.clone(),
+                            ..SharePatch::default()
                         },
                     }
                 }

@@ -133,11 +133,9 @@ fn links_return_their_token_once_and_only_retrievable_ones_again() {
     let admin = world();
     let alice = user("alice");
     let request = |retrievable| LinkRequest {
-        resource: r("document:d1"),
-        access: AccessLevel::Viewer,
         expires: Some(now() + Duration::days(1)),
         retrievable,
-        message: None,
+        ..LinkRequest::new(r("document:d1"), AccessLevel::Viewer)
     };
     let emailed = block_on(admin.create_link(&alice, request(false), now())).unwrap();
     let pregenerated = block_on(admin.create_link(&alice, request(true), now())).unwrap();
@@ -192,11 +190,8 @@ fn an_expired_link_opens_nothing_and_a_visit_needs_a_share_giving_view() {
     let link = block_on(admin.create_link(
         &alice,
         LinkRequest {
-            resource: r("document:d1"),
-            access: AccessLevel::Viewer,
             expires: Some(now() + Duration::days(1)),
-            retrievable: false,
-            message: None,
+            ..LinkRequest::new(r("document:d1"), AccessLevel::Viewer)
         },
         now(),
     ))

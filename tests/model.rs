@@ -350,6 +350,9 @@ fn principal_settings_newshare_patch_level_entry_round_trip() {
         allow_links: false,
         max_link_lifetime_days: Some(30),
         external_may_manage: true,
+        require_link_password: true,
+        require_acceptance: shareguard::model::RequireAcceptance::External,
+        email_domains: Some(shareguard::model::EmailDomains::Allow(vec!["corp.example".into()])),
     });
     let defaults: Settings = serde_json::from_str("{}").unwrap();
     assert_eq!(defaults, Settings::default());
@@ -377,6 +380,9 @@ fn principal_settings_newshare_patch_level_entry_round_trip() {
         expires: Some(None),
         message: Some(None),
         recipient: Some(Recipient::Organization),
+        starts: Some(None),
+        max_uses: Some(Some(3)),
+        ..SharePatch::default()
     };
     round_trip(&patch);
     let json = serde_json::to_value(&patch).unwrap();

@@ -257,9 +257,14 @@ mod naive {
                     }
                     if is_active {
                         st.active_grant = true;
-                        st.unconstrained |= share_grants(s);
+                        // SEMANTICS.md 8: a public share or a link never gives management.
+                        let mut grants = share_grants(s);
+                        if matches!(class(s.recipient()), Class::Public | Class::Link) {
+                            grants -= management();
+                        }
+                        st.unconstrained |= grants;
                         if self.enabled(p, class(s.recipient())) {
-                            st.held |= share_grants(s);
+                            st.held |= grants;
                         }
                     } else {
                         st.expired_grant = true;
@@ -374,7 +379,9 @@ mod naive {
                 ShareAction::Delete => a.allows_kind(AdminRight::DeleteShares, kind),
                 // The `token` action has rules of its own (tests/secrets.rs); the naive model
                 // answers the four table actions only.
-                ShareAction::Token => unreachable!("not drawn"),
+                ShareAction::Token | ShareAction::Accept | ShareAction::Decline => {
+                    unreachable!("not drawn")
+                }
             };
             if admin {
                 return (true, Reason::Admin);
@@ -410,9 +417,10 @@ mod naive {
                     }
                 }
             }
-            if c != Class::Internal
-                && !self.s.external_may_manage
-                && granted.intersects(management())
+            // Public shares and links never carry management, whatever the settings (6.3, 8).
+            if granted.intersects(management())
+                && (matches!(c, Class::Public | Class::Link)
+                    || (c != Class::Internal && !self.s.external_may_manage))
             {
                 return true;
             }
@@ -729,6 +737,7 @@ fn patch() -> impl Strategy<Value = SharePatch> {
             expires,
             message: None,
             recipient,
+            ..SharePatch::default()
         })
 }
 
@@ -748,8 +757,8 @@ proptest! {
         creates in proptest::collection::vec(new_share(), 2),
         patches in proptest::collection::vec(patch(), 2),
     ) {
-        let policy = Policy::new(world.settings);
-        let model = naive::Engine { s: world.settings };
+        let policy = Policy::new(world.settings.clone());
+        let model = naive::Engine { s: world.settings.clone() };
         let path = nodes(&world);
         let now = world.now;
         for p in &world.principals {
@@ -846,7 +855,7 @@ fn same_decisions(
     plain: &[Node<'_>],
     listed: &[Node<'_>],
 ) -> Result<(), TestCaseError> {
-    let policy = Policy::new(world.settings);
+    let policy = Policy::new(world.settings.clone());
     let now = world.now;
     for p in &world.principals {
         prop_assert_eq!(policy.permissions(p, listed, now), policy.permissions(p, plain, now));
@@ -938,7 +947,7 @@ proptest! {
     /// Invariant 1: an expired share grants (and denies) nothing, from the instant of expiry.
     #[test]
     fn expired_shares_grant_nothing(world in arbitrary::world()) {
-        let policy = Policy::new(world.settings);
+        let policy = Policy::new(world.settings.clone());
         let now = world.now;
         let live = without(&world, |s| s.expires().is_some_and(|t| t <= now));
         for p in &world.principals {
@@ -949,7 +958,7 @@ proptest! {
     /// Invariant 2: a share grants only to principals its recipient matches.
     #[test]
     fn only_matching_recipients_grant(world in arbitrary::world()) {
-        let policy = Policy::new(world.settings);
+        let policy = Policy::new(world.settings.clone());
         for p in &world.principals {
             let matching = without(&world, |s| !naive::matches(s.recipient(), p));
             prop_assert_eq!(
@@ -963,7 +972,7 @@ proptest! {
     /// excepted: nothing denies an owner).
     #[test]
     fn a_matching_active_restrict_denies_everything(world in arbitrary::world(), at in 0usize..3, public in any::<bool>()) {
-        let policy = Policy::new(world.settings);
+        let policy = Policy::new(world.settings.clone());
         for p in &world.principals {
             let mut w = world.clone();
             let recipient = if public || p.kind() == PrincipalKind::Anonymous {
@@ -1003,7 +1012,7 @@ proptest! {
             .with_reshare(old.reshare() | reshare)
             .with_expiry(old.expires());
         w.path[i].shares[j] = widened;
-        let policy = Policy::new(world.settings);
+        let policy = Policy::new(world.settings.clone());
         for p in &world.principals {
             let before = policy.permissions(p, &world.nodes(), world.now);
             let after = policy.permissions(p, &w.nodes(), world.now);
@@ -1021,7 +1030,7 @@ proptest! {
     /// (for shares that are not links and do not reach themselves).
     #[test]
     fn no_create_escalates(world in arbitrary::world(), new in new_share()) {
-        let policy = Policy::new(world.settings);
+        let policy = Policy::new(world.settings.clone());
         let path = world.nodes();
         for actor in &world.principals {
             let d = policy.check_create(actor, &new, &path, world.now);
@@ -1050,7 +1059,7 @@ proptest! {
     /// share in time) are held by the actor for as long as the share lasts.
     #[test]
     fn no_change_escalates(world in arbitrary::world(), patch in patch()) {
-        let policy = Policy::new(world.settings);
+        let policy = Policy::new(world.settings.clone());
         let path = world.nodes();
         let now = world.now;
         for actor in &world.principals {
@@ -1093,7 +1102,7 @@ proptest! {
     /// re-share rights unless `external_may_manage` (never when anonymous), owners aside.
     #[test]
     fn outsiders_never_manage(world in arbitrary::world()) {
-        let policy = Policy::new(world.settings);
+        let policy = Policy::new(world.settings.clone());
         for p in &world.principals {
             if p.kind() == PrincipalKind::Internal || is_owner(p, &world) {
                 continue;
@@ -1109,8 +1118,8 @@ proptest! {
     /// gone; switching it back on restores exactly what was there.
     #[test]
     fn switching_a_class_off_cuts_and_on_restores(world in arbitrary::world(), which in 0usize..3) {
-        let on = Settings { allow_external: true, allow_public: true, allow_links: true, ..world.settings };
-        let mut off = on;
+        let on = Settings { allow_external: true, allow_public: true, allow_links: true, ..world.settings.clone() };
+        let mut off = on.clone();
         match which {
             0 => off.allow_external = false,
             1 => off.allow_public = false,
@@ -1129,9 +1138,9 @@ proptest! {
                     _ => c == naive::Class::Link,
                 }
             });
-            let off_held = Policy::new(off).permissions(p, &world.nodes(), world.now);
-            prop_assert_eq!(off_held, Policy::new(on).permissions(p, &cut.nodes(), world.now));
-            let on_held = Policy::new(on).permissions(p, &world.nodes(), world.now);
+            let off_held = Policy::new(off.clone()).permissions(p, &world.nodes(), world.now);
+            prop_assert_eq!(off_held, Policy::new(on.clone()).permissions(p, &cut.nodes(), world.now));
+            let on_held = Policy::new(on.clone()).permissions(p, &world.nodes(), world.now);
             prop_assert!(on_held.contains(off_held));
         }
     }

@@ -95,7 +95,7 @@ impl World {
         ]
     }
     fn policy(&self) -> Policy {
-        Policy::new(self.settings)
+        Policy::new(self.settings.clone())
     }
     fn check(&self, p: &Principal, perm: Permission) -> Decision {
         self.policy().check(p, perm, &self.path(), now())
@@ -231,7 +231,7 @@ fn each_setting_cuts_its_class_and_switching_back_restores() {
         allow(&w.check(&ext, Permission::View), Reason::Share);
         let mut off = Settings::default();
         switch_off(&mut off);
-        let w = w.with(off);
+        let w = w.with(off.clone());
         deny(&w.check(&ext, Permission::View), Reason::Setting);
         assert_eq!(w.held(&ext), Permissions::empty(), "{recipient}");
         let w = w.with(Settings::default());
@@ -248,18 +248,19 @@ fn allow_external_false_cuts_internal_class_shares_to_outsiders_but_not_public_o
         for recipient in [user("x"), group("eng")] {
             let w = World::new().on_doc(share("s", "document:d1", recipient, AccessLevel::Viewer));
             allow(&w.check(&p, Permission::View), Reason::Share);
-            deny(&w.with(off).check(&p, Permission::View), Reason::Setting);
+            deny(&w.with(off.clone()).check(&p, Permission::View), Reason::Setting);
         }
         for recipient in [Recipient::Public, link("tok")] {
             let w = World::new()
                 .on_doc(share("s", "document:d1", recipient, AccessLevel::Viewer))
-                .with(off);
+                .with(off.clone());
             allow(&w.check(&p, Permission::View), Reason::Share);
         }
     }
     // An internal principal keeps its user share.
-    let w =
-        World::new().on_doc(share("s", "document:d1", user("bob"), AccessLevel::Viewer)).with(off);
+    let w = World::new()
+        .on_doc(share("s", "document:d1", user("bob"), AccessLevel::Viewer))
+        .with(off.clone());
     allow(&w.check(&internal("bob"), Permission::View), Reason::Share);
 }
 
@@ -328,7 +329,7 @@ fn denial_precedence_restricted_over_setting() {
     let w = World::new()
         .on_doc(share("p", "document:d1", Recipient::Public, AccessLevel::Viewer))
         .on_doc(share("r", "document:d1", user("bob"), AccessLevel::Restrict))
-        .with(off);
+        .with(off.clone());
     deny(&w.check(&internal("bob"), Permission::View), Reason::Restricted);
 }
 
@@ -338,7 +339,7 @@ fn denial_precedence_setting_over_insufficient() {
     let w = World::new()
         .on_doc(share("p", "document:d1", Recipient::Public, AccessLevel::Editor))
         .on_doc(share("u", "document:d1", user("bob"), AccessLevel::Viewer))
-        .with(off);
+        .with(off.clone());
     deny(&w.check(&internal("bob"), Permission::Edit), Reason::Setting);
 }
 
@@ -668,27 +669,27 @@ fn create_setting_cases() {
     let w = |s: Settings| World::new().with(s);
     let d = Settings::default();
     deny(
-        &w(Settings { allow_external: false, ..d })
+        &w(Settings { allow_external: false, ..d.clone() })
             .create(&alice, &new_share(email("x@y.example"), AccessLevel::Viewer)),
         Reason::Setting,
     );
     deny(
-        &w(Settings { allow_external: false, ..d })
+        &w(Settings { allow_external: false, ..d.clone() })
             .create(&alice, &new_share(Recipient::CustomerUsers, AccessLevel::Viewer)),
         Reason::Setting,
     );
     deny(
-        &w(Settings { allow_public: false, ..d })
+        &w(Settings { allow_public: false, ..d.clone() })
             .create(&alice, &new_share(Recipient::Public, AccessLevel::Viewer)),
         Reason::Setting,
     );
     deny(
-        &w(Settings { allow_links: false, ..d })
+        &w(Settings { allow_links: false, ..d.clone() })
             .create(&alice, &new_share(link("t"), AccessLevel::Viewer)),
         Reason::Setting,
     );
     // Link lifetime.
-    let limited = w(Settings { max_link_lifetime_days: Some(30), ..d });
+    let limited = w(Settings { max_link_lifetime_days: Some(30), ..d.clone() });
     deny(&limited.create(&alice, &new_share(link("t"), AccessLevel::Viewer)), Reason::Setting);
     deny(
         &limited.create(
@@ -709,25 +710,37 @@ fn create_setting_cases() {
     for r in [email("x@y.example"), Recipient::PartnerUsers, Recipient::Public, link("t")] {
         for extra in [ReshareRights::INTERNAL, ReshareRights::GRANT] {
             deny(
-                &w(d).create(&alice, &new_share(r.clone(), AccessLevel::Viewer).reshare(extra)),
+                &w(d.clone())
+                    .create(&alice, &new_share(r.clone(), AccessLevel::Viewer).reshare(extra)),
                 Reason::Setting,
             );
         }
         deny(
-            &w(d).create(&alice, &new_share(r.clone(), AccessLevel::Custom(Permissions::VIEW_LOG))),
+            &w(d.clone())
+                .create(&alice, &new_share(r.clone(), AccessLevel::Custom(Permissions::VIEW_LOG))),
             Reason::Setting,
         );
-        deny(&w(d).create(&alice, &new_share(r.clone(), AccessLevel::Manager)), Reason::Setting);
-        allow(
-            &w(Settings { external_may_manage: true, ..d })
-                .create(&alice, &new_share(r, AccessLevel::Manager)),
-            Reason::Owner,
+        deny(
+            &w(d.clone()).create(&alice, &new_share(r.clone(), AccessLevel::Manager)),
+            Reason::Setting,
         );
+        // external_may_manage lifts this for external recipients, never for public ones
+        // or links (SEMANTICS.md 6.3 and 8).
+        let lifted = w(Settings { external_may_manage: true, ..d.clone() })
+            .create(&alice, &new_share(r.clone(), AccessLevel::Manager));
+        if matches!(r, Recipient::Public | Recipient::Link(_)) {
+            deny(&lifted, Reason::Setting);
+        } else {
+            allow(&lifted, Reason::Owner);
+        }
     }
-    allow(&w(d).create(&alice, &new_share(user("bob"), AccessLevel::Manager)), Reason::Owner);
+    allow(
+        &w(d.clone()).create(&alice, &new_share(user("bob"), AccessLevel::Manager)),
+        Reason::Owner,
+    );
     // Not checked for a restrict.
     allow(
-        &w(Settings { allow_public: false, ..d })
+        &w(Settings { allow_public: false, ..d.clone() })
             .create(&alice, &new_share(Recipient::Public, AccessLevel::Restrict)),
         Reason::Owner,
     );

@@ -38,11 +38,9 @@ fn world(settings: Settings) -> Admin<MemoryStore, Hierarchy> {
 
 fn retrievable_link(admin: &Admin<MemoryStore, Hierarchy>) -> NewLink {
     let request = LinkRequest {
-        resource: r("document:d1"),
-        access: AccessLevel::Editor,
         expires: Some(now() + Duration::days(7)),
         retrievable: true,
-        message: None,
+        ..LinkRequest::new(r("document:d1"), AccessLevel::Editor)
     };
     block_on(admin.create_link(&user("alice"), request, now())).unwrap()
 }
@@ -109,13 +107,7 @@ fn the_token_action_follows_section_5() {
     // A link that is not retrievable: invalid, for the owner too.
     let plain = block_on(admin.create_link(
         &alice,
-        LinkRequest {
-            resource: r("document:d1"),
-            access: AccessLevel::Viewer,
-            expires: None,
-            retrievable: false,
-            message: None,
-        },
+        LinkRequest::new(r("document:d1"), AccessLevel::Viewer),
         now(),
     ))
     .unwrap();
@@ -162,9 +154,7 @@ proptest! {
                                  days in 1i64..30, revoke in any::<bool>()) {
         let admin = world(Settings::default());
         let alice = user("alice");
-        let link = block_on(admin.create_link(&alice, LinkRequest {
-            resource: r("document:d1"), access, expires: Some(now() + Duration::days(days)),
-            retrievable: true, message: None }, now())).unwrap();
+        let link = block_on(admin.create_link(&alice, LinkRequest { expires: Some(now() + Duration::days(days)), retrievable: true, ..LinkRequest::new(r("document:d1"), access) }, now())).unwrap();
         let token = link.token.reveal().to_owned();
         let mut seen = vec![format!("{link:?}"), shown(&link.share), link.share.to_string_lossy()];
         let stranger = user("mallory");

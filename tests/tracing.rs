@@ -103,11 +103,8 @@ fn spans_and_decision_events_carry_ids_and_reasons_and_never_a_token() {
         let link = block_on(admin.create_link(
             &alice,
             LinkRequest {
-                resource: "document:d1".parse().unwrap(),
-                access: AccessLevel::Viewer,
-                expires: None,
                 retrievable: true,
-                message: None,
+                ..LinkRequest::new("document:d1".parse().unwrap(), AccessLevel::Viewer)
             },
             now,
         ))

@@ -400,14 +400,5 @@ fn lost(share: &Share, vendor: &str, notes: &mut Vec<String>) {
 }
 
 fn new_share(share: &Share) -> NewShare {
-    let access = share.access();
-    NewShare {
-        resource: share.resource().clone(),
-        recipient: share.recipient().clone(),
-        access: access.level(),
-        permissions: access.custom_set(),
-        reshare: (!share.reshare().is_empty()).then(|| share.reshare()),
-        expires: share.expires(),
-        message: share.message().map(str::to_owned),
-    }
+    NewShare::again(share)
 }

@@ -5,8 +5,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AccessLevel, LinkToken, NewShare, Permissions, Principal, Recipient, ResourceRef, Share,
-    ShareId, ShareLink,
+    AccessLevel, Audience, LinkPassword, LinkToken, NewShare, Permissions, Principal, Recipient,
+    ResourceRef, Share, ShareId, ShareLink,
 };
 use crate::policy::ShareAction;
 use crate::store::{ShareStore, Write};
@@ -26,8 +26,7 @@ use super::{Admin, AdminError, ResourceTree, allowed, share_in};
 /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
 /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
 /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
-/// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
-///     access: AccessLevel::Viewer, expires: None, retrievable: false, message: None }, now).await?;
+/// let link = admin.create_link(&alice, LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer), now).await?;
 /// assert_eq!(link.share.sharer().as_str(), "alice");
 /// assert_eq!(link.token.reveal().len(), 64);
 /// // Its Debug form leaves the token out, so logging it gives nothing away.
@@ -66,11 +65,10 @@ impl fmt::Debug for NewLink {
 /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
 ///
 /// let request = LinkRequest {
-///     resource: "document:d1".parse()?,
-///     access: AccessLevel::Viewer,
 ///     expires: Some(now + Duration::days(7)),
 ///     retrievable: true,
 ///     message: Some("the Q3 deck".into()),
+///     ..LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer)
 /// };
 /// let link = admin.create_link(&alice, request.clone(), now).await?;
 /// assert_eq!(link.share.message(), Some("the Q3 deck"));
@@ -93,6 +91,44 @@ pub struct LinkRequest {
     pub retrievable: bool,
     /// A message.
     pub message: Option<String>,
+    /// Whom the link admits besides presenting its token (SEMANTICS.md section 8).
+    pub audience: Audience,
+    /// How many times it may be opened.
+    pub max_uses: Option<u64>,
+    /// Its password, hashed ([`LinkPassword::hash`]).
+    pub password: Option<LinkPassword>,
+    /// When it starts granting.
+    pub starts: Option<DateTime<Utc>>,
+}
+
+impl LinkRequest {
+    /// A link to `resource` at `access`, for anyone with the token, with no expiry, start,
+    /// use limit, password or message, and not retrievable. Set the other fields with struct
+    /// update syntax.
+    ///
+    /// ```
+    /// use shareguard::AccessLevel;
+    /// use shareguard::admin::LinkRequest;
+    /// use shareguard::model::Audience;
+    ///
+    /// let request = LinkRequest { max_uses: Some(3), ..LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer) };
+    /// assert_eq!((request.max_uses, &request.audience), (Some(3), &Audience::Anyone));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn new(resource: ResourceRef, access: AccessLevel) -> Self {
+        Self {
+            resource,
+            access,
+            expires: None,
+            retrievable: false,
+            message: None,
+            audience: Audience::Anyone,
+            max_uses: None,
+            password: None,
+            starts: None,
+        }
+    }
 }
 
 impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
@@ -111,8 +147,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
     /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
     /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
-    /// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
-    ///     access: AccessLevel::Viewer, expires: None, retrievable: false, message: None }, now).await?;
+    /// let link = admin.create_link(&alice, LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer), now).await?;
     /// // Whoever presents the token may view the document.
     /// let visitor = Principal::builder("visitor", PrincipalKind::Anonymous).link_token(&link.token).build()?;
     /// assert!(admin.check(&visitor, Permission::View, &"document:d1".parse()?, now).await?.is_allowed());
@@ -127,13 +162,14 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         now: DateTime<Utc>,
     ) -> Result<NewLink, AdminError> {
         let token = LinkToken::generate()?;
-        let mut new = NewShare::new(
-            request.resource,
-            Recipient::Link(ShareLink::new(&token, request.retrievable)),
-            request.access,
-        );
+        let link = ShareLink::new(&token, request.retrievable).with_audience(request.audience);
+        let mut new = NewShare::new(request.resource, Recipient::Link(link), request.access);
         new.expires = request.expires;
         new.message = request.message;
+        new.retrievable = request.retrievable;
+        new.max_uses = request.max_uses;
+        new.password = request.password;
+        new.starts = request.starts;
         let share = self.create(actor, new, now).await?;
         Ok(NewLink { share, token })
     }
@@ -154,8 +190,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
     /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
     /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
-    /// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
-    ///     access: AccessLevel::Viewer, expires: None, retrievable: true, message: None }, now).await?;
+    /// let link = admin.create_link(&alice, LinkRequest { retrievable: true, ..LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer) }, now).await?;
     /// let again = admin.retrieve_link(&alice, link.share.id(), now).await?;
     /// assert_eq!(again.reveal(), link.token.reveal());
     /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
@@ -200,9 +235,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
     /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
     /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
-    /// let link = admin.create_link(&alice, LinkRequest { resource: "document:d1".parse()?,
-    ///     access: AccessLevel::Viewer, expires: Some(now + Duration::days(1)), retrievable: false,
-    ///     message: None }, now).await?;
+    /// let link = admin.create_link(&alice, LinkRequest { expires: Some(now + Duration::days(1)), ..LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer) }, now).await?;
     /// let visitor = Principal::builder("visitor", PrincipalKind::Anonymous).link_token(&link.token).build()?;
     /// let opened = admin.resolve_link(&visitor, &link.token, now).await?.ok_or("opens")?;
     /// assert_eq!(opened.permissions, Permissions::VIEW | Permissions::DOWNLOAD);

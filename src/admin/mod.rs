@@ -43,9 +43,7 @@ use crate::model::{
     Share, ShareId, SharePatch,
 };
 use crate::policy::{Node, Policy, ShareAction};
-use crate::store::{
-    AccessEntry, Applied, Page, Paged, ShareFilter, ShareState, ShareStore, StoreError, Write,
-};
+use crate::store::{AccessEntry, Applied, Page, Paged, ShareFilter, ShareStore, StoreError, Write};
 
 /// A resource shared with a principal, and what the principal may do there ("shared with
 /// me", SEMANTICS.md section 11).
@@ -210,7 +208,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         new: NewShare,
         now: DateTime<Utc>,
     ) -> Result<Applied, AdminError> {
-        let share = Share::from_new(ShareId::random(), actor.id().clone(), &new, now)?;
+        let share = self.policy.new_share(ShareId::random(), actor.id().clone(), &new, now)?;
         let resource = new.resource.clone();
         self.write_on_path(&resource, actor, now, |path| {
             allowed(self.policy.check_create(actor, &new, path, now))?;
@@ -581,7 +579,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                             now,
                         );
                         if read.is_allowed() {
-                            let state = ShareState::of(share, now);
+                            let state = share.state(now);
                             entries.push(AccessEntry { share: share.without_token(), state });
                         }
                     }

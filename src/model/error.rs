@@ -68,6 +68,9 @@ pub enum ModelError {
     /// The OS random number generator failed while making a link token.
     #[error("link token: the operating system's random source failed: {0}")]
     Random(String),
+    /// Hashing a link password failed (the random source for its salt, or the hash itself).
+    #[error("password: hashing failed: {0}")]
+    Hashing(String),
 }
 
 impl ModelError {
@@ -93,6 +96,7 @@ impl ModelError {
             | Self::Empty { field }
             | Self::Cycle { field, .. } => field,
             Self::Random(_) => "token",
+            Self::Hashing(_) => "password",
         }
     }
 }

@@ -513,6 +513,18 @@ impl Email {
     pub fn normalized(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+
+    /// What follows the `@`: the domain that `email_domains` governs (SEMANTICS.md section 8).
+    ///
+    /// ```
+    /// use shareguard::model::Email;
+    /// assert_eq!(Email::new("ann@EU.Example.com")?.domain(), "EU.Example.com");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
 }
 
 impl PartialEq for Email {

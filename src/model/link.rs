@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::model::ModelError;
+use crate::model::{Email, ModelError, Principal, PrincipalKind};
 
 /// A link token in clear: the secret a link's holder presents.
 ///
@@ -238,6 +238,7 @@ pub struct ShareLink {
 struct LinkInner {
     digest: LinkDigest,
     token: Option<LinkToken>,
+    audience: Audience,
 }
 
 impl ShareLink {
@@ -261,6 +262,7 @@ impl ShareLink {
             inner: Box::new(LinkInner {
                 digest: token.digest(),
                 token: retrievable.then(|| token.clone()),
+                audience: Audience::Anyone,
             }),
         }
     }
@@ -278,7 +280,7 @@ impl ShareLink {
     /// ```
     #[must_use]
     pub fn from_digest(digest: LinkDigest) -> Self {
-        Self { inner: Box::new(LinkInner { digest, token: None }) }
+        Self { inner: Box::new(LinkInner { digest, token: None, audience: Audience::Anyone }) }
     }
 
     /// The digest of the link's token.
@@ -339,11 +341,175 @@ impl ShareLink {
     pub fn accepts(&self, presented: &LinkDigest) -> bool {
         self.inner.digest == *presented
     }
+
+    /// The same link with another audience (SEMANTICS.md section 8). The audience is part of
+    /// the recipient, so it is chosen when the link is made and never changes.
+    ///
+    /// ```
+    /// use shareguard::model::{Audience, LinkToken, ShareLink};
+    ///
+    /// let link = ShareLink::new(&LinkToken::presented("tok-1")?, false)
+    ///     .with_audience(Audience::Organization);
+    /// assert_eq!(link.audience(), &Audience::Organization);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_audience(mut self, audience: Audience) -> Self {
+        self.inner.audience = audience;
+        self
+    }
+
+    /// Who the link admits besides presenting its token.
+    ///
+    /// ```
+    /// use shareguard::model::{Audience, LinkToken, ShareLink};
+    /// let link = ShareLink::new(&LinkToken::presented("tok-1")?, false);
+    /// assert_eq!(link.audience(), &Audience::Anyone);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn audience(&self) -> &Audience {
+        &self.inner.audience
+    }
 }
 
+/// Whom a link admits, besides presenting its token (SEMANTICS.md section 8).
+///
+/// Written as `"anyone"`, `"organization"` or a list of email addresses.
+///
+/// ```
+/// use shareguard::model::Audience;
+///
+/// let people: Audience = serde_json::from_str(r#"["ann@partner.example"]"#)?;
+/// assert!(matches!(people, Audience::People(ref emails) if emails.len() == 1));
+/// assert_eq!(serde_json::to_string(&Audience::Organization)?, r#""organization""#);
+/// assert!(serde_json::from_str::<Audience>("[]").is_err(), "a people link names someone");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Audience {
+    /// Whoever presents the token, anonymous principals included.
+    #[default]
+    Anyone,
+    /// Internal principals presenting the token.
+    Organization,
+    /// Principals presenting the token with one of these verified emails (compared ignoring
+    /// ASCII case). Never empty.
+    People(Vec<Email>),
+}
+
+impl Audience {
+    /// The audience of these people; an empty list is refused (`audience`).
+    ///
+    /// ```
+    /// use shareguard::model::Audience;
+    /// assert!(Audience::people(["ann@partner.example".parse()?]).is_ok());
+    /// assert_eq!(Audience::people([]).unwrap_err().field(), "audience");
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    pub fn people(emails: impl IntoIterator<Item = Email>) -> Result<Self, ModelError> {
+        let emails: Vec<Email> = emails.into_iter().collect();
+        if emails.is_empty() {
+            return Err(ModelError::Invalid {
+                field: "audience",
+                value: "[]".to_owned(),
+                reason: "a `people` link names at least one address",
+            });
+        }
+        Ok(Audience::People(emails))
+    }
+
+    /// The addresses through which this audience admits `principal`: none for `anyone` and
+    /// `organization` (they admit without an address), the principal's addresses on the list
+    /// for `people`.
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::Audience;
+    ///
+    /// let ann = Principal::builder("ann", PrincipalKind::External)
+    ///     .email("Ann@Partner.Example").build()?;
+    /// let people = Audience::people(["ann@partner.example".parse()?])?;
+    /// assert_eq!(people.addresses_of(&ann).count(), 1);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    pub fn addresses_of<'a>(&'a self, principal: &'a Principal) -> impl Iterator<Item = &'a Email> {
+        let listed: &[Email] = match self {
+            Audience::People(emails) => emails,
+            Audience::Anyone | Audience::Organization => &[],
+        };
+        principal.emails().iter().filter(move |e| listed.contains(e))
+    }
+
+    /// Whether the audience admits `principal` (who presents the link's token).
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::Audience;
+    ///
+    /// let visitor = Principal::new("v".parse()?, PrincipalKind::Anonymous);
+    /// assert!(Audience::Anyone.admits(&visitor));
+    /// assert!(!Audience::Organization.admits(&visitor));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn admits(&self, principal: &Principal) -> bool {
+        match self {
+            Audience::Anyone => true,
+            Audience::Organization => principal.kind() == PrincipalKind::Internal,
+            Audience::People(_) => {
+                principal.kind() != PrincipalKind::Anonymous
+                    && self.addresses_of(principal).next().is_some()
+            }
+        }
+    }
+}
+
+impl Serialize for Audience {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Audience::Anyone => s.serialize_str("anyone"),
+            Audience::Organization => s.serialize_str("organization"),
+            Audience::People(emails) => emails.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Name(String),
+            People(Vec<String>),
+        }
+        match Form::deserialize(d)? {
+            Form::Name(name) => match name.as_str() {
+                "anyone" => Ok(Audience::Anyone),
+                "organization" => Ok(Audience::Organization),
+                _ => Err(D::Error::custom(ModelError::UnknownName {
+                    field: "audience",
+                    value: name,
+                    expected: "anyone, organization, or a list of emails",
+                })),
+            },
+            Form::People(emails) => {
+                let emails = emails
+                    .into_iter()
+                    .map(Email::new)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(D::Error::custom)?;
+                Audience::people(emails).map_err(D::Error::custom)
+            }
+        }
+    }
+}
+
+// Two links are the same recipient when their tokens and audiences are.
 impl PartialEq for ShareLink {
     fn eq(&self, other: &Self) -> bool {
-        self.inner.digest == other.inner.digest
+        self.inner.digest == other.inner.digest && self.inner.audience == other.inner.audience
     }
 }
 
@@ -360,6 +526,7 @@ impl fmt::Debug for ShareLink {
         f.debug_struct("ShareLink")
             .field("digest", &self.inner.digest)
             .field("retrievable", &self.is_retrievable())
+            .field("audience", &self.inner.audience)
             .finish()
     }
 }
@@ -371,6 +538,12 @@ struct LinkWire {
     digest: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     token: Option<String>,
+    #[serde(default, skip_serializing_if = "is_anyone")]
+    audience: Audience,
+}
+
+fn is_anyone(audience: &Audience) -> bool {
+    *audience == Audience::Anyone
 }
 
 // Written with its digest only, even when retrievable: no serde output carries a token
@@ -378,7 +551,12 @@ struct LinkWire {
 // itself; reading still takes a token, as scenario files and vendor forms give one.
 impl Serialize for ShareLink {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        LinkWire { digest: Some(self.inner.digest.to_hex()), token: None }.serialize(s)
+        LinkWire {
+            digest: Some(self.inner.digest.to_hex()),
+            token: None,
+            audience: self.inner.audience.clone(),
+        }
+        .serialize(s)
     }
 }
 
@@ -386,7 +564,8 @@ impl<'de> Deserialize<'de> for ShareLink {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let wire = LinkWire::deserialize(d)?;
-        match (wire.digest, wire.token) {
+        let audience = wire.audience;
+        let link = match (wire.digest, wire.token) {
             (digest, Some(token)) => {
                 let token = LinkToken::presented(token).map_err(D::Error::custom)?;
                 let link = ShareLink::new(&token, true);
@@ -402,11 +581,12 @@ impl<'de> Deserialize<'de> for ShareLink {
                 Ok(ShareLink::from_digest(digest.parse().map_err(D::Error::custom)?))
             }
             (None, None) => Err(D::Error::custom("link: needs `token` or `digest`")),
-        }
+        }?;
+        Ok(link.with_audience(audience))
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

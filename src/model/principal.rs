@@ -5,7 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{
-    Email, GroupId, LinkDigest, LinkToken, ModelError, PrincipalId, ResourceKind, RoleId,
+    Email, GroupId, LinkDigest, LinkToken, LinkUnlock, ModelError, PrincipalId, ResourceKind,
+    RoleId,
 };
 
 /// The kind of a principal (SEMANTICS.md section 3).
@@ -319,6 +320,8 @@ pub struct Principal {
     admin: AdminRights,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     link_digests: Vec<LinkDigest>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unlocked: Vec<LinkUnlock>,
 }
 
 impl Principal {
@@ -345,6 +348,7 @@ impl Principal {
             emails: Vec::new(),
             admin: AdminRights::none(),
             link_digests: Vec::new(),
+            unlocked: Vec::new(),
         }
     }
 
@@ -545,6 +549,39 @@ impl Principal {
     pub fn link_digests(&self) -> &[LinkDigest] {
         &self.link_digests
     }
+
+    /// The password-protected links this principal has unlocked (SEMANTICS.md section 8).
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    /// let visitor = Principal::new("v".parse()?, PrincipalKind::Anonymous);
+    /// assert!(visitor.unlocked().is_empty());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn unlocked(&self) -> &[LinkUnlock] {
+        &self.unlocked
+    }
+
+    /// The same principal, now carrying `unlock` (what [`crate::Admin::unlock_link`] returns).
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::{LinkPassword, LinkToken, LinkUnlock, Password};
+    /// let token = LinkToken::presented("tok-1")?;
+    /// let kept = LinkPassword::hash(&Password::new("s3cret")?)?;
+    /// let visitor = Principal::new("v".parse()?, PrincipalKind::Anonymous)
+    ///     .with_unlock(LinkUnlock::new(token.digest(), &kept));
+    /// assert_eq!(visitor.unlocked().len(), 1);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_unlock(mut self, unlock: LinkUnlock) -> Self {
+        if !self.unlocked.contains(&unlock) {
+            self.unlocked.push(unlock);
+        }
+        self
+    }
 }
 
 /// Builds a [`Principal`]. Keeps the first malformed value and reports it from
@@ -569,6 +606,7 @@ pub struct PrincipalBuilder {
     emails: Vec<Email>,
     admin: AdminRights,
     link_digests: Vec<LinkDigest>,
+    unlocked: Vec<LinkUnlock>,
     error: Option<ModelError>,
 }
 
@@ -740,6 +778,25 @@ impl PrincipalBuilder {
         self
     }
 
+    /// Adds an unlock of a password-protected link (see [`Principal::with_unlock`]).
+    ///
+    /// ```
+    /// use shareguard::{Principal, PrincipalKind};
+    /// use shareguard::model::{LinkPassword, LinkToken, LinkUnlock, Password};
+    /// let token = LinkToken::presented("tok-1")?;
+    /// let kept = LinkPassword::hash(&Password::new("s3cret")?)?;
+    /// let visitor = Principal::builder("v", PrincipalKind::Anonymous)
+    ///     .link_token(&token)
+    ///     .unlocked(LinkUnlock::new(token.digest(), &kept))
+    ///     .build()?;
+    /// assert_eq!(visitor.unlocked().len(), 1);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    pub fn unlocked(mut self, unlock: LinkUnlock) -> Self {
+        self.unlocked.push(unlock);
+        self
+    }
+
     /// The groups added so far (direct, before any resolution).
     ///
     /// ```
@@ -783,6 +840,7 @@ impl PrincipalBuilder {
             emails: self.emails,
             admin: self.admin,
             link_digests: self.link_digests,
+            unlocked: self.unlocked,
         })
     }
 }

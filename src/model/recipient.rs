@@ -347,7 +347,10 @@ impl Recipient {
         let anonymous = principal.kind() == PrincipalKind::Anonymous;
         match self {
             Recipient::Public => true,
-            Recipient::Link(link) => principal.link_digests().iter().any(|d| link.accepts(d)),
+            Recipient::Link(link) => {
+                principal.link_digests().iter().any(|d| link.accepts(d))
+                    && link.audience().admits(principal)
+            }
             _ if anonymous => false,
             Recipient::User { id } => principal.id() == id,
             Recipient::Group { id } => principal.in_group(id),

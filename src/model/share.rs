@@ -6,9 +6,59 @@ use serde::{Deserialize, Serialize};
 use super::time::{check_time, check_time_option, rfc3339, rfc3339_change, rfc3339_option};
 
 use crate::model::{
-    AccessLevel, Level, LinkToken, ModelError, Permissions, PrincipalId, Recipient, ReshareRights,
-    ResourceRef, ShareId, ShareLink,
+    AccessLevel, Audience, Level, LinkPassword, LinkToken, ModelError, Permissions, Principal,
+    PrincipalId, Recipient, ReshareRights, ResourceRef, ShareId, ShareLink,
 };
+
+/// A share's state (SEMANTICS.md section 9), the first that holds of: expired (used up
+/// included), pending, scheduled (not started), active.
+///
+/// ```
+/// use shareguard::model::ShareState;
+/// assert_eq!(serde_json::to_string(&ShareState::Scheduled)?, r#""scheduled""#);
+/// assert_eq!(ShareState::Pending.name(), "pending");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareState {
+    /// Grants what it gives.
+    Active,
+    /// Waits for its recipient to accept it: grants nothing yet.
+    Pending,
+    /// Has not started yet: grants nothing yet.
+    Scheduled,
+    /// Expired (at or after its expiry) or used up: grants nothing.
+    Expired,
+}
+
+impl ShareState {
+    /// Every state, in the order SEMANTICS.md section 9 tries them (expired first).
+    pub const ALL: [ShareState; 4] =
+        [ShareState::Expired, ShareState::Pending, ShareState::Scheduled, ShareState::Active];
+
+    /// The state's name as written in JSON.
+    ///
+    /// ```
+    /// use shareguard::model::ShareState;
+    /// assert_eq!(ShareState::Expired.name(), "expired");
+    /// ```
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            ShareState::Active => "active",
+            ShareState::Pending => "pending",
+            ShareState::Scheduled => "scheduled",
+            ShareState::Expired => "expired",
+        }
+    }
+}
+
+impl std::fmt::Display for ShareState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// How a share has been used (iconik's share panel: last visit, times used).
 ///
@@ -83,6 +133,10 @@ pub struct Share {
 struct Extra {
     message: Option<Box<str>>,
     usage: Usage,
+    starts: Option<DateTime<Utc>>,
+    pending: bool,
+    max_uses: Option<u64>,
+    password: Option<LinkPassword>,
 }
 
 /// How a share is written: every field flat, as SEMANTICS.md names them.
@@ -106,6 +160,18 @@ struct ShareWire {
     usage: Usage,
     #[serde(default = "first_version")]
     version: u64,
+    #[serde(default, with = "rfc3339_option", skip_serializing_if = "Option::is_none")]
+    starts: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pending: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_uses: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password: Option<LinkPassword>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A share read from JSON is held to what `NewShare` and `SharePatch` are: no empty
@@ -117,6 +183,7 @@ impl TryFrom<ShareWire> for Share {
         check_time("created", w.created)?;
         check_time_option("expires", w.expires)?;
         check_time_option("last_visit", w.usage.last_visit)?;
+        check_time_option("starts", w.starts)?;
         let access = w.access.validated()?;
         if access.is_restrict() && !w.reshare.is_empty() {
             return Err(restrict_with_rights());
@@ -125,15 +192,21 @@ impl TryFrom<ShareWire> for Share {
             .with_reshare(w.reshare)
             .with_expiry(w.expires)
             .with_usage(w.usage)
-            .with_version(w.version);
+            .with_version(w.version)
+            .with_start(w.starts)
+            .with_pending(w.pending)
+            .with_max_uses(w.max_uses)
+            .with_password(w.password);
         share.set_extra(|e| e.message = w.message);
+        share.check_terms()?;
         Ok(share)
     }
 }
 
 impl From<Share> for ShareWire {
     fn from(s: Share) -> Self {
-        let Extra { message, usage } = s.extra.map(|e| *e).unwrap_or_default();
+        let Extra { message, usage, starts, pending, max_uses, password } =
+            s.extra.map(|e| *e).unwrap_or_default();
         Self {
             id: s.id,
             resource: s.resource,
@@ -146,6 +219,10 @@ impl From<Share> for ShareWire {
             message,
             usage,
             version: s.version,
+            starts,
+            pending,
+            max_uses,
+            password,
         }
     }
 }
@@ -233,11 +310,33 @@ impl Share {
     ) -> Result<Self, ModelError> {
         check_time("created", created)?;
         check_time_option("expires", new.expires)?;
+        check_time_option("starts", new.starts)?;
         let (access, reshare) = new.access_and_reshare()?;
-        Ok(Self::new(id, new.resource.clone(), sharer, new.recipient.clone(), access, created)
+        let recipient = match (&new.recipient, new.retrievable) {
+            (Recipient::Link(link), true) => {
+                let token = link.token().ok_or_else(|| ModelError::Invalid {
+                    field: "retrievable",
+                    value: "true".to_owned(),
+                    reason: "a link given by its digest has no token to keep",
+                })?;
+                Recipient::Link(ShareLink::new(token, true).with_audience(link.audience().clone()))
+            }
+            (Recipient::Link(link), false) => Recipient::Link(
+                ShareLink::from_digest(*link.digest()).with_audience(link.audience().clone()),
+            ),
+            (_, true) => return Err(not_a_link("retrievable")),
+            (other, false) => other.clone(),
+        };
+        let share = Self::new(id, new.resource.clone(), sharer, recipient, access, created)
             .with_reshare(reshare)
             .with_expiry(new.expires)
-            .with_message(new.message.clone()))
+            .with_message(new.message.clone())
+            .with_start(new.starts)
+            .with_pending(new.pending)
+            .with_max_uses(new.max_uses)
+            .with_password(new.password.clone());
+        share.check_terms()?;
+        Ok(share)
     }
 
     /// Sets the re-share rights (a `restrict` share keeps none).
@@ -317,6 +416,81 @@ impl Share {
     #[must_use]
     pub fn with_usage(mut self, usage: Usage) -> Self {
         self.set_extra(|e| e.usage = usage);
+        self
+    }
+
+    /// Sets when the share starts granting (SEMANTICS.md section 9); `None`: at once.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::Group { id: "eng".parse()? }, AccessLevel::Viewer, created);
+    /// let monday = created + chrono::Duration::days(2);
+    /// let share = share.with_start(Some(monday));
+    /// assert!(!share.is_active(created) && share.is_active(monday));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_start(mut self, starts: Option<DateTime<Utc>>) -> Self {
+        self.set_extra(|e| e.starts = starts);
+        self
+    }
+
+    /// Marks the share pending (an invitation its recipient has not yet accepted) or not.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// # let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    /// #     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, created);
+    /// assert!(share.with_pending(true).is_pending());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_pending(mut self, pending: bool) -> Self {
+        self.set_extra(|e| e.pending = pending);
+        self
+    }
+
+    /// Sets a link's use limit (SEMANTICS.md section 8).
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::model::{LinkToken, ShareLink};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let link = Recipient::Link(ShareLink::new(&LinkToken::presented("tok-1")?, false));
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?, link,
+    ///     AccessLevel::Viewer, created).with_max_uses(Some(1));
+    /// assert_eq!(share.max_uses(), Some(1));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_max_uses(mut self, max_uses: Option<u64>) -> Self {
+        self.set_extra(|e| e.max_uses = max_uses);
+        self
+    }
+
+    /// Sets a link's password, as its hash (SEMANTICS.md section 8).
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::model::{LinkPassword, LinkToken, Password, ShareLink};
+    /// # let created = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let link = Recipient::Link(ShareLink::new(&LinkToken::presented("tok-1")?, false));
+    /// let kept = LinkPassword::hash(&Password::new("s3cret")?)?;
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?, link,
+    ///     AccessLevel::Viewer, created).with_password(Some(kept.clone()));
+    /// assert_eq!(share.password(), Some(&kept));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_password(mut self, password: Option<LinkPassword>) -> Self {
+        self.set_extra(|e| e.password = password);
         self
     }
 
@@ -516,6 +690,242 @@ impl Share {
         self.version
     }
 
+    /// When the share starts granting, if it was scheduled.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+    /// assert_eq!(share.starts(), None);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn starts(&self) -> Option<DateTime<Utc>> {
+        self.extra.as_ref().and_then(|e| e.starts)
+    }
+
+    /// Whether the share waits for its recipient to accept it (SEMANTICS.md section 9).
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, Utc::now());
+    /// assert!(!share.is_pending());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn is_pending(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.pending)
+    }
+
+    /// A link's use limit, if it has one. Its uses so far are `usage().visits`.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+    /// assert_eq!(share.max_uses(), None);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn max_uses(&self) -> Option<u64> {
+        self.extra.as_ref().and_then(|e| e.max_uses)
+    }
+
+    /// A link's password hash, if it has one (never shown by `Debug` or serde).
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+    /// assert!(share.password().is_none());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn password(&self) -> Option<&LinkPassword> {
+        self.extra.as_ref().and_then(|e| e.password.as_ref())
+    }
+
+    /// Whether a link's uses have reached its limit (SEMANTICS.md section 8): used up counts
+    /// as expired.
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// # use shareguard::model::{LinkToken, ShareLink, Usage};
+    /// let link = Recipient::Link(ShareLink::new(&LinkToken::presented("tok-1")?, false));
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?, link,
+    ///     AccessLevel::Viewer, Utc::now()).with_max_uses(Some(2));
+    /// assert!(!share.is_used_up());
+    /// let share = share.with_usage(Usage { last_visit: None, visits: 2 });
+    /// assert!(share.is_used_up() && !share.is_active(Utc::now()));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn is_used_up(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.max_uses.is_some_and(|max| e.usage.visits >= max))
+    }
+
+    /// Whether the share has started at `now` (no `starts`, or `starts <= now`).
+    ///
+    /// ```
+    /// # use chrono::{Duration, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// let now = Utc::now();
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, now).with_start(Some(now));
+    /// assert!(share.has_started(now), "a start at exactly now has started");
+    /// assert!(!share.has_started(now - Duration::nanoseconds(1)));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn has_started(&self, now: DateTime<Utc>) -> bool {
+        self.starts().is_none_or(|starts| starts <= now)
+    }
+
+    /// Whether the share has expired at `now`: its expiry is at or before `now`, or it is a
+    /// used-up link.
+    ///
+    /// ```
+    /// # use chrono::{Duration, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// let now = Utc::now();
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Public, AccessLevel::Viewer, now).with_expiry(Some(now));
+    /// assert!(share.has_expired(now));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn has_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires.is_some_and(|expires| now >= expires) || self.is_used_up()
+    }
+
+    /// The share's state at `now` (SEMANTICS.md section 9): the first of expired (used up
+    /// included), pending, scheduled, active that holds.
+    ///
+    /// ```
+    /// # use chrono::{Duration, Utc};
+    /// # use shareguard::{AccessLevel, Recipient, Share};
+    /// use shareguard::model::ShareState;
+    /// let now = Utc::now();
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, now);
+    /// assert_eq!(share.state(now), ShareState::Active);
+    /// assert_eq!(share.clone().with_pending(true).state(now), ShareState::Pending);
+    /// let later = share.with_start(Some(now + Duration::days(1)));
+    /// assert_eq!(later.state(now), ShareState::Scheduled);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn state(&self, now: DateTime<Utc>) -> ShareState {
+        if self.has_expired(now) {
+            ShareState::Expired
+        } else if self.is_pending() {
+            ShareState::Pending
+        } else if !self.has_started(now) {
+            ShareState::Scheduled
+        } else {
+            ShareState::Active
+        }
+    }
+
+    /// Whether `principal` presents this link unlocked: true for any share without a
+    /// password, and for a password-protected link when the principal carries an unlock made
+    /// against its current hash (SEMANTICS.md section 8).
+    ///
+    /// ```
+    /// # use chrono::Utc;
+    /// # use shareguard::{AccessLevel, Principal, PrincipalKind, Recipient, Share};
+    /// # use shareguard::model::{LinkPassword, LinkToken, LinkUnlock, Password, ShareLink};
+    /// let token = LinkToken::presented("tok-1")?;
+    /// let kept = LinkPassword::hash(&Password::new("s3cret")?)?;
+    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+    ///     Recipient::Link(ShareLink::new(&token, false)), AccessLevel::Viewer, Utc::now())
+    ///     .with_password(Some(kept.clone()));
+    /// let visitor = Principal::builder("v", PrincipalKind::Anonymous).link_token(&token).build()?;
+    /// assert!(!share.is_unlocked_for(&visitor));
+    /// let visitor = Principal::builder("v", PrincipalKind::Anonymous).link_token(&token)
+    ///     .unlocked(LinkUnlock::new(token.digest(), &kept)).build()?;
+    /// assert!(share.is_unlocked_for(&visitor));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn is_unlocked_for(&self, principal: &Principal) -> bool {
+        match (self.password(), &self.recipient) {
+            (Some(password), Recipient::Link(link)) => {
+                principal.unlocked().iter().any(|u| password.is_unlocked_by(link.digest(), u))
+            }
+            _ => true,
+        }
+    }
+
+    /// The SEMANTICS.md 6.2 rules on the terms a share holds together (those that need no
+    /// `now`): a start before the expiry; pending only on a `user` or `email` grant; a use
+    /// limit of at least 1, and a use limit or password only on a link grant; a retrievable
+    /// link not addressed to `people`.
+    pub(crate) fn check_terms(&self) -> Result<(), ModelError> {
+        if let (Some(starts), Some(expires)) = (self.starts(), self.expires) {
+            if starts >= expires {
+                return Err(ModelError::Invalid {
+                    field: "starts",
+                    value: starts.to_rfc3339(),
+                    reason: "a share starts before it expires",
+                });
+            }
+        }
+        let link = match &self.recipient {
+            Recipient::Link(link) => Some(link),
+            _ => None,
+        };
+        if self.is_pending()
+            && (self.is_restrict()
+                || !matches!(self.recipient, Recipient::User { .. } | Recipient::Email { .. }))
+        {
+            return Err(ModelError::Invalid {
+                field: "pending",
+                value: "true".to_owned(),
+                reason: "only a grant to a `user` or `email` recipient may be pending",
+            });
+        }
+        if let Some(max) = self.max_uses() {
+            if max < 1 {
+                return Err(ModelError::Invalid {
+                    field: "max_uses",
+                    value: max.to_string(),
+                    reason: "a use limit is at least 1",
+                });
+            }
+        }
+        for (field, named) in
+            [("max_uses", self.max_uses().is_some()), ("password", self.password().is_some())]
+        {
+            if named && link.is_none() {
+                return Err(not_a_link(field));
+            }
+            if named && self.is_restrict() {
+                return Err(ModelError::Invalid {
+                    field,
+                    value: "restrict".to_owned(),
+                    reason: "a `restrict` share has no use limit and no password",
+                });
+            }
+        }
+        if let Some(link) = link {
+            if link.is_retrievable() && matches!(link.audience(), Audience::People(_)) {
+                return Err(ModelError::Invalid {
+                    field: "retrievable",
+                    value: "true".to_owned(),
+                    reason: "a link to `people` cannot be retrieved (iconik)",
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Makes the share hold the given copies of its resource, sharer and recipient (which
     /// must equal its own), so that a store can keep one copy of each text for many shares.
     pub(crate) fn share_text(
@@ -649,8 +1059,13 @@ impl Share {
     /// # Ok::<(), shareguard::ModelError>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn is_active(&self, now: DateTime<Utc>) -> bool {
         self.expires.is_none_or(|expires| now < expires)
+            && self.extra.as_ref().is_none_or(|e| {
+                e.starts.is_none_or(|starts| starts <= now)
+                    && e.max_uses.is_none_or(|max| e.usage.visits < max)
+            })
     }
 
     /// Records one visit at `at`.
@@ -697,6 +1112,20 @@ impl Share {
     /// ```
     pub fn patched(&self, patch: &SharePatch) -> Result<(Share, Vec<FieldChange>), ModelError> {
         check_time_option("expires", patch.expires.flatten())?;
+        check_time_option("starts", patch.starts.flatten())?;
+        for (field, named) in [
+            ("pending", patch.pending),
+            ("uses", patch.uses.is_some()),
+            ("retrievable", patch.retrievable),
+        ] {
+            if named {
+                return Err(ModelError::Invalid {
+                    field,
+                    value: "named".to_owned(),
+                    reason: "a change may not name it (pending ends by `accept`, uses by openings, a token is kept or not when the link is made)",
+                });
+            }
+        }
         if let Some(recipient) = &patch.recipient {
             if *recipient != self.recipient {
                 return Err(ModelError::Invalid {
@@ -711,6 +1140,19 @@ impl Share {
             Level::Restrict => {
                 if patch.permissions.is_some() || patch.reshare.is_some() {
                     return Err(restrict_with_rights());
+                }
+                if matches!(patch.max_uses, Some(Some(_)))
+                    || matches!(patch.password, Some(Some(_)))
+                {
+                    return Err(ModelError::Invalid {
+                        field: if matches!(patch.password, Some(Some(_))) {
+                            "password"
+                        } else {
+                            "max_uses"
+                        },
+                        value: "restrict".to_owned(),
+                        reason: "a `restrict` share has no use limit and no password",
+                    });
                 }
                 (AccessLevel::Restrict, ReshareRights::empty())
             }
@@ -735,6 +1177,20 @@ impl Share {
         if let Some(message) = &patch.message {
             next.set_extra(|e| e.message = message.as_deref().map(Box::from));
         }
+        if let Some(starts) = patch.starts {
+            next = next.with_start(starts);
+        }
+        if let Some(max_uses) = patch.max_uses {
+            next = next.with_max_uses(max_uses);
+        }
+        if let Some(password) = &patch.password {
+            next = next.with_password(password.clone());
+        }
+        if next.access.is_restrict() {
+            // Changing to `restrict` discards what only a grant has (SEMANTICS.md 6.2).
+            next = next.with_password(None).with_max_uses(None);
+        }
+        next.check_terms()?;
         let mut changes = Vec::new();
         let mut note = |field: &'static str, old: Option<String>, new: Option<String>| {
             if old != new {
@@ -745,7 +1201,34 @@ impl Share {
         note("reshare", Some(self.reshare.to_string()), Some(next.reshare.to_string()));
         note("expires", self.expires.map(|t| t.to_rfc3339()), next.expires.map(|t| t.to_rfc3339()));
         note("message", self.message().map(str::to_owned), next.message().map(str::to_owned));
+        note(
+            "starts",
+            self.starts().map(|t| t.to_rfc3339()),
+            next.starts().map(|t| t.to_rfc3339()),
+        );
+        note(
+            "max_uses",
+            self.max_uses().map(|n| n.to_string()),
+            next.max_uses().map(|n| n.to_string()),
+        );
+        // A password is never shown, even as a hash: the log says it was set, changed or removed.
+        if self.password() != next.password() {
+            let shown = |p: Option<&LinkPassword>| p.map(|_| "set".to_owned());
+            changes.push(FieldChange {
+                field: "password".to_owned(),
+                old: shown(self.password()),
+                new: shown(next.password()),
+            });
+        }
         Ok((next, changes))
+    }
+}
+
+fn not_a_link(field: &'static str) -> ModelError {
+    ModelError::Invalid {
+        field,
+        value: "set".to_owned(),
+        reason: "only a link share has a use limit, a password or a retrievable token",
     }
 }
 
@@ -793,6 +1276,25 @@ pub struct NewShare {
     /// A message or comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// When the share starts granting (SEMANTICS.md section 9); `None`: at once.
+    #[serde(default, with = "rfc3339_option", skip_serializing_if = "Option::is_none")]
+    pub starts: Option<DateTime<Utc>>,
+    /// Make it an invitation its recipient must accept (a `user` or `email` grant only).
+    /// `require_acceptance` may make it pending whatever this says.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pending: bool,
+    /// A link's use limit (at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u64>,
+    /// A link's password, already hashed: JSON gives it in clear and it is hashed as it is
+    /// read; serde writes `"<redacted>"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<LinkPassword>,
+    /// Keep a link's token so that those allowed the `token` share action can read it again
+    /// (the recipient must carry the token, not only its digest). Otherwise only its digest
+    /// is kept.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub retrievable: bool,
 }
 
 impl NewShare {
@@ -819,6 +1321,11 @@ impl NewShare {
             reshare: None,
             expires: None,
             message: None,
+            starts: None,
+            pending: false,
+            max_uses: None,
+            password: None,
+            retrievable: false,
         }
     }
 
@@ -870,6 +1377,38 @@ impl NewShare {
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
         self
+    }
+
+    /// The request that would make `share` again (its id, sharer, creation time, version and
+    /// usage aside).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, NewShare, Recipient, Share};
+    ///
+    /// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+    ///     Recipient::Organization, AccessLevel::Commenter, Utc::now()).with_message(Some("fyi".into()));
+    /// let again = NewShare::again(&share);
+    /// assert_eq!((again.access, again.message.as_deref()), (share.access().level(), Some("fyi")));
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn again(share: &Share) -> Self {
+        let access = share.access();
+        Self {
+            resource: share.resource().clone(),
+            recipient: share.recipient().clone(),
+            access: access.level(),
+            permissions: access.custom_set(),
+            reshare: (!share.reshare().is_empty()).then(|| share.reshare()),
+            expires: share.expires(),
+            message: share.message().map(str::to_owned),
+            starts: share.starts(),
+            pending: share.is_pending(),
+            max_uses: share.max_uses(),
+            password: share.password().cloned(),
+            retrievable: matches!(share.recipient(), Recipient::Link(link) if link.is_retrievable()),
+        }
     }
 
     /// The access and re-share rights the request resolves to, or why it is malformed.
@@ -940,6 +1479,28 @@ pub struct SharePatch {
     /// The recipient, if the caller names it: it must be the share's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<Recipient>,
+    /// `Some(None)` removes the start; `Some(Some(t))` schedules it.
+    #[serde(default, with = "rfc3339_change", skip_serializing_if = "Option::is_none")]
+    pub starts: Option<Option<DateTime<Utc>>>,
+    /// `Some(None)` removes a link's use limit; `Some(Some(n))` sets it.
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<Option<u64>>,
+    /// `Some(None)` removes a link's password; `Some(Some(p))` sets it (given in clear in JSON,
+    /// hashed as it is read). Setting it, even to the same text, locks every earlier unlock out.
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    pub password: Option<Option<LinkPassword>>,
+    /// Never allowed in a change (only the `accept` share action ends pending): `true` makes
+    /// the patch malformed. Present so that a request naming it is refused rather than lost.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pending: bool,
+    /// Never allowed in a change (uses are recorded by openings): any value makes the patch
+    /// malformed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses: Option<u64>,
+    /// Never allowed in a change (the token is kept or not when the link is made): `true`
+    /// makes the patch malformed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub retrievable: bool,
 }
 
 impl SharePatch {

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Decision, Evidence, Node, Policy, Reason, ShareAction, Standing};
+use crate::model::LATEST_TIME;
 use crate::model::{
-    AdminRight, Level, NewShare, Permission, Permissions, Principal, Recipient, RecipientClass,
-    ResourceRef, Settings, Share, SharePatch,
+    AdminRight, Audience, Email, Level, ModelError, NewShare, Permission, Permissions, Principal,
+    PrincipalId, Recipient, RecipientClass, ResourceRef, Settings, Share, ShareId, SharePatch,
 };
-use crate::model::{LATEST_TIME, check_time};
 
 /// Re-share rights and `grant_reshare`: what only holders of `grant_reshare` or
 /// `manage_access` may give.
@@ -77,37 +77,50 @@ impl Policy {
         if let Some(expires) = new.expires.filter(|t| *t <= now) {
             return invalid(format!("expires: {} is not after now", expires.to_rfc3339()));
         }
-        if let Some(Err(e)) = new.expires.map(|t| check_time("expires", t)) {
-            return invalid(e.to_string());
-        }
-        let (access, reshare) = match new.access_and_reshare() {
-            Ok(resolved) => resolved,
+        let share = match self.new_share(draft_id(), actor.id().clone(), new, now) {
+            Ok(share) => share,
             Err(e) => return invalid(e.to_string()),
         };
-        let granted = if access.is_restrict() {
-            Permissions::empty()
-        } else {
-            access.permissions() | reshare.permissions()
-        };
-        if !access.is_restrict() {
-            if let Some(denial) = self.forbidding_setting(&new.recipient, granted, new.expires, now)
-            {
+        let granted = share.permissions();
+        if !share.is_restrict() {
+            if let Some(denial) = self.forbidding_setting(&share, now) {
                 return denial;
             }
         }
-        if let Some(denial) = self.escalation(
-            actor,
-            &st,
-            &new.resource,
-            &new.recipient,
-            granted,
-            new.expires,
-            path,
-            now,
-        ) {
+        if let Some(denial) = self.escalation(actor, &st, &share, granted, path, now) {
             return denial;
         }
         Decision::allow(privilege.unwrap_or(Reason::Share)).with(|e| e.added = Some(granted))
+    }
+
+    /// The share a new share asks for, as a create makes it: [`Share::from_new`], made pending
+    /// when `require_acceptance` says so (SEMANTICS.md section 9). The facade makes shares with
+    /// this, so a decision and the share it allows cannot differ.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, NewShare, Policy, Recipient, Settings};
+    /// use shareguard::model::RequireAcceptance;
+    ///
+    /// let policy = Policy::new(Settings { require_acceptance: RequireAcceptance::All, ..Settings::default() });
+    /// let new = NewShare::new("document:d1".parse()?, Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer);
+    /// let share = policy.new_share("s1".parse()?, "alice".parse()?, &new, Utc::now())?;
+    /// assert!(share.is_pending());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    pub fn new_share(
+        &self,
+        id: ShareId,
+        sharer: PrincipalId,
+        new: &NewShare,
+        created: DateTime<Utc>,
+    ) -> Result<Share, ModelError> {
+        let share = Share::from_new(id, sharer, new, created)?;
+        Ok(if !share.is_restrict() && self.settings.makes_pending(share.recipient()) {
+            share.with_pending(true)
+        } else {
+            share
+        })
     }
 
     /// Whether the actor may change a share as the patch says, and why (SEMANTICS.md
@@ -158,7 +171,7 @@ impl Policy {
         let privilege = Self::privilege(actor, share.resource(), &st);
         let patched = share.patched(patch);
         let (added, extends) = match &patched {
-            Ok((next, _)) => (next.permissions() - share.permissions(), extends(share, next, now)),
+            Ok((next, _)) => (next.permissions() - share.permissions(), widens(share, next, now)),
             Err(_) => (Permissions::empty(), false),
         };
         if privilege.is_none() {
@@ -189,23 +202,12 @@ impl Policy {
             Err(e) => return invalid(e.to_string()).with(cite),
         };
         if !next.is_restrict() && (!added.is_empty() || extends) {
-            if let Some(denial) =
-                self.forbidding_setting(next.recipient(), next.permissions(), next.expires(), now)
-            {
+            if let Some(denial) = self.forbidding_setting(&next, now) {
                 return denial.with(cite);
             }
         }
         let checked = if extends { next.permissions() } else { added };
-        if let Some(denial) = self.escalation(
-            actor,
-            &st,
-            share.resource(),
-            next.recipient(),
-            checked,
-            next.expires(),
-            path,
-            now,
-        ) {
+        if let Some(denial) = self.escalation(actor, &st, &next, checked, path, now) {
             return denial.with(cite);
         }
         Decision::allow(write.reason()).with(|e| {
@@ -217,17 +219,14 @@ impl Policy {
 
     /// The setting that forbids a share with this recipient, permissions and expiry, if any
     /// (SEMANTICS.md 6.3).
-    fn forbidding_setting(
-        &self,
-        recipient: &Recipient,
-        granted: Permissions,
-        expires: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Option<Decision> {
+    /// The setting that forbids making `share` (SEMANTICS.md 6.3), as a denial.
+    fn forbidding_setting(&self, share: &Share, now: DateTime<Utc>) -> Option<Decision> {
+        let recipient = share.recipient();
+        let granted = share.permissions();
         let class = recipient.class();
-        let forbid = |setting: &str, detail: String| {
+        let forbid = |setting: Option<&str>, detail: String| {
             Some(Decision::deny(Reason::Setting).with(|e| {
-                e.setting = Some(setting.to_owned());
+                e.setting = setting.map(str::to_owned);
                 e.detail = Some(detail);
             }))
         };
@@ -235,30 +234,56 @@ impl Policy {
             Settings::class_setting(class).filter(|_| !self.settings.allows_class(class))
         {
             return forbid(
-                setting,
+                Some(setting),
                 format!("{} recipients are switched off", recipient.share_type()),
             );
         }
         if let (RecipientClass::Link, Some(days)) = (class, self.settings.max_link_lifetime_days) {
             let limit = link_deadline(now, days);
-            if expires.is_none_or(|t| t > limit) {
+            if share.expires().is_none_or(|t| t > limit) {
                 return forbid(
-                    "max_link_lifetime_days",
+                    Some("max_link_lifetime_days"),
                     format!("a link share must expire by {}", limit.to_rfc3339()),
                 );
             }
         }
-        if class != RecipientClass::Internal
-            && granted.intersects(Permissions::MANAGEMENT)
-            && !self.settings.external_may_manage
+        if class == RecipientClass::Link
+            && self.settings.require_link_password
+            && share.password().is_none()
         {
             return forbid(
-                "external_may_manage",
-                format!(
-                    "{} recipients may not be given {}",
-                    class_name(class),
-                    granted & Permissions::MANAGEMENT
-                ),
+                Some("require_link_password"),
+                "a link share needs a password".to_owned(),
+            );
+        }
+        let addresses: &[Email] = match recipient {
+            Recipient::Email { email } => std::slice::from_ref(email),
+            Recipient::Link(link) => match link.audience() {
+                Audience::People(emails) => emails,
+                Audience::Anyone | Audience::Organization => &[],
+            },
+            _ => &[],
+        };
+        if let Some(blocked) = addresses.iter().find(|a| !self.settings.permits_address(a)) {
+            return forbid(
+                Some("email_domains"),
+                format!("the domain of `{blocked}` is not permitted"),
+            );
+        }
+        let management = granted & Permissions::MANAGEMENT;
+        if management.is_empty() {
+            return None;
+        }
+        if matches!(class, RecipientClass::Public | RecipientClass::Link) {
+            return forbid(
+                None,
+                format!("a {} share never carries {management}", class_name(class)),
+            );
+        }
+        if class == RecipientClass::External && !self.settings.external_may_manage {
+            return forbid(
+                Some("external_may_manage"),
+                format!("external recipients may not be given {management}"),
             );
         }
         None
@@ -266,18 +291,17 @@ impl Policy {
 
     /// Whether giving `added` to `recipient` until `expires` escalates the actor's own
     /// access (SEMANTICS.md 6.4).
-    #[allow(clippy::too_many_arguments, reason = "the rule's inputs, all needed")]
+    /// Whether making (or changing to) `share`, adding `added`, escalates (SEMANTICS.md 6.4).
     fn escalation(
         &self,
         actor: &Principal,
         st: &Standing<'_>,
-        resource: &ResourceRef,
-        recipient: &Recipient,
+        share: &Share,
         added: Permissions,
-        expires: Option<DateTime<Utc>>,
         path: &[Node<'_>],
         now: DateTime<Utc>,
     ) -> Option<Decision> {
+        let (resource, recipient, expires) = (share.resource(), share.recipient(), share.expires());
         if st.owner.is_some() {
             return None;
         }
@@ -321,6 +345,9 @@ impl Policy {
     /// When the actor's hold on a permission ends: the latest expiry among the active,
     /// enabled grants reaching it that give the permission, or `None` if one of them never
     /// expires (or none gives it).
+    /// When the actor's hold on `permission` ends: `None` if some grant that gives it (4.5)
+    /// never expires, else the latest expiry among them (a link with a use limit counts as
+    /// expiring at `now`).
     fn hold_ends(
         &self,
         actor: &Principal,
@@ -329,34 +356,119 @@ impl Policy {
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
         let mut latest: Option<DateTime<Utc>> = None;
-        for share in path.iter().flat_map(|n| n.shares) {
+        let reach = super::granting(path);
+        for share in path.iter().take(reach).flat_map(|n| n.shares()) {
             if share.is_restrict()
                 || !share.permissions().has(permission)
                 || !share.is_active(now)
-                || !self.enabled(actor, share.recipient().class())
+                || share.is_pending()
                 || !share.recipient().matches(actor)
+                || !share.is_unlocked_for(actor)
+                || !self.enables(share, actor)
             {
                 continue;
             }
-            match share.expires() {
+            let ends = if share.max_uses().is_some() { Some(now) } else { share.expires() };
+            match ends {
                 None => return None,
                 Some(t) => latest = Some(latest.map_or(t, |l| l.max(t))),
             }
         }
         latest
     }
+
+    /// Whether `actor` may cut (`inherit` false) or restore (`inherit` true) the inheritance
+    /// of the first resource of `path` (SEMANTICS.md section 10): the owner of it or of an
+    /// ancestor (`owner`), an administrator with `write_shares` for its kind (`admin`) unless
+    /// restoring would bring back a grant that matches them (`escalation`); anyone else
+    /// `not_permitted`. An empty path is `invalid`.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, Policy, Principal, PrincipalKind, Reason, Recipient, Share};
+    /// use shareguard::model::AdminRight;
+    /// use shareguard::policy::Node;
+    ///
+    /// let (folder, doc) = ("folder:f1".parse()?, "document:d1".parse()?);
+    /// let alice = "alice".parse()?;
+    /// let admin = Principal::builder("ada", PrincipalKind::Internal).admin_right(AdminRight::WriteShares).build()?;
+    /// let to_ada = [Share::new("s1".parse()?, folder.clone(), alice.clone(),
+    ///     Recipient::User { id: "ada".parse()? }, AccessLevel::Viewer, Utc::now())];
+    /// let path = [Node::new(&doc, None, &[]).inheriting(false), Node::new(&folder, Some(&alice), &to_ada)];
+    /// let policy = Policy::default();
+    /// assert_eq!(policy.check_set_inheritance(&admin, false, &path, Utc::now()).reason(), Reason::Admin);
+    /// assert_eq!(policy.check_set_inheritance(&admin, true, &path, Utc::now()).reason(), Reason::Escalation);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn check_set_inheritance(
+        &self,
+        actor: &Principal,
+        inherit: bool,
+        path: &[Node<'_>],
+        now: DateTime<Utc>,
+    ) -> Decision {
+        let _ = now;
+        let Some(node) = path.first() else {
+            return invalid("resource: the path is empty".to_owned());
+        };
+        if let Some(i) = Self::is_owner(actor, path) {
+            let owned = path.get(i).map(|n| n.resource().clone());
+            return Decision::allow(Reason::Owner).with(|e| e.resource = owned);
+        }
+        if !actor.admin().allows_kind(AdminRight::WriteShares, node.resource().kind_str()) {
+            return Decision::deny(Reason::NotPermitted);
+        }
+        if inherit && !node.inherits() {
+            let above = path.get(1..).unwrap_or_default();
+            let returning = above.iter().take(super::granting(above)).find_map(|n| {
+                n.shares()
+                    .iter()
+                    .find(|s| !s.is_restrict() && s.recipient().matches(actor))
+                    .map(|s| (s, n.resource()))
+            });
+            if let Some((share, resource)) = returning {
+                return Decision::deny(Reason::Escalation).with(|e| {
+                    e.share = Some(share.id().clone());
+                    e.resource = Some(resource.clone());
+                    e.detail =
+                        Some("restoring would bring back a grant to the administrator".to_owned());
+                });
+            }
+        }
+        Decision::allow(Reason::Admin).with(|e| e.admin_right = Some(AdminRight::WriteShares))
+    }
 }
 
 /// Whether a change extends a share in time: the result is active, and either the old share
 /// was not, or the change removes its expiry or moves it later.
-fn extends(old: &Share, new: &Share, now: DateTime<Utc>) -> bool {
-    new.is_active(now)
-        && (!old.is_active(now)
-            || match (old.expires(), new.expires()) {
-                (Some(_), None) => true,
-                (Some(o), Some(n)) => n > o,
-                (None, _) => false,
-            })
+/// Whether changing `old` into `new` widens it (SEMANTICS.md section 6): the result has not
+/// expired or been used up, and the old one had, or the change lengthens its life, brings a
+/// start still ahead earlier, raises its use limit or removes its password.
+fn widens(old: &Share, new: &Share, now: DateTime<Utc>) -> bool {
+    fn later<T: PartialOrd>(old: Option<T>, new: Option<T>) -> bool {
+        match (old, new) {
+            (Some(_), None) => true,
+            (Some(o), Some(n)) => n > o,
+            (None, _) => false,
+        }
+    }
+    let sooner = match (old.starts().filter(|s| *s > now), new.starts()) {
+        (Some(_), None) => true,
+        (Some(o), Some(n)) => n < o,
+        (None, _) => false,
+    };
+    !new.has_expired(now)
+        && (old.has_expired(now)
+            || later(old.expires(), new.expires())
+            || sooner
+            || later(old.max_uses(), new.max_uses())
+            || (old.password().is_some() && new.password().is_none()))
+}
+
+/// An id for a share being decided on, before it has one.
+fn draft_id() -> ShareId {
+    ShareId::new("draft").unwrap_or_else(|_| ShareId::random())
 }
 
 /// The latest expiry a link share made or changed at `now` may have under

@@ -40,8 +40,17 @@ pub enum Reason {
     Setting,
     /// Denied: the principal has an active matching grant, but not this permission.
     Insufficient,
-    /// Denied: the principal's matching grants have all expired.
+    /// Denied: the principal's matching grants have all expired (or, for links with a use
+    /// limit, been used up).
     Expired,
+    /// Denied: an active link that matches the principal is locked by a password it has not
+    /// given (SEMANTICS.md section 8), whatever permission is asked.
+    Password,
+    /// Denied: the principal would hold the permission once it accepted a pending share
+    /// (SEMANTICS.md section 9).
+    Pending,
+    /// Denied: a matching grant has not started yet (SEMANTICS.md section 9).
+    NotStarted,
     /// Denied: no share reaches the principal.
     NoShare,
     /// Denied: the principal may not administer this share.
@@ -61,7 +70,7 @@ impl Reason {
     /// assert_eq!(Reason::ALL.len(), 15);
     /// assert!(Reason::ALL.iter().all(|r| r.code().parse::<Reason>().ok() == Some(*r)));
     /// ```
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 18] = [
         Reason::Owner,
         Reason::Share,
         Reason::Sharer,
@@ -72,6 +81,9 @@ impl Reason {
         Reason::Restricted,
         Reason::Insufficient,
         Reason::Expired,
+        Reason::Password,
+        Reason::Pending,
+        Reason::NotStarted,
         Reason::NoShare,
         Reason::NotPermitted,
         Reason::Setting,
@@ -125,6 +137,9 @@ impl Reason {
             Reason::Setting => "setting",
             Reason::Insufficient => "insufficient",
             Reason::Expired => "expired",
+            Reason::Password => "password",
+            Reason::Pending => "pending",
+            Reason::NotStarted => "not_started",
             Reason::NoShare => "no_share",
             Reason::NotPermitted => "not_permitted",
             Reason::Escalation => "escalation",

@@ -32,8 +32,8 @@ pub use list::ShareList;
 use list::{Probe, RecipientKey};
 
 use crate::model::{
-    AdminRight, Permission, Permissions, Principal, PrincipalId, PrincipalKind, RecipientClass,
-    ResourceRef, Settings, Share, ShareType,
+    AdminRight, Audience, Permission, Permissions, Principal, PrincipalId, PrincipalKind,
+    Recipient, RecipientClass, ResourceRef, Settings, Share, ShareType,
 };
 
 /// One resource of a path: the resource, its owner, and the shares on it.
@@ -60,6 +60,7 @@ pub struct Node<'a> {
     shares: &'a [Share],
     /// Empty, or one key for each share (from a [`ShareList`], which keeps them in step).
     keys: &'a [RecipientKey],
+    inherits: bool,
 }
 
 impl<'a> Node<'a> {
@@ -83,7 +84,7 @@ impl<'a> Node<'a> {
         owner: Option<&'a PrincipalId>,
         shares: &'a [Share],
     ) -> Self {
-        Self { resource, owner, shares, keys: &[] }
+        Self { resource, owner, shares, keys: &[], inherits: true }
     }
 
     /// A resource, its owner if known, and the shares on it kept in a [`ShareList`]: the
@@ -112,7 +113,7 @@ impl<'a> Node<'a> {
         owner: Option<&'a PrincipalId>,
         shares: &'a ShareList,
     ) -> Self {
-        Self { resource, owner, shares: shares.as_slice(), keys: shares.keys() }
+        Self { resource, owner, shares: shares.as_slice(), keys: shares.keys(), inherits: true }
     }
 
     /// The resource.
@@ -164,6 +165,42 @@ impl<'a> Node<'a> {
     pub const fn shares(&self) -> &'a [Share] {
         self.shares
     }
+
+    /// The same node, inheriting its ancestors' grants or not (SEMANTICS.md section 10). A
+    /// node that does not inherit keeps its own grants; its ancestors' stop there, their
+    /// restricts and owners do not.
+    ///
+    /// ```
+    /// use shareguard::policy::Node;
+    /// let folder = "folder:f1".parse()?;
+    /// let node = Node::new(&folder, None, &[]).inheriting(false);
+    /// assert!(!node.inherits());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub const fn inheriting(mut self, inherits: bool) -> Self {
+        self.inherits = inherits;
+        self
+    }
+
+    /// Whether the resource inherits its ancestors' grants (true unless cut).
+    ///
+    /// ```
+    /// use shareguard::policy::Node;
+    /// let folder = "folder:f1".parse()?;
+    /// assert!(Node::new(&folder, None, &[]).inherits());
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub const fn inherits(&self) -> bool {
+        self.inherits
+    }
+}
+
+/// How many nodes of `path`, from the first, have grants that reach the first: up to and
+/// including the first node that does not inherit (SEMANTICS.md section 10).
+pub(crate) fn granting(path: &[Node<'_>]) -> usize {
+    path.iter().position(|n| !n.inherits).map_or(path.len(), |i| i + 1)
 }
 
 /// An action on a share (SEMANTICS.md section 5), for [`Policy::check_share`].
@@ -191,9 +228,24 @@ pub enum ShareAction {
     /// sharer; a manager or an administrator with `write_shares` only if making the same link
     /// now would not be `escalation` for them. Reading a share never shows a token.
     Token,
+    /// Accept a pending share (its recipient only; SEMANTICS.md section 9).
+    Accept,
+    /// Decline a pending share, which deletes it (its recipient only).
+    Decline,
 }
 
 impl ShareAction {
+    /// Every share action.
+    pub const ALL: [ShareAction; 7] = [
+        ShareAction::Read,
+        ShareAction::ViewLog,
+        ShareAction::Write,
+        ShareAction::Delete,
+        ShareAction::Token,
+        ShareAction::Accept,
+        ShareAction::Decline,
+    ];
+
     /// The snake_case name.
     ///
     /// ```
@@ -209,6 +261,8 @@ impl ShareAction {
             ShareAction::Write => "write",
             ShareAction::Delete => "delete",
             ShareAction::Token => "token",
+            ShareAction::Accept => "accept",
+            ShareAction::Decline => "decline",
         }
     }
 }
@@ -222,19 +276,12 @@ impl std::fmt::Display for ShareAction {
 impl std::str::FromStr for ShareAction {
     type Err = crate::model::ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            ShareAction::Read,
-            ShareAction::ViewLog,
-            ShareAction::Write,
-            ShareAction::Delete,
-            ShareAction::Token,
-        ]
-        .into_iter()
-        .find(|a| a.name() == s)
-        .ok_or_else(|| crate::model::ModelError::UnknownName {
-            field: "share_action",
-            value: s.to_owned(),
-            expected: "read, view_log, write, delete, token",
+        ShareAction::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
+            crate::model::ModelError::UnknownName {
+                field: "share_action",
+                value: s.to_owned(),
+                expected: "read, view_log, write, delete, token, accept, decline",
+            }
         })
     }
 }
@@ -262,7 +309,7 @@ impl std::str::FromStr for ShareAction {
 /// assert_eq!(policy.check(&bob, Permission::Delete, &path, now).reason(), Reason::Insufficient);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
     settings: Settings,
 }
@@ -271,19 +318,29 @@ pub struct Policy {
 #[derive(Debug, Clone, Copy, Default)]
 struct Standing<'a> {
     owner: Option<&'a ResourceRef>,
-    restrict: Option<(&'a Share, &'a ResourceRef)>,
-    /// What the principal holds: active, enabled, matching grants, less what settings take.
+    restrict: Cited<'a>,
+    /// What the active, enabled, accepted and unlocked matching grants give, less what the
+    /// settings take (4.5).
     held: Permissions,
     /// What it would hold if the settings disabled nothing and took nothing away.
     unconstrained: Permissions,
-    active_grant: Option<(&'a Share, &'a ResourceRef)>,
-    expired_grant: Option<(&'a Share, &'a ResourceRef)>,
+    /// As `unconstrained`, with locked links unlocked and pending shares accepted.
+    accepted: Permissions,
+    active_grant: Cited<'a>,
+    locked: Cited<'a>,
+    not_started: Cited<'a>,
+    expired_grant: Cited<'a>,
     /// For the permission asked about (if any): the nearest active, enabled, matching grant
     /// that gives it, found on the same walk so that a decision needs no second one.
-    giver: Option<(&'a Share, &'a ResourceRef)>,
+    giver: Cited<'a>,
     /// The same, enabled or not.
-    unconstrained_giver: Option<(&'a Share, &'a ResourceRef)>,
+    unconstrained_giver: Cited<'a>,
+    /// The same, among pending grants.
+    pending_giver: Cited<'a>,
 }
+
+/// A share and the resource of the path that carries it.
+type Cited<'a> = Option<(&'a Share, &'a ResourceRef)>;
 
 impl Policy {
     /// A policy under these settings.
@@ -351,20 +408,40 @@ impl Policy {
     /// ```
     #[must_use]
     pub fn enables(&self, share: &crate::model::Share, principal: &Principal) -> bool {
-        self.enabled(principal, share.recipient().class())
+        self.disabling(principal, share.recipient()).is_none()
     }
 
-    fn enabled(&self, principal: &Principal, class: RecipientClass) -> bool {
+    /// The setting that keeps a grant to `recipient` from granting to `principal`
+    /// (SEMANTICS.md 4.3), if one does.
+    fn disabling(&self, principal: &Principal, recipient: &Recipient) -> Option<&'static str> {
+        let class = recipient.class();
         if !self.settings.allows_class(class) {
-            return false;
+            return Settings::class_setting(class);
         }
         let outsider = matches!(
             principal.kind(),
             PrincipalKind::External | PrincipalKind::Partner | PrincipalKind::Customer
         );
-        !(outsider
+        if outsider
             && !self.settings.allow_external
-            && !matches!(class, RecipientClass::Public | RecipientClass::Link))
+            && !matches!(class, RecipientClass::Public | RecipientClass::Link)
+        {
+            return Some("allow_external");
+        }
+        if self.settings.email_domains.is_some() {
+            let permitted = match recipient {
+                Recipient::Email { email } => self.settings.permits_address(email),
+                Recipient::Link(link) if matches!(link.audience(), Audience::People(_)) => link
+                    .audience()
+                    .addresses_of(principal)
+                    .any(|address| self.settings.permits_address(address)),
+                _ => true,
+            };
+            if !permitted {
+                return Some("email_domains");
+            }
+        }
+        None
     }
 
     /// What settings take from a principal that is not internal (SEMANTICS.md 4.5).
@@ -403,8 +480,10 @@ impl Policy {
             return st;
         }
         let probe = Probe::new(principal);
-        for node in path {
+        let reach = granting(path);
+        for (depth, node) in path.iter().enumerate() {
             let resource = node.resource;
+            let grants_reach = depth < reach;
             // A ShareList's keys rule out the shares to users and groups the principal is not
             // in without reading them.
             let keys = (node.keys.len() == node.shares.len()).then_some(node.keys);
@@ -412,45 +491,78 @@ impl Policy {
                 if keys.is_some_and(|keys| !keys.get(i).is_some_and(|k| k.may_match(&probe))) {
                     continue;
                 }
-                if !share.recipient().matches(principal) {
+                if !(grants_reach || share.is_restrict()) || !share.recipient().matches(principal) {
                     continue;
                 }
-                let active = share.is_active(now);
-                if share.is_restrict() {
-                    if active && st.restrict.is_none() {
-                        st.restrict = Some((share, resource));
+                let cited = Some((share, resource));
+                if share.is_active(now) {
+                    if share.is_restrict() {
+                        st.restrict = st.restrict.or(cited);
+                    } else {
+                        self.count_grant(&mut st, principal, share, cited, want);
                     }
-                    continue;
-                }
-                if !active {
-                    st.expired_grant.get_or_insert((share, resource));
-                    continue;
-                }
-                st.active_grant.get_or_insert((share, resource));
-                let granted = share.permissions();
-                st.unconstrained |= granted;
-                let enabled = self.enabled(principal, share.recipient().class());
-                if enabled {
-                    st.held |= granted;
-                }
-                if want.is_some_and(|p| granted.has(p)) {
-                    st.unconstrained_giver.get_or_insert((share, resource));
-                    if enabled {
-                        st.giver.get_or_insert((share, resource));
-                    }
+                } else if share.is_restrict() {
+                    // An inactive restrict is not a grant: it plays no part.
+                } else if share.has_expired(now) {
+                    st.expired_grant = st.expired_grant.or(cited);
+                } else {
+                    st.not_started = st.not_started.or(cited);
                 }
             }
         }
         if st.restrict.is_some() {
             st.held = Permissions::empty();
             st.unconstrained = Permissions::empty();
+            st.accepted = Permissions::empty();
             return st;
         }
         st.held -= self.taken_away(principal);
         if principal.kind() == PrincipalKind::Anonymous {
             st.unconstrained -= Permissions::MANAGEMENT;
+            st.accepted -= Permissions::MANAGEMENT;
         }
         st
+    }
+
+    /// Adds an active matching grant to the standing: what it gives if it is accepted,
+    /// unlocked and enabled, and otherwise what it would give.
+    fn count_grant<'a>(
+        &self,
+        st: &mut Standing<'a>,
+        principal: &Principal,
+        share: &'a Share,
+        cited: Cited<'a>,
+        want: Option<Permission>,
+    ) {
+        st.active_grant = st.active_grant.or(cited);
+        let mut granted = share.permissions();
+        if matches!(share.recipient().class(), RecipientClass::Public | RecipientClass::Link) {
+            // No management through a public share or a link (SEMANTICS.md section 8).
+            granted -= Permissions::MANAGEMENT;
+        }
+        let gives = want.is_some_and(|p| granted.has(p));
+        st.accepted |= granted;
+        if share.is_pending() {
+            if gives {
+                st.pending_giver = st.pending_giver.or(cited);
+            }
+            return;
+        }
+        if !share.is_unlocked_for(principal) {
+            st.locked = st.locked.or(cited);
+            return;
+        }
+        st.unconstrained |= granted;
+        let enabled = self.disabling(principal, share.recipient()).is_none();
+        if enabled {
+            st.held |= granted;
+        }
+        if gives {
+            st.unconstrained_giver = st.unconstrained_giver.or(cited);
+            if enabled {
+                st.giver = st.giver.or(cited);
+            }
+        }
     }
 
     /// The permissions the principal holds on the first resource of the path
@@ -577,28 +689,42 @@ impl Policy {
         }
         if st.unconstrained.has(permission) {
             let giver = st.unconstrained_giver;
-            let setting = match giver {
-                Some((share, _)) if !self.settings.allows_class(share.recipient().class()) => {
-                    Settings::class_setting(share.recipient().class())
-                }
-                Some((share, _)) if !self.enabled(principal, share.recipient().class()) => {
-                    Some("allow_external")
-                }
-                _ => Some("external_may_manage"),
-            };
+            let setting = giver
+                .and_then(|(share, _)| self.disabling(principal, share.recipient()))
+                .unwrap_or("external_may_manage");
             return Decision::deny(Reason::Setting).with(|e| {
                 e.needed = Some(permission);
                 e.held = Some(st.held);
-                e.setting = setting.map(str::to_owned);
+                e.setting = Some(setting.to_owned());
                 if let Some((share, resource)) = giver {
                     cite(share, resource, e);
                 }
+            });
+        }
+        if let Some((share, resource)) = st.locked {
+            // A locked link does not tell its level: no `held`, whatever is asked.
+            return Decision::deny(Reason::Password).with(|e| {
+                e.needed = Some(permission);
+                cite(share, resource, e);
+            });
+        }
+        if let Some((share, resource)) = st.pending_giver.filter(|_| st.accepted.has(permission)) {
+            return Decision::deny(Reason::Pending).with(|e| {
+                e.needed = Some(permission);
+                e.held = Some(st.held);
+                cite(share, resource, e);
             });
         }
         if let Some((share, resource)) = st.active_grant {
             return Decision::deny(Reason::Insufficient).with(|e| {
                 e.needed = Some(permission);
                 e.held = Some(st.held);
+                cite(share, resource, e);
+            });
+        }
+        if let Some((share, resource)) = st.not_started {
+            return Decision::deny(Reason::NotStarted).with(|e| {
+                e.needed = Some(permission);
                 cite(share, resource, e);
             });
         }
@@ -647,10 +773,10 @@ impl Policy {
         now: DateTime<Utc>,
     ) -> Decision {
         let st = self.standing(principal, path, now);
-        let decision = if action == ShareAction::Token {
-            self.token_rule(principal, share, path, &st, now)
-        } else {
-            self.share_rule(principal, action, share, &st)
+        let decision = match action {
+            ShareAction::Token => self.token_rule(principal, share, path, &st, now),
+            ShareAction::Accept | ShareAction::Decline => Self::answer_rule(principal, share, now),
+            _ => self.share_rule(principal, action, share, &st),
         };
         decision.with(|e| {
             if e.share.is_none() {
@@ -687,13 +813,10 @@ impl Policy {
                 .with(|e| e.detail = Some("not a retrievable link".to_owned()));
         }
         if matches!(reason, Reason::Manager | Reason::Admin) {
-            let mut again = crate::model::NewShare::new(
-                share.resource().clone(),
-                share.recipient().clone(),
-                share.access(),
-            );
-            again.reshare = Some(share.reshare()).filter(|r| !r.is_empty());
+            let mut again = crate::model::NewShare::again(share);
             again.expires = share.expires().filter(|t| *t > now);
+            again.starts = share.starts().filter(|t| *t > now);
+            again.pending = false;
             let made = self.check_create(principal, &again, path, now);
             if made.reason() == Reason::Escalation {
                 return made;
@@ -705,6 +828,20 @@ impl Policy {
         } else {
             decision
         }
+    }
+
+    /// `accept` and `decline` (SEMANTICS.md section 5): the recipient only, never anonymous;
+    /// then only a pending share that has not expired.
+    fn answer_rule(principal: &Principal, share: &Share, now: DateTime<Utc>) -> Decision {
+        if principal.kind() == PrincipalKind::Anonymous || !share.recipient().matches(principal) {
+            return Decision::deny(Reason::NotPermitted)
+                .with(|e| e.detail = Some("only the share's recipient answers it".to_owned()));
+        }
+        if !share.is_pending() || share.has_expired(now) {
+            let why = if share.is_pending() { "the invitation has expired" } else { "not pending" };
+            return Decision::deny(Reason::Invalid).with(|e| e.detail = Some(why.to_owned()));
+        }
+        Decision::allow(Reason::Recipient)
     }
 
     fn share_rule(
@@ -731,7 +868,11 @@ impl Policy {
         }
         let recipient_may = match action {
             ShareAction::Read => true,
-            ShareAction::ViewLog | ShareAction::Write | ShareAction::Token => false,
+            ShareAction::ViewLog
+            | ShareAction::Write
+            | ShareAction::Token
+            | ShareAction::Accept
+            | ShareAction::Decline => false,
             ShareAction::Delete => {
                 matches!(share.recipient().share_type(), ShareType::User | ShareType::Email)
             }
@@ -740,6 +881,7 @@ impl Policy {
             && !share.is_restrict()
             && share.recipient().share_type() != ShareType::Public
             && share.recipient().matches(principal)
+            && share.is_unlocked_for(principal)
         {
             return Decision::allow(Reason::Recipient);
         }
@@ -762,6 +904,7 @@ impl Policy {
             ShareAction::Delete => {
                 Some(AdminRight::DeleteShares).filter(|r| admin.allows_kind(*r, kind))
             }
+            ShareAction::Accept | ShareAction::Decline => None,
         };
         if let Some(right) = right {
             return Decision::allow(Reason::Admin).with(|e| e.admin_right = Some(right));

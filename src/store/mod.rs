@@ -423,50 +423,7 @@ impl<T> Paged<T> {
     }
 }
 
-/// A share's state at an instant (SEMANTICS.md section 9): the first of `expired`, `active`
-/// that holds.
-///
-/// ```
-/// use chrono::{Duration, TimeZone, Utc};
-/// use shareguard::{AccessLevel, Recipient, Share};
-/// use shareguard::store::ShareState;
-///
-/// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
-/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
-///     Recipient::Public, AccessLevel::Viewer, at).with_expiry(Some(at + Duration::hours(1)));
-/// assert_eq!(ShareState::of(&share, at), ShareState::Active);
-/// // At the instant of its expiry, a share is expired already.
-/// assert_eq!(ShareState::of(&share, at + Duration::hours(1)), ShareState::Expired);
-/// assert_eq!(serde_json::to_string(&ShareState::Active)?, r#""active""#);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ShareState {
-    /// Grants what it gives.
-    Active,
-    /// Expired (at or after its expiry): grants nothing.
-    Expired,
-}
-
-impl ShareState {
-    /// The state of `share` at `now`.
-    ///
-    /// ```
-    /// use chrono::Utc;
-    /// use shareguard::{AccessLevel, Recipient, Share};
-    /// use shareguard::store::ShareState;
-    ///
-    /// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
-    ///     Recipient::Public, AccessLevel::Viewer, Utc::now());
-    /// assert_eq!(ShareState::of(&share, Utc::now()), ShareState::Active);
-    /// # Ok::<(), shareguard::ModelError>(())
-    /// ```
-    #[must_use]
-    pub fn of(share: &Share, now: DateTime<Utc>) -> Self {
-        if share.is_active(now) { ShareState::Active } else { ShareState::Expired }
-    }
-}
+pub use crate::model::ShareState;
 
 /// Filters for [`ShareStore::list`]; every filter given must hold.
 ///
@@ -521,7 +478,7 @@ impl ShareFilter {
             && self.share_type.is_none_or(|t| share.recipient().share_type() == t)
             && (!self.public_only
                 || matches!(share.recipient().share_type(), ShareType::Public | ShareType::Link))
-            && self.state.is_none_or(|(state, at)| ShareState::of(share, at) == state)
+            && self.state.is_none_or(|(state, at)| share.state(at) == state)
     }
 }
 
@@ -1086,7 +1043,7 @@ pub trait ShareStore: Send + Sync {
         Ok(on
             .into_iter()
             .flat_map(|(shares, _)| shares)
-            .map(|share| AccessEntry { state: ShareState::of(&share, now), share })
+            .map(|share| AccessEntry { state: share.state(now), share })
             .collect())
     }
 

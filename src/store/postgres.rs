@@ -788,6 +788,8 @@ pub(crate) fn where_clause(filter: &ShareFilter) -> (String, Vec<Box<dyn ToSql +
                 vec![Box::new(s), Box::new(n)],
             );
         }
+        // TODO(schema v3): pending and scheduled need the new columns.
+        Some((ShareState::Pending | ShareState::Scheduled, _)) => push("1 = 0", vec![]),
         None => {}
     }
     if clauses.is_empty() {

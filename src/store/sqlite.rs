@@ -1379,6 +1379,8 @@ pub(crate) fn where_clause(filter: &ShareFilter) -> (String, Vec<Value>) {
             values.push(Value::Integer(s));
             values.push(Value::Integer(n));
         }
+        // TODO(schema v3): pending and scheduled need the new columns.
+        Some((ShareState::Pending | ShareState::Scheduled, _)) => clauses.push("0 = 1"),
         None => {}
     }
     if clauses.is_empty() {
