@@ -304,7 +304,7 @@ mod times {
     fn a_log_entry_with_a_time_outside_the_range_is_refused_naming_at() {
         let entry = LogEntry {
             revision: shareguard::model::Revision::new(1),
-            share: "s1".parse().unwrap(),
+            share: Some("s1".parse().unwrap()),
             resource: "folder:f1".parse().unwrap(),
             actor: "alice".parse().unwrap(),
             at: LATEST_TIME,

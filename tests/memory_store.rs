@@ -96,6 +96,16 @@ impl ShareStore for Vanishing {
         }
         self.inner.apply(write, pre, actor, at).await
     }
+    async fn note(
+        &self,
+        resource: &shareguard::model::ResourceRef,
+        event: shareguard::model::LogEvent,
+        pre: &shareguard::store::Precondition,
+        actor: &shareguard::model::PrincipalId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<shareguard::model::Revision, shareguard::StoreError> {
+        self.inner.note(resource, event, pre, actor, at).await
+    }
     async fn get(
         &self,
         id: &shareguard::model::ShareId,

@@ -429,11 +429,16 @@ fn principal_settings_newshare_patch_level_entry_round_trip() {
         LogEvent::Visited,
         LogEvent::Expired,
         LogEvent::LinkRetrieved,
+        LogEvent::Accepted,
+        LogEvent::Declined,
+        LogEvent::InheritanceCut,
+        LogEvent::InheritanceRestored,
     ];
     for (seq, event) in events.into_iter().enumerate() {
         round_trip(&LogEntry {
             revision: shareguard::model::Revision::new(seq as u64),
-            share: "s1".parse().unwrap(),
+            // Entries about a resource (inheritance) name no share.
+            share: (seq % 2 == 0).then(|| "s1".parse().unwrap()),
             resource: "folder:f1".parse().unwrap(),
             actor: "alice".parse().unwrap(),
             at: t0(),

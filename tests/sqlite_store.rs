@@ -558,8 +558,10 @@ fn a_version_1_file_migrates_with_its_data() {
 
     // The log in its old order, numbered 1 to 7; each resource at its newest entry.
     let feed = b(store.changes_since(Revision::ZERO, 100)).unwrap();
-    let order: Vec<(u64, &str, &str)> =
-        feed.iter().map(|e| (e.revision.get(), e.share.as_str(), e.event.name())).collect();
+    let order: Vec<(u64, &str, &str)> = feed
+        .iter()
+        .map(|e| (e.revision.get(), e.share.as_ref().map_or("", |s| s.as_str()), e.event.name()))
+        .collect();
     assert_eq!(
         order,
         [

@@ -46,6 +46,15 @@ pub enum LogEvent {
     Expired,
     /// The token of a retrievable link was read back.
     LinkRetrieved,
+    /// A pending share was accepted by its recipient (SEMANTICS.md section 9).
+    Accepted,
+    /// A pending share was declined by its recipient, which deleted it.
+    Declined,
+    /// A resource stopped inheriting its ancestors' grants (SEMANTICS.md section 10). The
+    /// entry is the resource's: it names no share.
+    InheritanceCut,
+    /// A resource inherits its ancestors' grants again.
+    InheritanceRestored,
 }
 
 impl LogEvent {
@@ -70,6 +79,10 @@ impl LogEvent {
             LogEvent::Visited => "visited",
             LogEvent::Expired => "expired",
             LogEvent::LinkRetrieved => "link_retrieved",
+            LogEvent::Accepted => "accepted",
+            LogEvent::Declined => "declined",
+            LogEvent::InheritanceCut => "inheritance_cut",
+            LogEvent::InheritanceRestored => "inheritance_restored",
         }
     }
 }
@@ -107,8 +120,10 @@ pub struct LogEntry {
     /// The revision of the write the entry records: store-wide, increasing in the order
     /// entries were written.
     pub revision: Revision,
-    /// The share the entry is about.
-    pub share: ShareId,
+    /// The share the entry is about; `None` for an entry about the resource itself (an
+    /// inheritance cut or restore).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<ShareId>,
     /// The share's resource.
     pub resource: ResourceRef,
     /// Who did it.
@@ -132,14 +147,16 @@ impl std::fmt::Display for LogEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} #{} {} {} {} on {}",
+            "{} #{} {} {} ",
             self.at.to_rfc3339(),
             self.revision,
             self.actor,
             self.event.name(),
-            self.share,
-            self.resource
         )?;
+        if let Some(share) = &self.share {
+            write!(f, "{share} ")?;
+        }
+        write!(f, "on {}", self.resource)?;
         match &self.event {
             LogEvent::Changed { changes } => {
                 f.write_str(" (")?;

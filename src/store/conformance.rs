@@ -352,7 +352,7 @@ pub fn create_get_delete(store: &dyn ShareStore) {
     assert_eq!((log[0].actor.as_str(), log[0].at), ("alice", t(1)), "created: actor and time");
     assert_eq!((log[1].actor.as_str(), log[1].at), ("bob", t(3)), "deleted: actor and time");
     assert_eq!((log[0].revision, log[1].revision), (stored.revision, deleted.revision));
-    assert!(log.iter().all(|e| e.resource == res("folder:f1") && e.share == sid("s1")));
+    assert!(log.iter().all(|e| e.resource == res("folder:f1") && e.share == Some(sid("s1"))));
 }
 
 /// Every update bumps the version by one and logs `changed` with the fields that changed;
@@ -1601,8 +1601,12 @@ pub fn change_feed_completeness(store: &dyn ShareStore) {
             feed.extend(chunk);
         }
         assert!(feed.windows(2).all(|w| w[0].revision < w[1].revision), "in revision order");
-        let got: Vec<(String, &str)> =
-            feed.iter().map(|e| (e.share.to_string(), e.event.name())).collect();
+        let got: Vec<(String, &str)> = feed
+            .iter()
+            .map(|e| {
+                (e.share.as_ref().map(ToString::to_string).unwrap_or_default(), e.event.name())
+            })
+            .collect();
         assert_eq!(got, expected, "pages of {size}: every write exactly once, in order");
         assert_eq!(after, last, "the feed ends at the store's revision");
     }
@@ -2019,6 +2023,16 @@ impl ShareStore for Pausing {
             }
         }
         self.inner.apply(write, pre, actor, at).await
+    }
+    async fn note(
+        &self,
+        resource: &ResourceRef,
+        event: LogEvent,
+        pre: &Precondition,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        self.inner.note(resource, event, pre, actor, at).await
     }
     async fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError> {
         self.inner.get(id).await
@@ -2637,6 +2651,7 @@ fn error_kind(result: &Result<impl std::fmt::Debug, StoreError>) -> &'static str
     match result {
         Ok(_) => "ok",
         Err(StoreError::NotFound(_)) => "not_found",
+        Err(StoreError::UsedUp(_)) => "used_up",
         Err(StoreError::AlreadyExists(_)) => "already_exists",
         Err(StoreError::Conflict { .. }) => "conflict",
         Err(StoreError::Changed { .. }) => "changed",

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    LinkDigest, LogEntry, PrincipalId, Recipient, ResourceRef, Revision, Share, ShareId, ShareLink,
-    ShareType,
+    LinkDigest, LogEntry, LogEvent, PrincipalId, Recipient, ResourceRef, Revision, Share, ShareId,
+    ShareLink, ShareType,
 };
 use crate::policy::ShareList;
 
@@ -280,6 +280,34 @@ impl State {
         Ok(Applied { share, revision })
     }
 
+    /// Logs an entry about a resource (no share) at the next revision.
+    fn note(
+        &mut self,
+        resource: &ResourceRef,
+        event: LogEvent,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let log_index =
+            u32::try_from(self.log.len()).ok().filter(|i| *i < NONE - 1).ok_or_else(full)?;
+        let revision = self.revision.next();
+        let s = self.shelf(resource)?;
+        let shelf = self.shelves.get_mut(s as usize).ok_or_else(full)?;
+        let prev_for_resource = std::mem::replace(&mut shelf.last_log, log_index);
+        shelf.revision = revision;
+        let entry = LogEntry {
+            revision,
+            share: None,
+            resource: resource.clone(),
+            actor: actor.clone(),
+            at,
+            event,
+        };
+        self.log.push(Logged { entry, prev_for_share: NONE, prev_for_resource });
+        self.revision = revision;
+        Ok(revision)
+    }
+
     fn compact_if_sparse(&mut self) {
         let empty = self.places.len() - self.live;
         if empty > 1024 && empty > self.live {
@@ -343,7 +371,18 @@ fn index_share(
     if let Some(list) = by_type.get_mut(share.recipient().share_type() as usize) {
         list.push(n);
     }
-    (index(by_sharer, share.sharer(), n), index(by_recipient, share.recipient(), n))
+    (index(by_sharer, share.sharer(), n), index(by_recipient, &index_key(share.recipient()), n))
+}
+
+/// A recipient as the recipient index keys it: as section 3 matches, but a link by its digest
+/// alone (its audience and any kept token aside), as a presented token finds it.
+fn index_key(recipient: &Recipient) -> std::borrow::Cow<'_, Recipient> {
+    match recipient {
+        Recipient::Link(link) => {
+            std::borrow::Cow::Owned(Recipient::Link(ShareLink::from_digest(*link.digest())))
+        }
+        other => std::borrow::Cow::Borrowed(other),
+    }
 }
 
 fn numbers(list: Option<&Vec<Number>>) -> &[Number] {
@@ -513,6 +552,19 @@ impl ShareStore for MemoryStore {
         state.commit(effect, number, actor, at)
     }
 
+    async fn note(
+        &self,
+        resource: &ResourceRef,
+        event: LogEvent,
+        pre: &Precondition,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let mut state = self.write()?;
+        pre.check(|resource| state.revision_of(resource))?;
+        state.note(resource, event, actor, at)
+    }
+
     async fn get(&self, id: &ShareId) -> Result<Option<Share>, StoreError> {
         let state = self.read()?;
         Ok(state.number(id).and_then(|n| state.share(n)).cloned())
@@ -563,7 +615,7 @@ impl ShareStore for MemoryStore {
             candidates.push(numbers(state.by_sharer.get(sharer)));
         }
         if let Some(recipient) = &filter.recipient {
-            candidates.push(numbers(state.by_recipient.get(recipient)));
+            candidates.push(numbers(state.by_recipient.get(index_key(recipient).as_ref())));
         }
         if let Some(share_type) = filter.share_type {
             candidates.push(numbers(state.by_type.get(share_type as usize)));
@@ -663,10 +715,14 @@ impl ShareStore for MemoryStore {
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError> {
         let state = self.read()?;
         // The port lists them by share id, not by expiry: the first `limit` ids.
+        let used_up =
+            state.shares(&state.by_type[ShareType::Link as usize]).filter(|s| s.is_used_up());
         let mut expired: Vec<&Share> = state
             .by_expiry
             .range(..=(now, Number::MAX))
             .filter_map(|(_, n)| state.share(*n))
+            .filter(|s| !s.is_used_up())
+            .chain(used_up)
             .collect();
         expired.sort_unstable_by(|a, b| a.id().cmp(b.id()));
         Ok(expired.into_iter().take(limit).cloned().collect())

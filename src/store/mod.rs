@@ -89,6 +89,9 @@ pub enum StoreError {
     /// No share has this id.
     #[error("share: no share `{0}`")]
     NotFound(ShareId),
+    /// The link has reached its use limit: no further use is recorded (SEMANTICS.md 8).
+    #[error("share: link `{0}` is used up")]
+    UsedUp(ShareId),
     /// A share with this id exists already.
     #[error("share: a share `{0}` exists already")]
     AlreadyExists(ShareId),
@@ -473,7 +476,11 @@ impl ShareFilter {
     #[must_use]
     pub fn accepts(&self, share: &Share) -> bool {
         self.shared_by.as_ref().is_none_or(|s| share.sharer() == s)
-            && self.recipient.as_ref().is_none_or(|r| share.recipient() == r)
+            && self.recipient.as_ref().is_none_or(|r| match (share.recipient(), r) {
+                // A link is found by its token, whatever its audience.
+                (Recipient::Link(a), Recipient::Link(b)) => a.digest() == b.digest(),
+                (a, b) => a == b,
+            })
             && self.resource.as_ref().is_none_or(|r| share.resource() == r)
             && self.share_type.is_none_or(|t| share.recipient().share_type() == t)
             && (!self.public_only
@@ -818,6 +825,12 @@ pub enum Write {
         /// The share.
         id: ShareId,
     },
+    /// End a pending share: it grants from now on; bump the version and log `accepted`
+    /// ([`plan::accept`]: refused unless the share is pending and has not expired at `at`).
+    Accept {
+        /// The share.
+        id: ShareId,
+    },
 }
 
 impl Write {
@@ -835,7 +848,8 @@ impl Write {
             Write::Update { id, .. }
             | Write::Delete { id, .. }
             | Write::Visit { id }
-            | Write::LinkRetrieved { id } => id,
+            | Write::LinkRetrieved { id }
+            | Write::Accept { id } => id,
         })
     }
 }
@@ -967,7 +981,21 @@ pub trait ShareStore: Send + Sync {
     /// The revision of the last write ([`Revision::ZERO`] before any).
     async fn revision(&self) -> Result<Revision, StoreError>;
 
-    /// The shares expired at `now` (expiry at or before it), by share id, at most `limit`.
+    /// Logs an event about a resource rather than one of its shares (an inheritance cut or
+    /// restore, SEMANTICS.md section 10), if `pre` still holds: at the next revision, with no
+    /// share, in the resource's log and the change feed; moves the resource's revision on.
+    /// Returns the revision.
+    async fn note(
+        &self,
+        resource: &ResourceRef,
+        event: LogEvent,
+        pre: &Precondition,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError>;
+
+    /// The shares expired at `now` (expiry at or before it) and the used-up links, by share
+    /// id, at most `limit`.
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError>;
 
     /// Stores a new share unconditionally and logs `created` (an import, a tool, a test).
@@ -1213,6 +1241,9 @@ macro_rules! forward_store {
             }
             async fn revision(&self) -> Result<Revision, StoreError> {
                 (**self).revision().await
+            }
+            async fn note(&self, resource: &ResourceRef, event: LogEvent, pre: &Precondition, actor: &PrincipalId, at: DateTime<Utc>) -> Result<Revision, StoreError> {
+                (**self).note(resource, event, pre, actor, at).await
             }
             async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError> {
                 (**self).expired(now, limit).await

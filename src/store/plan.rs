@@ -121,7 +121,7 @@ impl Effect {
         let share = self.share();
         LogEntry {
             revision,
-            share: share.id().clone(),
+            share: Some(share.id().clone()),
             resource: share.resource().clone(),
             actor: actor.clone(),
             at,
@@ -182,7 +182,10 @@ pub fn prepare(
             Effect::Remove { share: current.clone(), event: redacted(event) }
         }
         Write::Visit { id } => {
-            Effect::Replace { share: visit(existing(&id)?, at), event: LogEvent::Visited }
+            Effect::Replace { share: visit(existing(&id)?, at)?, event: LogEvent::Visited }
+        }
+        Write::Accept { id } => {
+            Effect::Replace { share: accept(existing(&id)?, at)?, event: LogEvent::Accepted }
         }
         Write::LinkRetrieved { id } => {
             let current = existing(&id)?;
@@ -226,24 +229,61 @@ pub fn patch_share(
     Ok((next.with_version(current.version().saturating_add(1)), changes))
 }
 
-/// The share after one visit at `at`: last visit time set, count up by one, version kept.
+/// The share after one visit (for a link, one use) at `at`: last visit time set, count up by
+/// one, version kept. A used-up link records no more: [`StoreError::UsedUp`]. Adapters apply
+/// this under the write's lock or transaction, so however many uses race, no more than
+/// `max_uses` are recorded.
+///
+/// ```
+/// use chrono::Utc;
+/// use shareguard::{AccessLevel, Recipient, Share};
+/// use shareguard::model::{LinkToken, ShareLink};
+/// use shareguard::store::plan;
+///
+/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
+///     Recipient::Public, AccessLevel::Viewer, Utc::now());
+/// let visited = plan::visit(&share, Utc::now())?;
+/// assert_eq!((visited.usage().visits, visited.version()), (1, share.version()));
+/// let link = Recipient::Link(ShareLink::new(&LinkToken::presented("tok-1")?, false));
+/// let once = Share::new("s2".parse()?, "folder:f1".parse()?, "alice".parse()?, link,
+///     AccessLevel::Viewer, Utc::now()).with_max_uses(Some(1));
+/// let used = plan::visit(&once, Utc::now())?;
+/// assert!(plan::visit(&used, Utc::now()).is_err(), "used up");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn visit(current: &Share, at: DateTime<Utc>) -> Result<Share, StoreError> {
+    if current.is_used_up() {
+        return Err(StoreError::UsedUp(current.id().clone()));
+    }
+    let mut next = current.clone();
+    next.record_visit(at);
+    Ok(next)
+}
+
+/// The share once accepted, at the next version: refused unless it is pending and has not
+/// expired at `at` (SEMANTICS.md section 9).
 ///
 /// ```
 /// use chrono::Utc;
 /// use shareguard::{AccessLevel, Recipient, Share};
 /// use shareguard::store::plan;
 ///
-/// let share = Share::new("s1".parse()?, "folder:f1".parse()?, "alice".parse()?,
-///     Recipient::Public, AccessLevel::Viewer, Utc::now());
-/// let visited = plan::visit(&share, Utc::now());
-/// assert_eq!((visited.usage().visits, visited.version()), (1, share.version()));
-/// # Ok::<(), shareguard::ModelError>(())
+/// let share = Share::new("s1".parse()?, "document:d1".parse()?, "alice".parse()?,
+///     Recipient::User { id: "bob".parse()? }, AccessLevel::Viewer, Utc::now());
+/// assert!(plan::accept(&share, Utc::now()).is_err(), "not pending");
+/// let accepted = plan::accept(&share.with_pending(true), Utc::now())?;
+/// assert!(!accepted.is_pending() && accepted.version() == 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[must_use]
-pub fn visit(current: &Share, at: DateTime<Utc>) -> Share {
-    let mut next = current.clone();
-    next.record_visit(at);
-    next
+pub fn accept(current: &Share, at: DateTime<Utc>) -> Result<Share, StoreError> {
+    if !current.is_pending() || current.has_expired(at) {
+        return Err(StoreError::Invalid(crate::model::ModelError::Invalid {
+            field: "share",
+            value: current.id().to_string(),
+            reason: "only a pending share that has not expired can be accepted",
+        }));
+    }
+    Ok(current.clone().with_pending(false).with_version(current.version().saturating_add(1)))
 }
 
 /// A log event with any link token taken out of its recipient (only the digest stays).

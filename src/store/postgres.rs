@@ -470,7 +470,8 @@ fn decode_log(row: &Row) -> Result<LogEntry, StoreError> {
     let event: String = get(row, 6)?;
     Ok(LogEntry {
         revision: Revision::new(from_sql_u64(get(row, 0)?, "log revision")?),
-        share: get::<&str>(row, 1)?.parse().map_err(|e| corrupt("log share id", e))?,
+        share: super::sql::parse_log_share(get::<&str>(row, 1)?)
+            .map_err(|e| corrupt("log share id", e))?,
         resource: get::<&str>(row, 2)?.parse().map_err(|e| corrupt("log resource", e))?,
         actor: get::<&str>(row, 3)?.parse().map_err(|e| corrupt("log actor", e))?,
         at: from_instant(get(row, 4)?, get(row, 5)?)?,
@@ -575,7 +576,7 @@ impl LogValues {
     fn of(entry: &LogEntry, incarnation: i64) -> Result<Self, StoreError> {
         Ok(LogValues {
             revision: to_sql_u64(entry.revision.get(), "a revision")?,
-            share: entry.share.as_str().to_owned(),
+            share: super::sql::log_share(entry.share.as_ref()).to_owned(),
             incarnation,
             resource: entry.resource.as_str().to_owned(),
             actor: entry.actor.as_str().to_owned(),
@@ -661,16 +662,14 @@ async fn count<C: GenericClient>(
 }
 
 /// One write, in one transaction, as the type docs say.
-async fn apply_once(
-    client: &mut deadpool_postgres::Object,
+/// Takes the store's next revision, and with it the store's write lock until commit; then
+/// refuses with [`StoreError::Changed`] unless every resource of `pre` is still at the
+/// revision read.
+async fn lock_and_check(
+    tx: &deadpool_postgres::Transaction<'_>,
     sql: &Sql,
-    write: Write,
     pre: &Precondition,
-    actor: &PrincipalId,
-    at: DateTime<Utc>,
-) -> Result<Applied, Failed> {
-    let tx = client.transaction().await?;
-    // First: the store's next revision, and with it the store's write lock until commit.
+) -> Result<(i64, Revision), Failed> {
     let bump = tx.prepare_cached(&sql.bump).await?;
     let next: i64 = tx.query_one(&bump, &[]).await?.try_get(0)?;
     let revision = Revision::new(from_sql_u64(next, "revision")?);
@@ -686,6 +685,49 @@ async fn apply_once(
         }
         pre.check(|r| current.get(r.as_str()).copied().unwrap_or(Revision::ZERO))?;
     }
+    Ok((next, revision))
+}
+
+/// An entry about a resource (no share) in one transaction.
+async fn note_once(
+    client: &mut deadpool_postgres::Object,
+    sql: &Sql,
+    resource: &ResourceRef,
+    event: LogEvent,
+    pre: &Precondition,
+    actor: &PrincipalId,
+    at: DateTime<Utc>,
+) -> Result<Revision, Failed> {
+    let tx = client.transaction().await?;
+    let (next, revision) = lock_and_check(&tx, sql, pre).await?;
+    let entry = LogEntry {
+        revision,
+        share: None,
+        resource: resource.clone(),
+        actor: actor.clone(),
+        at,
+        event,
+    };
+    let log = LogValues::of(&entry, 0)?;
+    let stmt = tx.prepare_cached(&sql.insert_log).await?;
+    tx.execute(&stmt, &log.params()).await?;
+    let stmt = tx.prepare_cached(&sql.set_revision).await?;
+    tx.execute(&stmt, &[&resource.as_str(), &next]).await?;
+    tx.commit().await?;
+    Ok(revision)
+}
+
+async fn apply_once(
+    client: &mut deadpool_postgres::Object,
+    sql: &Sql,
+    write: Write,
+    pre: &Precondition,
+    actor: &PrincipalId,
+    at: DateTime<Utc>,
+) -> Result<Applied, Failed> {
+    let tx = client.transaction().await?;
+    // First: the store's next revision, and with it the store's write lock until commit.
+    let (next, revision) = lock_and_check(&tx, sql, pre).await?;
     let current = match write.share_id() {
         Some(id) => find(&tx, sql, id.as_str()).await?,
         None => None,
@@ -1135,6 +1177,32 @@ impl ShareStore for PgStore {
             loop {
                 match apply_once(&mut client, &sql, write.clone(), &pre, &actor, at).await {
                     Ok(applied) => return Ok(applied),
+                    Err(Failed::Store(e)) => return Err(e),
+                    Err(Failed::Db(e)) if retryable(&e) && tries < RETRIES => tries += 1,
+                    Err(Failed::Db(e)) => return Err(pg(e)),
+                }
+            }
+        })
+        .await
+    }
+
+    async fn note(
+        &self,
+        resource: &ResourceRef,
+        event: LogEvent,
+        pre: &Precondition,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let (resource, pre, actor) = (resource.clone(), pre.clone(), actor.clone());
+        self.run(move |pool, sql| async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let mut tries = 0;
+            loop {
+                let noted =
+                    note_once(&mut client, &sql, &resource, event.clone(), &pre, &actor, at).await;
+                match noted {
+                    Ok(revision) => return Ok(revision),
                     Err(Failed::Store(e)) => return Err(e),
                     Err(Failed::Db(e)) if retryable(&e) && tries < RETRIES => tries += 1,
                     Err(Failed::Db(e)) => return Err(pg(e)),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{ModelError, Recipient, ResourceRef, Revision, ShareLink};
+use crate::model::{ModelError, Recipient, ResourceRef, Revision, ShareId, ShareLink};
 use crate::policy::ShareList;
 
 use super::{PathReader, PathShares, StoreError};
@@ -12,9 +12,11 @@ use super::{PathReader, PathShares, StoreError};
 pub(crate) fn recipient_json(recipient: &Recipient) -> Result<String, StoreError> {
     let encoded = match recipient {
         Recipient::Link(link) => match link.token() {
-            Some(token) => serde_json::to_string(
-                &serde_json::json!({ "type": "link", "token": token.reveal() }),
-            ),
+            Some(token) => serde_json::to_string(&serde_json::json!({
+                "type": "link",
+                "token": token.reveal(),
+                "audience": link.audience(),
+            })),
             None => serde_json::to_string(recipient),
         },
         other => serde_json::to_string(other),
@@ -124,4 +126,15 @@ pub(crate) fn hand_over(
         .map(|(resource, (shares, revision))| PathShares { resource, shares, revision: *revision })
         .collect();
     read(&views);
+}
+
+/// A log entry's share as the SQL adapters keep it: its id, or the empty string (which no
+/// share id can be) for an entry about the resource itself.
+pub(crate) fn log_share(share: Option<&ShareId>) -> &str {
+    share.map_or("", ShareId::as_str)
+}
+
+/// [`log_share`] read back.
+pub(crate) fn parse_log_share(text: &str) -> Result<Option<ShareId>, ModelError> {
+    if text.is_empty() { Ok(None) } else { text.parse().map(Some) }
 }

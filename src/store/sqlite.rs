@@ -20,7 +20,7 @@ use rusqlite::{
 };
 
 use crate::model::{
-    AccessLevel, LinkDigest, LogEntry, Principal, PrincipalId, Recipient, ReshareRights,
+    AccessLevel, LinkDigest, LogEntry, LogEvent, Principal, PrincipalId, Recipient, ReshareRights,
     ResourceRef, Revision, Share, ShareId, ShareType, Usage,
 };
 use crate::policy::ShareList;
@@ -658,7 +658,7 @@ fn append_log(tx: &Connection, entry: &LogEntry, incarnation: i64) -> Result<(),
         .map_err(backend)?
         .execute(params![
             to_sql_u64(entry.revision.get(), "a revision")?,
-            entry.share.as_str(),
+            super::sql::log_share(entry.share.as_ref()),
             incarnation,
             entry.resource.as_str(),
             entry.actor.as_str(),
@@ -701,7 +701,7 @@ fn decode_log(
 ) -> Result<LogEntry, StoreError> {
     Ok(LogEntry {
         revision: Revision::new(from_sql_u64(revision, "log revision")?),
-        share: share.parse().map_err(|e| corrupt("log share id", e))?,
+        share: super::sql::parse_log_share(&share).map_err(|e| corrupt("log share id", e))?,
         resource: resource.parse().map_err(|e| corrupt("log resource", e))?,
         actor: actor.parse().map_err(|e| corrupt("log actor", e))?,
         at: from_instant(at_s, at_ns)?,
@@ -779,13 +779,7 @@ fn apply_in(
     actor: &PrincipalId,
     at: DateTime<Utc>,
 ) -> Result<Applied, StoreError> {
-    let revisions = pre
-        .entries()
-        .iter()
-        .map(|(resource, _)| resource_revision(tx, resource))
-        .collect::<Result<Vec<Revision>, StoreError>>()?;
-    let mut current_of = revisions.into_iter();
-    pre.check(|_| current_of.next().unwrap_or(Revision::ZERO))?;
+    check_in(tx, pre)?;
     let current = match write.share_id() {
         Some(id) => find(tx, id)?,
         None => None,
@@ -821,6 +815,47 @@ fn apply_in(
         .execute(params![share.resource().as_str(), rev])
         .map_err(backend)?;
     Ok(Applied { share, revision })
+}
+
+/// Refuses with [`StoreError::Changed`] unless every resource of `pre` is still at the
+/// revision read.
+fn check_in(tx: &Transaction<'_>, pre: &Precondition) -> Result<(), StoreError> {
+    let revisions = pre
+        .entries()
+        .iter()
+        .map(|(resource, _)| resource_revision(tx, resource))
+        .collect::<Result<Vec<Revision>, StoreError>>()?;
+    let mut current_of = revisions.into_iter();
+    pre.check(|_| current_of.next().unwrap_or(Revision::ZERO))
+}
+
+/// An entry about a resource (no share), in the transaction: the precondition, the entry and
+/// the resource's revision.
+fn note_in(
+    tx: &Transaction<'_>,
+    resource: &ResourceRef,
+    event: LogEvent,
+    pre: &Precondition,
+    actor: &PrincipalId,
+    at: DateTime<Utc>,
+) -> Result<Revision, StoreError> {
+    check_in(tx, pre)?;
+    let revision = store_revision(tx)?.next();
+    let rev = to_sql_u64(revision.get(), "a revision")?;
+    let entry = LogEntry {
+        revision,
+        share: None,
+        resource: resource.clone(),
+        actor: actor.clone(),
+        at,
+        event,
+    };
+    append_log(tx, &entry, 0)?;
+    tx.prepare_cached(SQL_SET_REVISION)
+        .map_err(backend)?
+        .execute(params![resource.as_str(), rev])
+        .map_err(backend)?;
+    Ok(revision)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1127,6 +1162,19 @@ impl ShareStore for SqliteStore {
     ) -> Result<Applied, StoreError> {
         let (pre, actor) = (pre.clone(), actor.clone());
         self.call(move |conn| in_write(conn, |tx| apply_in(tx, write, &pre, &actor, at))).await
+    }
+
+    async fn note(
+        &self,
+        resource: &ResourceRef,
+        event: LogEvent,
+        pre: &Precondition,
+        actor: &PrincipalId,
+        at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let (resource, pre, actor) = (resource.clone(), pre.clone(), actor.clone());
+        self.call(move |conn| in_write(conn, |tx| note_in(tx, &resource, event, &pre, &actor, at)))
+            .await
     }
 
     /// O(log n) by the unique index on `id`.
