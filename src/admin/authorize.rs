@@ -11,11 +11,11 @@ use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Wr
 use super::{Admin, AdminError, PathItem, ResourceTree};
 
 /// How often a write whose decision went stale is decided again before [`AdminError::Busy`].
-const ATTEMPTS: usize = 8;
+pub(super) const ATTEMPTS: usize = 8;
 
 /// The node of one resource of a path: the store's view of it and the tree's owner.
 fn node<'a>((on, item): (&PathShares<'a>, &'a PathItem)) -> Node<'a> {
-    Node::listed(on.resource, item.owner.as_ref(), on.shares)
+    Node::listed(on.resource, item.owner.as_ref(), on.shares).inheriting(item.inherits)
 }
 
 /// The longest path whose nodes are kept on the stack while deciding (longer ones in a `Vec`).

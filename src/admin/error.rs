@@ -53,6 +53,15 @@ pub enum AdminError {
     #[error("share: `{0}` is not an active share to the visitor that gives `view`")]
     NotVisitable(ShareId),
     /// The write kept losing races to other writers on the same resources; nothing was
+    /// No link share has the presented token.
+    #[error("link: no link has this token")]
+    UnknownLink,
+    /// The password given does not unlock the link (SEMANTICS.md section 8).
+    #[error("password: the password does not unlock this link")]
+    WrongPassword,
+    /// The link has no password: there is nothing to unlock.
+    #[error("link: share `{0}` has no password to unlock")]
+    NotLocked(ShareId),
     /// applied. Trying again later may succeed.
     #[error("busy: the shares kept changing while the decision was made; nothing was applied")]
     Busy,

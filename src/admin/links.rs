@@ -5,10 +5,12 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AccessLevel, Audience, LinkPassword, LinkToken, NewShare, Permissions, Principal, Recipient,
-    ResourceRef, Share, ShareId, ShareLink,
+    AccessLevel, Audience, LinkPassword, LinkToken, LinkUnlock, NewShare, Password, Permission,
+    Permissions, Principal, Recipient, ResourceRef, Share, ShareId, ShareLink,
 };
 use crate::policy::ShareAction;
+use crate::policy::{Decision, Reason};
+use crate::store::StoreError;
 use crate::store::{ShareStore, Write};
 
 use super::{Admin, AdminError, ResourceTree, allowed, share_in};
@@ -257,7 +259,8 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let opens = share.is_active(now)
             && self.policy.enables(&share, principal)
             && principal.link_digests().contains(&token.digest())
-            && share.recipient().matches(principal);
+            && share.recipient().matches(principal)
+            && share.is_unlocked_for(principal);
         if !opens {
             return Ok(None);
         }
@@ -266,6 +269,131 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
             .await?;
         Ok((!permissions.is_empty())
             .then(|| OpenedLink { share: share.without_token(), permissions }))
+    }
+}
+
+impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
+    /// Checks a link's password once and returns the unlock the principal then carries
+    /// ([`Principal::with_unlock`]), so that decisions afterwards pay no hashing cost
+    /// (SEMANTICS.md section 8). The unlock holds for the password it checked: setting or
+    /// changing the link's password locks it again for everyone.
+    ///
+    /// Checking costs what Argon2 costs (tens of milliseconds of CPU): a service on an async
+    /// runtime may run it on a blocking thread. [`AdminError::UnknownLink`] for a token no
+    /// link has, [`AdminError::NotLocked`] for a link without a password,
+    /// [`AdminError::WrongPassword`] otherwise.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, Permission, Policy, Principal, PrincipalKind, Reason};
+    /// use shareguard::admin::{Hierarchy, LinkRequest};
+    /// use shareguard::model::{LinkPassword, Password};
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let password = Some(LinkPassword::hash(&Password::new("s3cret")?)?);
+    /// let link = admin.create_link(&alice, LinkRequest { password, ..LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer) }, now).await?;
+    /// let visitor = Principal::builder("v", PrincipalKind::Anonymous).link_token(&link.token).build()?;
+    /// let doc = "document:d1".parse()?;
+    /// assert_eq!(admin.check(&visitor, Permission::View, &doc, now).await?.reason(), Reason::Password);
+    /// assert!(admin.unlock_link(&link.token, &Password::new("guess")?).await.is_err());
+    /// let unlock = admin.unlock_link(&link.token, &Password::new("s3cret")?).await?;
+    /// let visitor = visitor.with_unlock(unlock);
+    /// assert!(admin.check(&visitor, Permission::View, &doc, now).await?.is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "shareguard.unlock_link", level = "debug", skip_all)
+    )]
+    pub async fn unlock_link(
+        &self,
+        token: &LinkToken,
+        password: &Password,
+    ) -> Result<LinkUnlock, AdminError> {
+        let digest = token.digest();
+        let share = self.store.find_link(&digest).await?.ok_or(AdminError::UnknownLink)?;
+        let kept = share.password().ok_or_else(|| AdminError::NotLocked(share.id().clone()))?;
+        if kept.verify(password) {
+            Ok(LinkUnlock::new(digest, kept))
+        } else {
+            Err(AdminError::WrongPassword)
+        }
+    }
+
+    /// Opens a link (SEMANTICS.md section 8): decides `view` for the principal presenting the
+    /// token and, when the decision is allowed through this link (the share its evidence
+    /// names), records the use on it in the same step — for a link with a use limit, however
+    /// many openings race, no more than `max_uses` succeed; an opening whose use cannot be
+    /// recorded is refused as `expired`. Returns what the principal may then do. A denial is
+    /// [`AdminError::Denied`] with the decision; an unknown token [`AdminError::UnknownLink`].
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{AccessLevel, Admin, MemoryStore, Policy, Principal, PrincipalKind, Reason};
+    /// use shareguard::admin::{Hierarchy, LinkRequest};
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("document:d1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let once = LinkRequest { max_uses: Some(1), ..LinkRequest::new("document:d1".parse()?, AccessLevel::Viewer) };
+    /// let link = admin.create_link(&alice, once, now).await?;
+    /// let visitor = Principal::builder("v", PrincipalKind::Anonymous).link_token(&link.token).build()?;
+    /// assert_eq!(admin.open_link(&visitor, &link.token, now).await?.share.usage().visits, 1);
+    /// let again = admin.open_link(&visitor, &link.token, now).await.unwrap_err();
+    /// assert_eq!(again.decision().map(|d| d.reason()), Some(Reason::Expired));
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.open_link", level = "debug", skip_all, fields(actor = %principal.id(), revision = tracing::field::Empty)))]
+    pub async fn open_link(
+        &self,
+        principal: &Principal,
+        token: &LinkToken,
+        now: DateTime<Utc>,
+    ) -> Result<OpenedLink, AdminError> {
+        let share = self.store.find_link(&token.digest()).await?.ok_or(AdminError::UnknownLink)?;
+        let id = share.id().clone();
+        let mut opened: Option<(Share, Permissions)> = None;
+        let mut through_other = false;
+        let written = self
+            .write_on_path(share.resource(), principal, now, |path| {
+                let decision = allowed(self.policy.check(principal, Permission::View, path, now))?;
+                let permissions = self.policy.permissions(principal, path, now);
+                let link = share_in(path, &id)?;
+                opened = Some((link.clone(), permissions));
+                if decision.evidence().share.as_ref() != Some(&id) {
+                    // Allowed, but not through this link: nothing to record on it.
+                    through_other = true;
+                    return Err(AdminError::NotVisitable(id.clone()));
+                }
+                Ok(Write::Visit { id: id.clone() })
+            })
+            .await;
+        let permissions = opened.as_ref().map(|(_, p)| *p).unwrap_or_default();
+        match written {
+            Ok(applied) => Ok(OpenedLink { share: applied.share.without_token(), permissions }),
+            Err(AdminError::NotVisitable(_)) if through_other => {
+                let share = opened.map(|(s, _)| s.without_token()).unwrap_or(share);
+                Ok(OpenedLink { share: share.without_token(), permissions })
+            }
+            Err(AdminError::Store(StoreError::UsedUp(_))) => {
+                Err(AdminError::Denied(Box::new(Decision::deny(Reason::Expired).with(|e| {
+                    e.needed = Some(Permission::View);
+                    e.share = Some(id.clone());
+                    e.detail = Some("the link is used up".to_owned());
+                }))))
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -28,6 +28,7 @@
 mod authorize;
 mod batch;
 mod error;
+mod invitations;
 mod links;
 mod trace;
 mod tree;
@@ -481,6 +482,8 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 allowed(self.policy.check(visitor, Permission::View, path, now))?;
                 let through = share.recipient().matches(visitor)
                     && share.is_active(now)
+                    && !share.is_pending()
+                    && share.is_unlocked_for(visitor)
                     && share.permissions().has(Permission::View);
                 if !through {
                     return Err(AdminError::NotVisitable(id.clone()));
@@ -568,9 +571,11 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let (entries, _) = self
             .on_path(resource, false, |path| {
                 let mut entries = Vec::new();
+                let reach = crate::policy::granting(path);
                 for (i, node) in path.iter().enumerate() {
                     let from_here = path.get(i..).unwrap_or_default();
-                    for share in node.shares() {
+                    // Grants stop at an inheritance cut; restricts come from the whole path.
+                    for share in node.shares().iter().filter(|s| i < reach || s.is_restrict()) {
                         let read = self.policy.check_share(
                             principal,
                             ShareAction::Read,
@@ -640,6 +645,8 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
                 (include_public || !public)
                     && !s.is_restrict()
                     && s.is_active(now)
+                    && !s.is_pending()
+                    && s.is_unlocked_for(principal)
                     && !s.permissions().is_empty()
                     && self.policy.enables(s, principal)
             })

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::model::{ModelError, PrincipalId, ResourceRef};
 
-/// One resource of a path, with its owner.
+/// One resource of a path, with its owner and whether it inherits its ancestors' grants.
 ///
 /// ```
 /// use shareguard::admin::{Hierarchy, PathItem, ResourceTree};
@@ -17,8 +17,8 @@ use crate::model::{ModelError, PrincipalId, ResourceRef};
 /// tree.add("document:d1".parse()?, Some("folder:f1".parse()?), None)?;
 /// let path = pollster::block_on(tree.path(&"document:d1".parse()?))?;
 /// assert_eq!(path, [
-///     PathItem { resource: "document:d1".parse()?, owner: None },
-///     PathItem { resource: "folder:f1".parse()?, owner: Some("alice".parse()?) },
+///     PathItem::new("document:d1".parse()?, None),
+///     PathItem::new("folder:f1".parse()?, Some("alice".parse()?)),
 /// ]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -28,6 +28,24 @@ pub struct PathItem {
     pub resource: ResourceRef,
     /// Its owner, if it has one.
     pub owner: Option<PrincipalId>,
+    /// Whether the resource inherits its ancestors' grants: `false` where inheritance is cut
+    /// (SEMANTICS.md section 10).
+    pub inherits: bool,
+}
+
+impl PathItem {
+    /// A resource with its owner, inheriting its ancestors' grants.
+    ///
+    /// ```
+    /// use shareguard::admin::PathItem;
+    /// let item = PathItem::new("folder:f1".parse()?, Some("alice".parse()?));
+    /// assert!(item.inherits);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn new(resource: ResourceRef, owner: Option<PrincipalId>) -> Self {
+        Self { resource, owner, inherits: true }
+    }
 }
 
 /// Why the resource tree could not give a path.
@@ -73,10 +91,10 @@ pub enum TreeError {
 /// impl ResourceTree for OneFolder {
 ///     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
 ///         let unknown = || TreeError::Unknown(resource.clone());
-///         let folder = PathItem { resource: "folder:shared".parse().map_err(|_| unknown())?,
-///             owner: "alice".parse().ok() };
+///         let folder = PathItem::new("folder:shared".parse().map_err(|_| unknown())?,
+///             "alice".parse().ok());
 ///         match resource.kind_str() {
-///             "document" => Ok(vec![PathItem { resource: resource.clone(), owner: None }, folder]),
+///             "document" => Ok(vec![PathItem::new(resource.clone(), None), folder]),
 ///             _ if *resource == folder.resource => Ok(vec![folder]),
 ///             _ => Err(unknown()),
 ///         }
@@ -146,6 +164,7 @@ struct Entry {
     owner: Option<PrincipalId>,
     /// Added (not only named as a parent).
     added: bool,
+    inherits: bool,
 }
 
 impl Hierarchy {
@@ -207,7 +226,7 @@ impl Hierarchy {
         let parent = parent.map(|p| self.place(p));
         let at = self.place(resource);
         if let Some(e) = self.entries.get_mut(at) {
-            *e = Entry { parent, owner, added: true, resource: e.resource.clone() };
+            *e = Entry { parent, owner, added: true, ..e.clone() };
         }
         Ok(())
     }
@@ -223,10 +242,45 @@ impl Hierarchy {
                     parent: None,
                     owner: None,
                     added: false,
+                    inherits: true,
                 });
                 e.insert(next);
                 next
             }
+        }
+    }
+
+    /// Cuts (`false`) or restores (`true`) the resource's inheritance of its ancestors'
+    /// grants (SEMANTICS.md section 10). Record here what [`crate::Admin::set_inheritance`]
+    /// allowed; an unknown resource is refused.
+    ///
+    /// ```
+    /// use shareguard::admin::{Hierarchy, ResourceTree};
+    ///
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+    /// tree.add("folder:private".parse()?, Some("folder:f1".parse()?), None)?;
+    /// tree.set_inherits(&"folder:private".parse()?, false)?;
+    /// let path = pollster::block_on(tree.path(&"folder:private".parse()?))?;
+    /// assert!(!path[0].inherits && path[1].inherits);
+    /// assert!(tree.set_inherits(&"folder:nope".parse()?, false).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_inherits(
+        &mut self,
+        resource: &ResourceRef,
+        inherits: bool,
+    ) -> Result<(), ModelError> {
+        match self.index.get(resource).and_then(|&i| self.entries.get_mut(i)) {
+            Some(e) if e.added => {
+                e.inherits = inherits;
+                Ok(())
+            }
+            _ => Err(ModelError::Invalid {
+                field: "resource",
+                value: resource.to_string(),
+                reason: "unknown resource",
+            }),
         }
     }
 
@@ -258,7 +312,11 @@ impl Hierarchy {
             if !e.added {
                 return Err(TreeError::Unknown(e.resource.clone()));
             }
-            path.push(PathItem { resource: e.resource.clone(), owner: e.owner.clone() });
+            path.push(PathItem {
+                resource: e.resource.clone(),
+                owner: e.owner.clone(),
+                inherits: e.inherits,
+            });
             next = e.parent;
         }
         Ok(path)
