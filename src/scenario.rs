@@ -31,7 +31,7 @@
 //! - checks are independent: a `create` or `update` check asks the admin facade whether it
 //!   would be allowed and changes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -41,12 +41,12 @@ use crate::model::time::{rfc3339, rfc3339_change, rfc3339_option};
 
 use crate::admin::{Admin, AdminError, Hierarchy};
 use crate::model::{
-    AdminRights, Directory, Email, GroupId, Level, LinkToken, ModelError, NewShare, Permission,
-    Permissions, Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef,
-    RoleId, Settings, Share, ShareId, SharePatch,
+    AdminRights, Directory, Email, GroupId, Level, LinkPassword, LinkToken, ModelError, NewShare,
+    Password, Permission, Permissions, Principal, PrincipalId, PrincipalKind, Recipient,
+    ReshareRights, ResourceRef, RoleId, Settings, Share, ShareId, SharePatch, Usage,
 };
 use crate::policy::{Decision, Policy, Reason, ShareAction};
-use crate::store::{MemoryStore, ShareStore, StoreError};
+use crate::store::{MemoryStore, Page, ShareStore, StoreError};
 use pollster::block_on;
 
 /// A scenario file could not be used: the JSON path of the fault and what was expected.
@@ -136,6 +136,8 @@ struct PrincipalDecl {
     admin: AdminRights,
     #[serde(default)]
     link_tokens: Vec<String>,
+    #[serde(default)]
+    link_passwords: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +148,12 @@ struct ResourceDecl {
     owner: Option<PrincipalId>,
     #[serde(default)]
     parent: Option<ResourceRef>,
+    #[serde(default = "inherits")]
+    inherit: bool,
+}
+
+fn inherits() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,6 +172,18 @@ struct ShareDecl {
     expires: Option<DateTime<Utc>>,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default, with = "rfc3339_option")]
+    starts: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pending: bool,
+    #[serde(default)]
+    max_uses: Option<u64>,
+    #[serde(default)]
+    uses: u64,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    retrievable: bool,
 }
 
 impl ShareDecl {
@@ -176,11 +196,11 @@ impl ShareDecl {
             reshare: self.reshare,
             expires: self.expires,
             message: self.message.clone(),
-            ..NewShare::new(
-                self.resource.clone(),
-                self.recipient.clone(),
-                crate::model::AccessLevel::Viewer,
-            )
+            starts: self.starts,
+            pending: self.pending,
+            max_uses: self.max_uses,
+            password: None,
+            retrievable: self.retrievable,
         }
     }
 }
@@ -201,6 +221,24 @@ struct UpdateDecl {
     message: Option<Option<String>>,
     #[serde(default)]
     recipient: Option<Recipient>,
+    #[serde(default, with = "rfc3339_change")]
+    starts: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "present")]
+    max_uses: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "present")]
+    password: Option<Option<String>>,
+    #[serde(default)]
+    pending: Option<serde_json::Value>,
+    #[serde(default)]
+    uses: Option<serde_json::Value>,
+    #[serde(default)]
+    retrievable: Option<serde_json::Value>,
+}
+
+/// Whether a field of a change is named: given, and neither `false` nor `null`
+/// (SEMANTICS.md 6.2).
+fn named(value: Option<&serde_json::Value>) -> bool {
+    value.is_some_and(|v| !matches!(v, serde_json::Value::Null | serde_json::Value::Bool(false)))
 }
 
 /// A field that is present (even `null`) is `Some`.
@@ -247,7 +285,7 @@ struct CheckDecl {
     #[serde(default)]
     share: Option<ShareId>,
     #[serde(default)]
-    create: Option<NewShare>,
+    create: Option<serde_json::Value>,
     #[serde(default)]
     update: Option<UpdateDecl>,
     #[serde(default)]
@@ -255,9 +293,35 @@ struct CheckDecl {
     #[serde(default)]
     expect_permissions: Option<Permissions>,
     #[serde(default)]
+    resource_action: Option<ResourceActionName>,
+    #[serde(default)]
+    inherit: Option<bool>,
+    #[serde(default)]
+    shared_with_me: Option<SharedWithMeDecl>,
+    #[serde(default)]
+    expect_resources: Option<BTreeMap<ResourceRef, Permissions>>,
+    #[serde(default)]
+    who_has_access: Option<ResourceRef>,
+    #[serde(default)]
+    expect_shares: Option<BTreeSet<ShareId>>,
+    #[serde(default)]
     expect: Option<Expect>,
     #[serde(default)]
     reason: Option<Reason>,
+}
+
+/// The resource actions a check may ask about (SEMANTICS.md section 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ResourceActionName {
+    SetInheritance,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SharedWithMeDecl {
+    #[serde(default)]
+    include_public: bool,
 }
 
 /// What a check asks.
@@ -312,6 +376,31 @@ pub enum Question {
     },
     /// Which permissions does the principal hold on the resource?
     PermissionsOn(ResourceRef),
+    /// May the principal cut (`inherit` false) or restore the resource's inheritance
+    /// (section 10)?
+    SetInheritance {
+        /// The resource.
+        resource: ResourceRef,
+        /// Restore (`true`) or cut (`false`).
+        inherit: bool,
+    },
+    /// Which resources are shared with the principal, with what (section 11)?
+    SharedWithMe {
+        /// List `public` and `link` grants too.
+        include_public: bool,
+    },
+    /// Which shares that reach the resource may the principal read (section 11)?
+    WhoHasAccess(ResourceRef),
+    /// A create or update whose input 6.2 calls malformed but that the file can still state
+    /// (an empty password, a malformed address): asked as `question`, with the malformed
+    /// value made well-formed, the answer is `invalid` unless it is `not_permitted` (who may
+    /// act comes first).
+    Malformed {
+        /// The question, its malformed value replaced.
+        question: Box<Question>,
+        /// What was malformed.
+        error: String,
+    },
 }
 
 /// What a check expects.
@@ -329,7 +418,7 @@ pub enum Question {
 ///     { "principal": "bob", "permissions_on": "folder:f1", "expect_permissions": [] }
 ///   ]
 /// }"#)?;
-/// let expected: Vec<Expectation> = scenario.checks().iter().map(|c| c.expectation).collect();
+/// let expected: Vec<Expectation> = scenario.checks().iter().map(|c| c.expectation.clone()).collect();
 /// assert_eq!(expected, [
 ///     Expectation::Decision { expect: Expect::Deny, reason: Some(Reason::NoShare) },
 ///     Expectation::Decision { expect: Expect::Allow, reason: None },
@@ -337,7 +426,7 @@ pub enum Question {
 /// ]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expectation {
     /// A decision, and optionally its reason.
     Decision {
@@ -348,6 +437,10 @@ pub enum Expectation {
     },
     /// Exactly this set.
     Permissions(Permissions),
+    /// Exactly these resources, each with exactly these permissions (`shared_with_me`).
+    Resources(BTreeMap<ResourceRef, Permissions>),
+    /// Exactly these shares, in any order (`who_has_access`).
+    Shares(BTreeSet<ShareId>),
 }
 
 /// One check of a scenario, resolved.
@@ -386,8 +479,14 @@ pub struct Check {
 
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{} {} ", self.index, self.principal)?;
-        match &self.question {
+        write!(f, "#{} {} {}", self.index, self.principal, self.question)
+    }
+}
+
+/// `edit document:d1`, `create viewer for user:carol on document:d1`, …
+impl fmt::Display for Question {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Question::Action { action, resource } => write!(f, "{action} {resource}"),
             Question::ShareAction { action, share } => write!(f, "{action} share {share}"),
             Question::Create(new) => {
@@ -395,6 +494,32 @@ impl fmt::Display for Check {
             }
             Question::Update { share, .. } => write!(f, "update share {share}"),
             Question::PermissionsOn(resource) => write!(f, "permissions on {resource}"),
+            Question::SetInheritance { resource, inherit } => {
+                write!(f, "set_inheritance {inherit} on {resource}")
+            }
+            Question::SharedWithMe { include_public } => {
+                write!(f, "shared with me (include_public: {include_public})")
+            }
+            Question::WhoHasAccess(resource) => write!(f, "who has access to {resource}"),
+            Question::Malformed { question, error } => write!(f, "{question} ({error})"),
+        }
+    }
+}
+
+/// `allow share`, `deny`, `[view, download]`, `{document:d1: [view]}`, `[s1, s3]`.
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expectation::Decision { expect, reason } => {
+                f.write_str(if *expect == Expect::Allow { "allow" } else { "deny" })?;
+                match reason {
+                    Some(reason) => write!(f, " {reason}"),
+                    None => Ok(()),
+                }
+            }
+            Expectation::Permissions(set) => Actual::Permissions(*set).fmt(f),
+            Expectation::Resources(listed) => Actual::Resources(listed.clone()).fmt(f),
+            Expectation::Shares(ids) => Actual::Shares(ids.clone()).fmt(f),
         }
     }
 }
@@ -427,6 +552,10 @@ pub enum Actual {
     Decision(Decision),
     /// The permissions held.
     Permissions(Permissions),
+    /// The resources listed, with the permissions listed for each.
+    Resources(BTreeMap<ResourceRef, Permissions>),
+    /// The ids of the shares listed.
+    Shares(BTreeSet<ShareId>),
 }
 
 impl fmt::Display for Actual {
@@ -434,6 +563,15 @@ impl fmt::Display for Actual {
         match self {
             Actual::Decision(d) => d.fmt(f),
             Actual::Permissions(p) => write!(f, "[{p}]"),
+            Actual::Resources(listed) => {
+                let shown: Vec<String> =
+                    listed.iter().map(|(r, p)| format!("{r}: [{p}]")).collect();
+                write!(f, "{{{}}}", shown.join("; "))
+            }
+            Actual::Shares(ids) => {
+                let shown: Vec<&str> = ids.iter().map(ShareId::as_str).collect();
+                write!(f, "[{}]", shown.join(", "))
+            }
         }
     }
 }
@@ -485,16 +623,7 @@ impl fmt::Display for CheckResult {
             self.actual
         )?;
         if !self.passed {
-            match self.check.expectation {
-                Expectation::Decision { expect, reason } => {
-                    let expect = if expect == Expect::Allow { "allow" } else { "deny" };
-                    match reason {
-                        Some(r) => write!(f, " (expected {expect} {r})")?,
-                        None => write!(f, " (expected {expect})")?,
-                    }
-                }
-                Expectation::Permissions(p) => write!(f, " (expected [{p}])")?,
-            }
+            write!(f, " (expected {})", self.check.expectation)?;
         }
         Ok(())
     }
@@ -741,6 +870,10 @@ impl Scenario {
             }
             tree.add(r.id.clone(), r.parent.clone(), r.owner.clone())
                 .map_err(|e| ScenarioError::at(format!("{at}.parent"), e))?;
+            if !r.inherit {
+                tree.set_inherits(&r.id, false)
+                    .map_err(|e| ScenarioError::at(format!("{at}.inherit"), e))?;
+            }
         }
 
         let store = MemoryStore::new();
@@ -752,8 +885,18 @@ impl Scenario {
                     format!("unknown resource `{}`", s.resource),
                 ));
             }
-            let share = Share::from_new(s.id.clone(), s.sharer.clone(), &s.new_share(), doc.now)
+            let mut new = s.new_share();
+            if let Some(text) = &s.password {
+                let hashed = Password::new(text.clone()).and_then(|p| LinkPassword::hash(&p));
+                new.password =
+                    Some(hashed.map_err(|e| ScenarioError::at(format!("{at}.password"), e))?);
+            }
+            let share = Share::from_new(s.id.clone(), s.sharer.clone(), &new, doc.now)
                 .map_err(|e| ScenarioError::at(format!("{at}.{}", e.field()), e))?;
+            if s.max_uses.is_some_and(|max| s.uses > max) {
+                return Err(ScenarioError::at(format!("{at}.uses"), "above `max_uses`"));
+            }
+            let share = share.with_usage(Usage { last_visit: None, visits: s.uses });
             block_on(store.create(share, &s.sharer, doc.now))
                 .map_err(|e| ScenarioError::at(format!("{at}.id"), e))?;
         }
@@ -775,86 +918,79 @@ impl Scenario {
         let mut checks = Vec::with_capacity(doc.checks.len());
         for (index, c) in doc.checks.into_iter().enumerate() {
             let at = format!("$.checks[{index}]");
-            let question = match (
-                &c.action,
-                &c.resource,
-                &c.share_action,
-                &c.share,
-                &c.create,
-                &c.update,
-                &c.permissions_on,
+            let question = question_of(&c, &at, &known_resource, &known_share)?;
+            let expectation = match (
+                listing(&question),
+                c.expect,
+                c.expect_permissions,
+                c.expect_resources,
+                c.expect_shares,
+                c.reason,
             ) {
-                (Some(action), Some(resource), None, None, None, None, None) => {
-                    known_resource(resource, format!("{at}.resource"))?;
-                    Question::Action { action: *action, resource: resource.clone() }
-                }
-                (None, None, Some(action), Some(share), None, None, None) => {
-                    known_share(share, format!("{at}.share"))?;
-                    Question::ShareAction { action: *action, share: share.clone() }
-                }
-                (None, None, None, None, Some(new), None, None) => {
-                    known_resource(&new.resource, format!("{at}.create.resource"))?;
-                    Question::Create(new.clone())
-                }
-                (None, None, None, None, None, Some(update), None) => {
-                    known_share(&update.share, format!("{at}.update.share"))?;
-                    Question::Update {
-                        share: update.share.clone(),
-                        patch: SharePatch {
-                            access: update.access,
-                            permissions: update.permissions,
-                            reshare: update.reshare,
-                            expires: update.expires,
-                            message: update.message.clone(),
-                            recipient: update.recipient.clone(),
-                            ..SharePatch::default()
-                        },
-                    }
-                }
-                (None, None, None, None, None, None, Some(resource)) => {
-                    known_resource(resource, format!("{at}.permissions_on"))?;
-                    Question::PermissionsOn(resource.clone())
-                }
-                _ => {
-                    return Err(ScenarioError::at(
-                        at,
-                        "expected exactly one question: `action` + `resource`, `share_action` + `share`, `create`, `update`, or `permissions_on`",
-                    ));
-                }
-            };
-            let expectation = match (&question, c.expect, c.expect_permissions, c.reason) {
-                (Question::PermissionsOn(_), None, Some(set), None) => {
+                (Listing::Permissions, None, Some(set), None, None, None) => {
                     Expectation::Permissions(set)
                 }
-                (Question::PermissionsOn(_), _, _, _) => {
+                (Listing::Resources, None, None, Some(listed), None, None) => {
+                    Expectation::Resources(listed)
+                }
+                (Listing::Shares, None, None, None, Some(ids), None) => Expectation::Shares(ids),
+                (Listing::Permissions, ..) => {
                     return Err(ScenarioError::at(
                         at,
                         "`permissions_on` takes `expect_permissions` and no `expect` or `reason`",
                     ));
                 }
-                (_, Some(expect), None, reason) => Expectation::Decision { expect, reason },
-                (_, None, _, _) => {
+                (Listing::Resources, ..) => {
+                    return Err(ScenarioError::at(
+                        at,
+                        "`shared_with_me` takes `expect_resources` and no `expect` or `reason`",
+                    ));
+                }
+                (Listing::Shares, ..) => {
+                    return Err(ScenarioError::at(
+                        at,
+                        "`who_has_access` takes `expect_shares` and no `expect` or `reason`",
+                    ));
+                }
+                (Listing::No, Some(expect), None, None, None, reason) => {
+                    Expectation::Decision { expect, reason }
+                }
+                (Listing::No, None, ..) => {
                     return Err(ScenarioError::at(
                         format!("{at}.expect"),
                         "missing: expected `allow` or `deny`",
                     ));
                 }
-                (_, Some(_), Some(_), _) => {
+                (Listing::No, Some(_), ..) => {
                     return Err(ScenarioError::at(
-                        format!("{at}.expect_permissions"),
-                        "goes only with `permissions_on`",
+                        at,
+                        "`expect_permissions`, `expect_resources` and `expect_shares` go only with `permissions_on`, `shared_with_me` and `who_has_access`",
                     ));
                 }
             };
             checks.push(Check { index, principal: c.principal, question, expectation });
         }
 
-        Ok(Self {
-            now: doc.now,
-            principals,
-            admin: Admin::new(store, tree, Policy::new(doc.settings)),
-            checks,
-        })
+        let admin = Admin::new(store, tree, Policy::new(doc.settings));
+        for (i, p) in doc.principals.iter().enumerate() {
+            for (token, password) in &p.link_passwords {
+                let at = format!("$.principals[{i}].link_passwords.{token}");
+                let token =
+                    LinkToken::presented(token.clone()).map_err(|e| ScenarioError::at(&at, e))?;
+                // An empty or wrong password unlocks nothing: the link stays locked.
+                let Ok(password) = Password::new(password.clone()) else { continue };
+                match block_on(admin.unlock_link(&token, &password)) {
+                    Ok(unlock) => {
+                        if let Some(principal) = principals.get_mut(&p.id) {
+                            *principal = principal.clone().with_unlock(unlock);
+                        }
+                    }
+                    Err(AdminError::WrongPassword | AdminError::NotLocked(_)) => {}
+                    Err(e) => return Err(ScenarioError::at(at, e)),
+                }
+            }
+        }
+        Ok(Self { now: doc.now, principals, admin, checks })
     }
 
     fn principal(&self, id: &PrincipalId) -> Principal {
@@ -890,39 +1026,16 @@ impl Scenario {
         let mut results = Vec::with_capacity(self.checks.len());
         for check in &self.checks {
             let at = |e: AdminError| ScenarioError::at(format!("$.checks[{}]", check.index), e);
-            let principal = self.principal(&check.principal);
-            let actual = match &check.question {
-                Question::Action { action, resource } => Actual::Decision(
-                    block_on(self.admin.check(&principal, *action, resource, self.now))
-                        .map_err(at)?,
-                ),
-                Question::ShareAction { action, share } => {
-                    let share = self.stored(share).map_err(at)?;
-                    Actual::Decision(
-                        block_on(self.admin.authorize_share(&principal, *action, &share, self.now))
-                            .map_err(at)?,
-                    )
-                }
-                Question::Create(new) => Actual::Decision(
-                    block_on(self.admin.authorize_create(&principal, new, self.now)).map_err(at)?,
-                ),
-                Question::Update { share, patch } => {
-                    let share = self.stored(share).map_err(at)?;
-                    Actual::Decision(
-                        block_on(self.admin.authorize_update(&principal, &share, patch, self.now))
-                            .map_err(at)?,
-                    )
-                }
-                Question::PermissionsOn(resource) => Actual::Permissions(
-                    block_on(self.admin.permissions(&principal, resource, self.now)).map_err(at)?,
-                ),
-            };
+            let actual =
+                self.answer(&self.principal(&check.principal), &check.question).map_err(at)?;
             let passed = match (&check.expectation, &actual) {
                 (Expectation::Decision { expect, reason }, Actual::Decision(d)) => {
                     d.is_allowed() == (*expect == Expect::Allow)
                         && reason.is_none_or(|r| r == d.reason())
                 }
                 (Expectation::Permissions(set), Actual::Permissions(held)) => set == held,
+                (Expectation::Resources(expected), Actual::Resources(listed)) => expected == listed,
+                (Expectation::Shares(expected), Actual::Shares(listed)) => expected == listed,
                 _ => false,
             };
             results.push(CheckResult { check: check.clone(), actual, passed });
@@ -962,7 +1075,6 @@ impl Scenario {
         principal: &PrincipalId,
         question: &Question,
     ) -> Result<Actual, ScenarioError> {
-        let at = |e: AdminError| ScenarioError::at("$", e);
         let resource = |r: &ResourceRef, field: &str| {
             if self.admin.tree().contains(r) {
                 Ok(())
@@ -971,48 +1083,269 @@ impl Scenario {
             }
         };
         let share = |id: &ShareId, field: &str| match block_on(self.admin.store().get(id)) {
-            Ok(Some(share)) => Ok(share),
+            Ok(Some(_)) => Ok(()),
             Ok(None) => Err(ScenarioError::at(field, format!("unknown share `{id}`"))),
             Err(e) => Err(ScenarioError::at(field, e)),
         };
-        let who = self.principal(principal);
+        let mut asked = question;
+        while let Question::Malformed { question, .. } = asked {
+            asked = question;
+        }
+        match asked {
+            Question::Action { resource: r, .. } => resource(r, "resource")?,
+            Question::ShareAction { share: id, .. } => share(id, "share")?,
+            Question::Create(new) => resource(&new.resource, "create.resource")?,
+            Question::Update { share: id, .. } => share(id, "update.share")?,
+            Question::PermissionsOn(r) => resource(r, "permissions_on")?,
+            Question::SetInheritance { resource: r, .. } => resource(r, "resource")?,
+            Question::WhoHasAccess(r) => resource(r, "who_has_access")?,
+            Question::SharedWithMe { .. } | Question::Malformed { .. } => {}
+        }
+        self.answer(&self.principal(principal), question).map_err(|e| ScenarioError::at("$", e))
+    }
+
+    /// The answer to a question, through the facade.
+    fn answer(&self, who: &Principal, question: &Question) -> Result<Actual, AdminError> {
+        let now = self.now;
         Ok(match question {
-            Question::Action { action, resource: r } => {
-                resource(r, "resource")?;
-                Actual::Decision(
-                    block_on(self.admin.check(&who, *action, r, self.now)).map_err(at)?,
-                )
+            Question::Action { action, resource } => {
+                Actual::Decision(block_on(self.admin.check(who, *action, resource, now))?)
             }
-            Question::ShareAction { action, share: id } => {
-                let s = share(id, "share")?;
-                Actual::Decision(
-                    block_on(self.admin.authorize_share(&who, *action, &s, self.now))
-                        .map_err(at)?,
-                )
+            Question::ShareAction { action, share } => {
+                let share = self.stored(share)?;
+                Actual::Decision(block_on(self.admin.authorize_share(who, *action, &share, now))?)
             }
             Question::Create(new) => {
-                resource(&new.resource, "create.resource")?;
-                Actual::Decision(
-                    block_on(self.admin.authorize_create(&who, new, self.now)).map_err(at)?,
+                Actual::Decision(block_on(self.admin.authorize_create(who, new, now))?)
+            }
+            Question::Update { share, patch } => {
+                let share = self.stored(share)?;
+                Actual::Decision(block_on(self.admin.authorize_update(who, &share, patch, now))?)
+            }
+            Question::PermissionsOn(resource) => {
+                Actual::Permissions(block_on(self.admin.permissions(who, resource, now))?)
+            }
+            Question::SetInheritance { resource, inherit } => Actual::Decision(block_on(
+                self.admin.authorize_set_inheritance(who, resource, *inherit, now),
+            )?),
+            Question::SharedWithMe { include_public } => {
+                let listed =
+                    block_on(self.admin.shared_with_me(who, *include_public, &Page::ALL, now))?;
+                Actual::Resources(
+                    listed.items.into_iter().map(|r| (r.resource, r.permissions)).collect(),
                 )
             }
-            Question::Update { share: id, patch } => {
-                let s = share(id, "update.share")?;
-                Actual::Decision(
-                    block_on(self.admin.authorize_update(&who, &s, patch, self.now)).map_err(at)?,
-                )
+            Question::WhoHasAccess(resource) => {
+                let entries = block_on(self.admin.who_has_access(who, resource, now))?;
+                Actual::Shares(entries.into_iter().map(|e| e.share.id().clone()).collect())
             }
-            Question::PermissionsOn(r) => {
-                resource(r, "permissions_on")?;
-                Actual::Permissions(
-                    block_on(self.admin.permissions(&who, r, self.now)).map_err(at)?,
-                )
-            }
+            Question::Malformed { question, error } => match self.answer(who, question)? {
+                Actual::Decision(d) if d.reason() == Reason::NotPermitted => Actual::Decision(d),
+                _ => Actual::Decision(
+                    Decision::deny(Reason::Invalid).with(|e| e.detail = Some(error.clone())),
+                ),
+            },
         })
     }
 
     fn stored(&self, id: &ShareId) -> Result<Share, AdminError> {
         block_on(self.admin.store().get(id))?
             .ok_or_else(|| AdminError::Store(StoreError::NotFound(id.clone())))
+    }
+}
+
+/// Which listing a question asks for, if any: it decides the expectation it takes.
+enum Listing {
+    No,
+    Permissions,
+    Resources,
+    Shares,
+}
+
+fn listing(question: &Question) -> Listing {
+    match question {
+        Question::PermissionsOn(_) => Listing::Permissions,
+        Question::SharedWithMe { .. } => Listing::Resources,
+        Question::WhoHasAccess(_) => Listing::Shares,
+        Question::Malformed { question, .. } => listing(question),
+        _ => Listing::No,
+    }
+}
+
+/// The one question a check asks, its shares and resources known.
+fn question_of(
+    c: &CheckDecl,
+    at: &str,
+    known_resource: &dyn Fn(&ResourceRef, String) -> Result<(), ScenarioError>,
+    known_share: &dyn Fn(&ShareId, String) -> Result<(), ScenarioError>,
+) -> Result<Question, ScenarioError> {
+    let asked = [
+        c.action.is_some() || c.resource.is_some() && c.resource_action.is_none(),
+        c.share_action.is_some() || c.share.is_some(),
+        c.create.is_some(),
+        c.update.is_some(),
+        c.permissions_on.is_some(),
+        c.resource_action.is_some() || c.inherit.is_some(),
+        c.shared_with_me.is_some(),
+        c.who_has_access.is_some(),
+    ];
+    let one = || {
+        ScenarioError::at(
+            at,
+            "expected exactly one question: `action` + `resource`, `share_action` + `share`, `create`, `update`, `permissions_on`, `resource_action` + `resource` + `inherit`, `shared_with_me`, or `who_has_access`",
+        )
+    };
+    if asked.iter().filter(|a| **a).count() != 1 {
+        return Err(one());
+    }
+    if let (Some(action), Some(resource)) = (&c.action, &c.resource) {
+        known_resource(resource, format!("{at}.resource"))?;
+        return Ok(Question::Action { action: *action, resource: resource.clone() });
+    }
+    if let (Some(action), Some(share)) = (&c.share_action, &c.share) {
+        known_share(share, format!("{at}.share"))?;
+        return Ok(Question::ShareAction { action: *action, share: share.clone() });
+    }
+    if let Some(create) = &c.create {
+        return create_question(create, &format!("{at}.create"), known_resource);
+    }
+    if let Some(update) = &c.update {
+        known_share(&update.share, format!("{at}.update.share"))?;
+        return Ok(update_question(update));
+    }
+    if let Some(resource) = &c.permissions_on {
+        known_resource(resource, format!("{at}.permissions_on"))?;
+        return Ok(Question::PermissionsOn(resource.clone()));
+    }
+    if let (Some(ResourceActionName::SetInheritance), Some(resource), Some(inherit)) =
+        (c.resource_action, &c.resource, c.inherit)
+    {
+        known_resource(resource, format!("{at}.resource"))?;
+        return Ok(Question::SetInheritance { resource: resource.clone(), inherit });
+    }
+    if let Some(listing) = c.shared_with_me {
+        return Ok(Question::SharedWithMe { include_public: listing.include_public });
+    }
+    if let Some(resource) = &c.who_has_access {
+        known_resource(resource, format!("{at}.who_has_access"))?;
+        return Ok(Question::WhoHasAccess(resource.clone()));
+    }
+    Err(one())
+}
+
+/// A `create` check: a new share; one that 6.2 calls malformed but that can be written down
+/// (an empty password, a malformed or missing address) is asked with the value made
+/// well-formed, as [`Question::Malformed`].
+fn create_question(
+    create: &serde_json::Value,
+    at: &str,
+    known_resource: &dyn Fn(&ResourceRef, String) -> Result<(), ScenarioError>,
+) -> Result<Question, ScenarioError> {
+    let parse = |value: &serde_json::Value| {
+        serde_path_to_error::deserialize::<_, NewShare>(value).map_err(|e| {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { format!(".{path}") };
+            ScenarioError::at(format!("{at}{path}"), e.into_inner())
+        })
+    };
+    let (new, malformed) = match parse(create) {
+        Ok(new) => (new, None),
+        Err(error) => {
+            let mut repaired = create.clone();
+            if !repair(&mut repaired) {
+                return Err(error);
+            }
+            (parse(&repaired).map_err(|_| error.clone())?, Some(error.to_string()))
+        }
+    };
+    known_resource(&new.resource, format!("{at}.resource"))?;
+    let question = Question::Create(new);
+    Ok(match malformed {
+        Some(error) => Question::Malformed { question: Box::new(question), error },
+        None => question,
+    })
+}
+
+/// Makes the malformed values 6.2 names well-formed (an empty password, a malformed address
+/// of an `email` recipient or a `people` audience, an empty `people` audience); whether it
+/// changed anything.
+fn repair(create: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    const STAND_IN: &str = "malformed@stand-in.invalid";
+    let well_formed = |v: &Value| v.as_str().is_some_and(|a| Email::new(a).is_ok());
+    let mut changed = false;
+    if create.get("password").and_then(Value::as_str) == Some("") {
+        create["password"] = Value::from("stand-in");
+        changed = true;
+    }
+    if let Some(recipient) = create.get_mut("recipient") {
+        if let Some(email) = recipient.get_mut("email") {
+            if !well_formed(email) {
+                *email = Value::from(STAND_IN);
+                changed = true;
+            }
+        }
+        if let Some(Value::Array(people)) = recipient.get_mut("audience") {
+            for address in people.iter_mut().filter(|a| !well_formed(a)) {
+                *address = Value::from(STAND_IN);
+                changed = true;
+            }
+            if people.is_empty() {
+                people.push(Value::from(STAND_IN));
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// An `update` check: the change, with the fields 6.2 never allows in a change carried so the
+/// policy refuses them; an empty password is [`Question::Malformed`].
+fn update_question(update: &UpdateDecl) -> Question {
+    let empty_password = matches!(&update.password, Some(Some(text)) if text.is_empty());
+    let hashed = match &update.password {
+        Some(Some(text)) => {
+            let text = if text.is_empty() { "stand-in" } else { text.as_str() };
+            match Password::new(text).and_then(|p| LinkPassword::hash(&p)) {
+                Ok(hash) => Some(Some(hash)),
+                Err(e) => {
+                    let question = Question::Update {
+                        share: update.share.clone(),
+                        patch: SharePatch::default(),
+                    };
+                    return Question::Malformed {
+                        question: Box::new(question),
+                        error: e.to_string(),
+                    };
+                }
+            }
+        }
+        Some(None) => Some(None),
+        None => None,
+    };
+    let question = Question::Update {
+        share: update.share.clone(),
+        patch: SharePatch {
+            access: update.access,
+            permissions: update.permissions,
+            reshare: update.reshare,
+            expires: update.expires,
+            message: update.message.clone(),
+            recipient: update.recipient.clone(),
+            starts: update.starts,
+            max_uses: update.max_uses,
+            password: hashed,
+            pending: named(update.pending.as_ref()),
+            uses: named(update.uses.as_ref()).then_some(0),
+            retrievable: named(update.retrievable.as_ref()),
+        },
+    };
+    if empty_password {
+        Question::Malformed {
+            question: Box::new(question),
+            error: "password: must not be empty".to_owned(),
+        }
+    } else {
+        question
     }
 }

@@ -86,7 +86,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     if args.json {
         let answer = match &answer {
             Actual::Decision(d) => json!({ "decision": d, "text": d.to_string() }),
-            Actual::Permissions(p) => json!({ "permissions": p, "text": format!("[{p}]") }),
+            Actual::Permissions(p) => json!({ "permissions": p, "text": answer.to_string() }),
+            Actual::Resources(r) => json!({ "resources": r, "text": answer.to_string() }),
+            Actual::Shares(s) => json!({ "shares": s, "text": answer.to_string() }),
         };
         println!(
             "{}",
@@ -98,6 +100,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             Actual::Decision(d) => print_decision(d),
             Actual::Permissions(p) if p.is_empty() => println!("permissions: none"),
             Actual::Permissions(p) => println!("permissions: {p}"),
+            other => println!("{other}"),
         }
     }
     match answer {
@@ -107,13 +110,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 }
 
 fn question_text(question: &Question) -> String {
-    match question {
-        Question::Action { action, resource } => format!("{action} {resource}"),
-        Question::ShareAction { action, share } => format!("{action} share {share}"),
-        Question::PermissionsOn(resource) => format!("permissions on {resource}"),
-        Question::Create(new) => format!("create on {}", new.resource),
-        Question::Update { share, .. } => format!("update share {share}"),
-    }
+    question.to_string()
 }
 
 /// The decision, then each piece of evidence on a line of its own.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
-use shareguard::scenario::{Actual, CheckResult, Expect, Expectation, Report};
+use shareguard::scenario::{Actual, CheckResult, Expectation, Report};
 
 use crate::{FileError, Status, expand, load, unusable};
 
@@ -145,16 +145,7 @@ fn text_lines(outcome: &Outcome) -> Vec<Line> {
 
 /// What a check expected, as the text report writes it: `allow share`, `deny`, `[view]`.
 fn expected(expectation: &Expectation) -> String {
-    match expectation {
-        Expectation::Decision { expect, reason } => {
-            let verdict = if *expect == Expect::Allow { "allow" } else { "deny" };
-            match reason {
-                Some(reason) => format!("{verdict} {reason}"),
-                None => verdict.to_owned(),
-            }
-        }
-        Expectation::Permissions(set) => format!("[{set}]"),
-    }
+    expectation.to_string()
 }
 
 fn expected_json(expectation: &Expectation) -> Value {
@@ -163,6 +154,8 @@ fn expected_json(expectation: &Expectation) -> Value {
             json!({ "expect": expect, "reason": reason.map(|r| r.to_string()) })
         }
         Expectation::Permissions(set) => json!({ "expect_permissions": set }),
+        Expectation::Resources(listed) => json!({ "expect_resources": listed }),
+        Expectation::Shares(ids) => json!({ "expect_shares": ids }),
     }
 }
 
@@ -170,6 +163,8 @@ fn actual_json(actual: &Actual) -> Value {
     match actual {
         Actual::Decision(decision) => json!({ "decision": decision, "text": decision.to_string() }),
         Actual::Permissions(set) => json!({ "permissions": set }),
+        Actual::Resources(listed) => json!({ "resources": listed }),
+        Actual::Shares(ids) => json!({ "shares": ids }),
     }
 }
 

@@ -215,6 +215,42 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         Ok(decision)
     }
 
+    /// The decision on cutting (`inherit` false) or restoring (`inherit` true) a resource's
+    /// inheritance ([`crate::Policy::check_set_inheritance`]), without applying it.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::{Admin, MemoryStore, Policy, Principal, PrincipalKind, Reason};
+    /// use shareguard::admin::Hierarchy;
+    ///
+    /// # pollster::block_on(async {
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("folder:f1".parse()?, None, Some("alice".parse()?))?;
+    /// let admin = Admin::new(MemoryStore::new(), tree, Policy::default());
+    /// let alice = Principal::builder("alice", PrincipalKind::Internal).build()?;
+    /// let d = admin.authorize_set_inheritance(&alice, &"folder:f1".parse()?, false, now).await?;
+    /// assert_eq!(d.reason(), Reason::Owner);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg_attr(feature = "tracing", tracing::instrument(name = "shareguard.authorize_set_inheritance", level = "debug", skip_all, fields(actor = %actor.id(), resource = %resource)))]
+    pub async fn authorize_set_inheritance(
+        &self,
+        actor: &Principal,
+        resource: &ResourceRef,
+        inherit: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, AdminError> {
+        let (decision, _) = self
+            .on_path(resource, false, |path| {
+                self.policy.check_set_inheritance(actor, inherit, path, now)
+            })
+            .await?;
+        super::trace::decision(&decision);
+        Ok(decision)
+    }
+
     /// Whether the actor may create the share (what [`Admin::create`] asks); creates nothing.
     ///
     /// ```
