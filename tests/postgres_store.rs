@@ -4,7 +4,9 @@
 //! faults as typed errors with nothing half-written.
 //!
 //! Without `SHAREGUARD_PG_URL` each test says it was skipped and passes; with `CI=true` an
-//! unset URL fails.
+//! unset URL fails. The tests that stop a server mid-batch start a server of their own
+//! (`OwnServer`, on the binaries `.ci/postgres.sh` uses) and skip or fail the same way
+//! without one.
 #![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
 
@@ -419,4 +421,392 @@ fn a_connection_dropped_mid_transaction_is_a_typed_error_and_writes_nothing() {
     // The pool replaces the broken connection.
     let next = b(store.create(share("s3", "folder:f1"), &pid("alice"), t(2))).unwrap();
     assert_eq!(next.revision, Revision::new(2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server stopped in the middle of a batch
+
+/// A PostgreSQL server of the test's own, which it may stop (`pg_ctl stop -m immediate`)
+/// and start again: on the binaries `.ci/postgres.sh` uses (`SHAREGUARD_PG_BIN`, else the
+/// newest `/usr/lib/postgresql/*/bin`), owned by an unprivileged user when the tests run as
+/// root (`SHAREGUARD_PG_OWNER`, else `postgres`), in a temporary directory, on a free local
+/// port; stopped and removed when dropped. `fsync` stays on: recovery after the stop is what
+/// is tested.
+struct OwnServer {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    port: u16,
+    owner: Option<String>,
+}
+
+impl OwnServer {
+    /// Starts one, or says why it cannot (skipped outside CI, failed in CI).
+    fn start(test: &str) -> Option<OwnServer> {
+        match OwnServer::try_start() {
+            Ok(server) => Some(server),
+            Err(why) => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "{test}: cannot start a PostgreSQL server of its own in CI: {why}"
+                );
+                eprintln!("SKIPPED {test}: cannot start a PostgreSQL server of its own: {why}");
+                None
+            }
+        }
+    }
+
+    fn try_start() -> Result<OwnServer, String> {
+        let bin = pg_bindir().ok_or("no PostgreSQL server binaries (initdb, pg_ctl) found")?;
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .map_err(|e| format!("`id -u`: {e}"))?;
+        let owner = if root {
+            let user = std::env::var("SHAREGUARD_PG_OWNER").unwrap_or_else(|_| "postgres".into());
+            let known = std::process::Command::new("id").arg(&user).output();
+            if !known.is_ok_and(|o| o.status.success()) {
+                return Err(format!(
+                    "running as root, and no user `{user}` to own the cluster (source \
+                     .ci/postgres.sh once to make it)"
+                ));
+            }
+            Some(user)
+        } else {
+            None
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let dir = std::env::temp_dir().join(format!("shareguard-pg-own.{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let server = OwnServer { bin, dir, port, owner };
+        if let Some(user) = &server.owner {
+            server.run_plain("chown", &[user.as_str(), server.path("").as_str()])?;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&server.dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| e.to_string())?;
+        let data = server.path("data");
+        server.pg(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "shareguard",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+        )?;
+        server.up()?;
+        Ok(server)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://shareguard@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the server (again: after a stop, PostgreSQL recovers from its log first).
+    fn up(&self) -> Result<(), String> {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=50",
+            self.port,
+            self.path("")
+        );
+        let (data, log) = (self.path("data"), self.path("server.log"));
+        self.pg("pg_ctl", &["-D", &data, "-l", &log, "-w", "-t", "60", "-o", &options, "start"])
+    }
+
+    /// Stops the server at once, as a crash would: no checkpoint, every backend ended.
+    fn stop_immediately(&self) -> Result<(), String> {
+        self.pg("pg_ctl", &["-D", &self.path("data"), "-m", "immediate", "-w", "stop"])
+    }
+
+    fn pg(&self, tool: &str, args: &[&str]) -> Result<(), String> {
+        let program = self.bin.join(tool).display().to_string();
+        match &self.owner {
+            Some(user) => {
+                let mut all = vec!["-u", user.as_str(), "--", program.as_str()];
+                all.extend_from_slice(args);
+                self.run_plain("runuser", &all)
+            }
+            None => self.run_plain(&program, args),
+        }
+    }
+
+    fn run_plain(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let out = std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("{program}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+            Err(format!(
+                "{program} {args:?} failed: {}{}\nserver log:\n{log}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.stop_immediately();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The directory of the server binaries, found as `.ci/postgres.sh` finds them.
+fn pg_bindir() -> Option<std::path::PathBuf> {
+    let usable =
+        |dir: &std::path::Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(dir) = std::env::var_os("SHAREGUARD_PG_BIN").map(std::path::PathBuf::from) {
+        if usable(&dir) {
+            return Some(dir);
+        }
+    }
+    let version =
+        |name: &str| -> Vec<u32> { name.split('.').filter_map(|p| p.parse().ok()).collect() };
+    std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| usable(&e.path().join("bin")))
+        .max_by_key(|e| version(&e.file_name().to_string_lossy()))
+        .map(|e| e.path().join("bin"))
+}
+
+/// Stops the server once a write of the store waits for the lock [`block_log_writes`] took:
+/// inside its transaction, its revision taken and its share written, its log entry not.
+/// Waits for that on a connection of its own, not for a time.
+fn stop_when_a_write_waits(server: &OwnServer, watcher: &tokio_postgres::Client) {
+    let waiting = RT.block_on(async {
+        for _ in 0..1500 {
+            let n: i64 = watcher
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                     AND query LIKE 'INSERT INTO %.log %'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if n > 0 {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
+    });
+    assert!(waiting, "no write came to wait on the lock within 30 s");
+    server.stop_immediately().unwrap();
+}
+
+/// Blocks the writes to the log (schema `shareguard`) from a connection of its own until it
+/// ends: a write then stops half-way, its share written and its log entry not.
+fn block_log_writes(client: &tokio_postgres::Client) {
+    RT.block_on(client.batch_execute("BEGIN; LOCK TABLE shareguard.log IN SHARE MODE")).unwrap();
+}
+
+/// After the server came back: the store's revision is that of its last log entry, the
+/// log's revisions run 1, 2, … without a gap, and each share holds the version its own log
+/// entries add up to. Returns the log.
+fn consistent_after_restart(store: &PgStore) -> Vec<shareguard::model::LogEntry> {
+    let log = b(store.changes_since(Revision::ZERO, 100_000)).unwrap();
+    let revisions: Vec<u64> = log.iter().map(|e| e.revision.get()).collect();
+    let expected: Vec<u64> = (1..=log.len() as u64).collect();
+    assert_eq!(revisions, expected, "the log runs without a gap");
+    assert_eq!(b(store.revision()).unwrap(), Revision::new(log.len() as u64));
+    for share in b(store.list(&ShareFilter::default(), &Page::ALL)).unwrap().items {
+        let own = b(store.log_for_share(share.id(), &Page::ALL)).unwrap();
+        assert_eq!(own.total as u64, share.version(), "{share:?}: one log entry a version");
+    }
+    log
+}
+
+/// Hands the batch's resource path out, and at the path of item `at` (1-based) blocks the
+/// log's writes and has the server stopped once that item's write waits for it: the batch
+/// is stopped inside the transaction of item `at`, its share written and not its log entry,
+/// every time.
+struct StopAtItem {
+    tree: shareguard::admin::Hierarchy,
+    calls: std::sync::atomic::AtomicUsize,
+    at: usize,
+    server: std::sync::Arc<OwnServer>,
+    stopper: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+#[async_trait::async_trait]
+impl shareguard::admin::ResourceTree for StopAtItem {
+    async fn path(
+        &self,
+        resource: &ResourceRef,
+    ) -> Result<Vec<shareguard::admin::PathItem>, shareguard::admin::TreeError> {
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if call == self.at {
+            let url = self.server.url();
+            let locker = raw(&url);
+            block_log_writes(&locker);
+            let server = std::sync::Arc::clone(&self.server);
+            *self.stopper.lock().unwrap() = Some(std::thread::spawn(move || {
+                let watcher = raw(&url);
+                stop_when_a_write_waits(&server, &watcher);
+                drop(locker);
+            }));
+        }
+        self.tree.path(resource).await
+    }
+}
+
+/// `Admin::grant_batch` of six items (one an update of an existing share) on a server
+/// stopped in the transaction of the fourth, between its share and its log entry: the caller gets a typed error; after a
+/// restart, the three items before are there, each with its log entry, and nothing of the
+/// fourth or after — no share, no log entry, no revision; the store writes again.
+#[test]
+fn a_server_stopped_mid_batch_keeps_each_committed_item_with_its_log_entry() {
+    use shareguard::admin::Hierarchy;
+    use shareguard::model::LogEvent;
+    use shareguard::store::{BatchOutcome, GrantItem};
+    use shareguard::{Admin, AdminError, Policy, Principal, PrincipalKind};
+
+    let test = "a_server_stopped_mid_batch_keeps_each_committed_item_with_its_log_entry";
+    let Some(server) = OwnServer::start(test) else { return };
+    let server = std::sync::Arc::new(server);
+    let store = RT.block_on(PgStore::open(pool(&server.url(), 4))).unwrap();
+    let mut tree = Hierarchy::new();
+    tree.add(res("folder:f1"), None, Some(pid("alice"))).unwrap();
+    let existing = b(store.create(share("s-bob", "folder:f1"), &pid("alice"), t(0))).unwrap();
+    assert_eq!(existing.revision, Revision::new(1));
+    let hook = StopAtItem {
+        tree,
+        calls: 0.into(),
+        at: 4,
+        server: std::sync::Arc::clone(&server),
+        stopper: std::sync::Mutex::new(None),
+    };
+    let admin = Admin::new(store.clone(), hook, Policy::default());
+    let alice = Principal::builder("alice", PrincipalKind::Internal).build().unwrap();
+    let user = |id: &str| Recipient::User { id: id.parse().unwrap() };
+    let items: Vec<GrantItem> = ["u1", "bob", "u2", "u3", "u4", "u5"]
+        .iter()
+        .map(|id| GrantItem { recipient: user(id), access: AccessLevel::Editor, view_log: false })
+        .collect();
+
+    let outcome = b(admin.grant_batch(&alice, &res("folder:f1"), &items, t(10)));
+    let stopper = admin.tree().stopper.lock().unwrap().take();
+    stopper.expect("the batch reached its fourth item").join().unwrap();
+    assert!(
+        matches!(&outcome, Err(AdminError::Store(StoreError::Backend(m))) if m.starts_with("postgres")),
+        "{outcome:?}"
+    );
+
+    server.up().unwrap();
+    let after = RT.block_on(PgStore::open(pool(&server.url(), 2))).unwrap();
+    let log = consistent_after_restart(&after);
+    assert_eq!(log.len(), 4, "the share made before, and the batch's first three items");
+    for (entry, who) in log[1..].iter().zip(["u1", "bob", "u2"]) {
+        assert_eq!(entry.event, LogEvent::AccessAdded { recipient: user(who) });
+        let share = b(after.get(&entry.share)).unwrap().expect("the item's share");
+        assert_eq!((share.recipient(), share.access()), (&user(who), AccessLevel::Editor));
+    }
+    assert_eq!(log[2].share, sid("s-bob"), "bob's share was updated, not made again");
+    let on = b(after.shares_on(&[res("folder:f1")])).unwrap();
+    let holders: Vec<&Recipient> = on[0].0.iter().map(Share::recipient).collect();
+    assert_eq!(holders.len(), 3, "bob, u1 and u2 only: {holders:?}");
+    assert!(!holders.contains(&&user("u3")), "nothing of the item in flight");
+    assert_eq!(on[0].1, Revision::new(4), "the resource's revision is its last commit's");
+
+    // The batch's own store, on its own pool, writes again (its dead connections are not
+    // handed out), at the next revision.
+    let again = b(admin.grant_batch(&alice, &res("folder:f1"), &items[3..4], t(20))).unwrap();
+    assert!(
+        matches!(&again[0], BatchOutcome::Created { revision, .. } if *revision == Revision::new(5)),
+        "{again:?}"
+    );
+}
+
+/// `PgStore::revoke_batch` (the store's own batch, no policy) of 300 recipients, the server
+/// stopped once the 20th removal is logged and a later one waits inside its transaction,
+/// its share deleted and its log entry not:
+/// a typed error; after a restart, a prefix of the recipients is removed, each removal with
+/// its `access_removed` entry, every other share untouched.
+#[test]
+fn a_server_stopped_mid_revoke_batch_leaves_a_logged_prefix() {
+    use shareguard::model::LogEvent;
+
+    let test = "a_server_stopped_mid_revoke_batch_leaves_a_logged_prefix";
+    let Some(server) = OwnServer::start(test) else { return };
+    let store = RT.block_on(PgStore::open(pool(&server.url(), 4))).unwrap();
+    let recipient = |i: usize| Recipient::User { id: format!("r{i:03}").parse().unwrap() };
+    let shares: Vec<Share> = (0..300)
+        .map(|i| {
+            Share::new(
+                sid(&format!("s{i:03}")),
+                res("folder:f2"),
+                pid("alice"),
+                recipient(i),
+                AccessLevel::Viewer,
+                t(0),
+            )
+        })
+        .collect();
+    assert_eq!(b(store.import(shares, &pid("importer"), t(0))).unwrap(), Revision::new(300));
+    let recipients: Vec<Recipient> = (0..300).map(recipient).collect();
+
+    let url = server.url();
+    let stopper = std::thread::scope(|scope| {
+        let stopper = scope.spawn(|| {
+            let watcher = raw(&url);
+            let mut logged = 0;
+            for _ in 0..3000 {
+                logged = RT
+                    .block_on(watcher.query_one("SELECT MAX(revision) FROM shareguard.log", &[]))
+                    .unwrap()
+                    .get::<_, Option<i64>>(0)
+                    .unwrap_or(0);
+                if logged >= 320 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            assert!(logged >= 320, "the batch did not log 20 removals within 15 s");
+            let locker = raw(&url);
+            block_log_writes(&locker);
+            stop_when_a_write_waits(&server, &watcher);
+        });
+        let outcome = b(store.revoke_batch(&res("folder:f2"), &recipients, &pid("alice"), t(10)));
+        (stopper.join(), outcome)
+    });
+    let (stopped, outcome) = stopper;
+    stopped.unwrap();
+    assert!(
+        matches!(&outcome, Err(StoreError::Backend(m)) if m.starts_with("postgres")),
+        "{outcome:?}"
+    );
+
+    server.up().unwrap();
+    let after = RT.block_on(PgStore::open(pool(&server.url(), 2))).unwrap();
+    let log = consistent_after_restart(&after);
+    let removed = log.len() - 300;
+    assert!((20..300).contains(&removed), "stopped mid-way: {removed} removed");
+    for (i, entry) in log[300..].iter().enumerate() {
+        assert_eq!(entry.share, sid(&format!("s{i:03}")));
+        assert_eq!(entry.event, LogEvent::AccessRemoved { recipient: recipient(i) });
+        assert_eq!(b(after.get(&entry.share)).unwrap(), None, "removed with its entry");
+    }
+    let left = b(after.list(&ShareFilter::default(), &Page::ALL)).unwrap();
+    assert_eq!(left.total, 300 - removed, "the rest untouched");
+    assert_eq!(left.items[0].id(), &sid(&format!("s{removed:03}")));
 }
