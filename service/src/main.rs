@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use shareguard::model::Share;
+use shareguard::model::{Revision, Share};
 use shareguard::{Admin, Policy, ShareStore, SqliteStore};
 
 use crate::app::{App, Store};
@@ -90,16 +90,18 @@ async fn open_store(args: &Args) -> Result<Store, String> {
     }
 }
 
-/// Creates every configured share the store does not hold yet (a restarted service keeps
-/// what its store has, changes included).
+/// Seeds a store that has never been written (no history) with the configured shares; a
+/// store with history is left as it is, so a restarted service keeps every change, and a
+/// seed share deleted through the API does not come back.
 async fn seed(store: &Store, config: &Config) -> Result<usize, String> {
+    let history = store.changes_since(Revision::ZERO, 1).await.map_err(|e| e.to_string())?;
+    if !history.is_empty() {
+        return Ok(0);
+    }
     let now = chrono::Utc::now();
     let mut created = 0;
     for (i, s) in config.seeds.iter().enumerate() {
         let at = |e: &dyn std::fmt::Display| format!("$.shares[{i}]: {e}");
-        if store.get(&s.id).await.map_err(|e| at(&e))?.is_some() {
-            continue;
-        }
         let share =
             Share::from_new(s.id.clone(), s.sharer.clone(), &s.new, now).map_err(|e| at(&e))?;
         store.create(share, &s.sharer, now).await.map_err(|e| at(&e))?;

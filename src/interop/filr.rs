@@ -791,6 +791,20 @@ pub struct Offset {
 impl Offset {
     /// The page of a whole list (already in order) that this offset asks for, `total`
     /// counting the whole list; give it to [`ShareList::from_page`] with [`Offset::first`].
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::interop::filr::{ListQuery, ShareList};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    ///
+    /// let shares: Vec<Share> = (1..=3).map(|id| Ok(Share::new(id.to_string().parse()?, "folderEntry:10".parse()?,
+    ///     "20".parse()?, Recipient::User { id: "140".parse()? }, AccessLevel::Viewer, Utc::now())))
+    ///     .collect::<Result<_, shareguard::ModelError>>()?;
+    /// let (_, offset) = ListQuery::from_paged_query("first=2&count=5")?;
+    /// let list = ShareList::from_page(offset.first, &offset.cut(shares))?;
+    /// assert_eq!((list.first, list.count, list.total, list.items[0].id), (2, 1, 3, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn cut<T>(&self, all: Vec<T>) -> Paged<T> {
         let total = all.len();
