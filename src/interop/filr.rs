@@ -767,6 +767,53 @@ fn in_item(e: InteropError, i: usize) -> InteropError {
     }
 }
 
+/// Filr's offset paging of a list: `first` and `count` (see [`ListQuery::from_paged_query`]).
+/// Unlike the model's cursor pages, an offset page may repeat or skip an item when the list
+/// changes between two requests (SEMANTICS.md section 11 allows an offset where a vendor's
+/// form needs one, without that promise).
+///
+/// ```
+/// use shareguard::interop::filr::Offset;
+///
+/// let page = Offset { first: 1, count: Some(2) }.cut(vec!["a", "b", "c", "d"]);
+/// assert_eq!((page.items, page.total), (vec!["b", "c"], 4));
+/// // Past the end: an empty page, the total still counted.
+/// assert_eq!(Offset { first: 9, count: None }.cut(vec!["a"]).total, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Offset {
+    /// The index of the first item.
+    pub first: usize,
+    /// How many items at most; `None` for all the rest.
+    pub count: Option<usize>,
+}
+
+impl Offset {
+    /// The page of a whole list (already in order) that this offset asks for, `total`
+    /// counting the whole list; give it to [`ShareList::from_page`] with [`Offset::first`].
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::interop::filr::{ListQuery, ShareList};
+    /// use shareguard::{AccessLevel, Recipient, Share};
+    ///
+    /// let shares: Vec<Share> = (1..=3).map(|id| Ok(Share::new(id.to_string().parse()?, "folderEntry:10".parse()?,
+    ///     "20".parse()?, Recipient::User { id: "140".parse()? }, AccessLevel::Viewer, Utc::now())))
+    ///     .collect::<Result<_, shareguard::ModelError>>()?;
+    /// let (_, offset) = ListQuery::from_paged_query("first=2&count=5")?;
+    /// let list = ShareList::from_page(offset.first, &offset.cut(shares))?;
+    /// assert_eq!((list.first, list.count, list.total, list.items[0].id), (2, 1, 3, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn cut<T>(&self, all: Vec<T>) -> Paged<T> {
+        let total = all.len();
+        let items =
+            all.into_iter().skip(self.first).take(self.count.unwrap_or(usize::MAX)).collect();
+        Paged { items, total, next: None }
+    }
+}
+
 /// The query of a Filr list request: `/admin/shares?shared_by=20&shared_with=140`, or
 /// `/admin/shares/public`.
 ///
@@ -823,6 +870,39 @@ impl ListQuery {
                 })?);
         }
         Ok(q)
+    }
+
+    /// Reads a list request's query as [`ListQuery::from_query`] does, taking Filr's offset
+    /// paging out of it first: `first` (the index of the first item, default 0) and `count`
+    /// (how many, default all). A value that is not a count is refused naming its parameter.
+    ///
+    /// ```
+    /// use shareguard::interop::filr::{ListQuery, Offset};
+    ///
+    /// let (query, offset) = ListQuery::from_paged_query("shared_by=20&first=1&count=2")?;
+    /// assert_eq!(query, ListQuery { shared_by: Some(20), ..ListQuery::default() });
+    /// assert_eq!(offset, Offset { first: 1, count: Some(2) });
+    /// assert_eq!(ListQuery::from_paged_query("count=-1").unwrap_err().field(), "count");
+    /// assert_eq!(ListQuery::from_paged_query("sort=date").unwrap_err().field(), "query");
+    /// # Ok::<(), shareguard::interop::InteropError>(())
+    /// ```
+    pub fn from_paged_query(query: &str) -> Result<(Self, Offset), InteropError> {
+        let mut offset = Offset::default();
+        let mut rest = Vec::new();
+        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let count = || {
+                value.parse::<usize>().map_err(|_| {
+                    InteropError::invalid(VENDOR, name, value, "expected a count (0 or more)")
+                })
+            };
+            match name {
+                "first" => offset.first = count()?,
+                "count" => offset.count = Some(count()?),
+                _ => rest.push(pair),
+            }
+        }
+        Ok((Self::from_query(&rest.join("&"))?, offset))
     }
 
     /// The query of `/admin/shares/public`.

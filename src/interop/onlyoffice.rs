@@ -998,6 +998,32 @@ impl Member {
         ))
     }
 
+    /// The member that stands for a room's owner (written with names): a user at
+    /// RoomManager, `isOwner` true. The model keeps owners in the resource tree, not as
+    /// shares, so a service listing a room's members adds this one itself.
+    ///
+    /// ```
+    /// use shareguard::interop::onlyoffice::Member;
+    ///
+    /// let owner = Member::owner(&"6941feb5".parse()?).to_json_value();
+    /// assert_eq!(owner, serde_json::json!({"access": "RoomManager", "sharedTo": {"id": "6941feb5"},
+    ///     "isLocked": false, "isOwner": true, "canEditAccess": true, "subjectType": "User"}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn owner(id: &PrincipalId) -> Self {
+        Member {
+            access: Spelled::name(AccessValue::RoomManager),
+            shared_to: Some(serde_json::json!({ "id": id.as_str() })),
+            is_locked: Some(false),
+            is_owner: Some(true),
+            can_edit_access: Some(true),
+            subject_type: Some(Spelled::name(SubjectType::User)),
+            case: KeyCase::Camel,
+            extra: Extra::new(),
+        }
+    }
+
     /// The member of a model share (written with names), or why there is none.
     ///
     /// ```

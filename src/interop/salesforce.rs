@@ -640,6 +640,26 @@ impl ErrorBody {
         }
     }
 
+    /// A body of one error, with its HTTP status: for the answers the document leaves to
+    /// the service (Salesforce's own `INVALID_SESSION_ID` for a missing or unknown token, a
+    /// malformed body's `INVALID_INPUT` naming the field, …).
+    ///
+    /// ```
+    /// use shareguard::interop::salesforce::{ErrorBody, FolderShareInput};
+    ///
+    /// let body = ErrorBody::new(401, "INVALID_SESSION_ID", "Session expired or invalid");
+    /// assert_eq!(body.to_json_string(), r#"[{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}]"#);
+    /// // A malformed PATCH body, answered naming its field.
+    /// let err = FolderShareInput::from_json_str(r#"{"accessType": "Own", "shareType": "User", "shareWithId": "005xx"}"#).unwrap_err();
+    /// let body = ErrorBody::new(400, "INVALID_INPUT", err.to_string());
+    /// assert!(body.items[0].message.starts_with("salesforce: accessType: "));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+        Self::one(status, code, message.into())
+    }
+
     /// 404 for a share that does not exist.
     ///
     /// ```
