@@ -437,6 +437,44 @@ fn two_stores_on_one_file_refuse_a_stale_decision() {
 
 /// Four stores on one file (four connections, as four processes would have) race to write
 /// on one resource, each write conditional on the revision it read: no two writes succeed
+/// A link's use limit holds across connections: four stores on one file (four processes,
+/// as far as SQLite can tell), eight threads each, all recording a use of one link with
+/// `max_uses: 7` at once — exactly 7 succeed, the rest are used up.
+#[test]
+fn stores_on_one_file_never_record_more_uses_than_the_limit() {
+    let file = TempDb::new();
+    let first = SqliteStore::open(file.path()).unwrap();
+    let once = share("once", "document:d1", Recipient::Link(ShareLink::new(&token("tok"), false)))
+        .with_max_uses(Some(7));
+    b(first.create(once, &pid("alice"), t(0))).unwrap();
+    let stores: Vec<SqliteStore> = std::iter::once(first)
+        .chain((0..3).map(|_| SqliteStore::open_with(file.path(), Durability::Process).unwrap()))
+        .collect();
+    let start = std::sync::Barrier::new(32);
+    let results: Vec<Result<u64, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..32)
+            .map(|i| {
+                let (store, start) = (&stores[i % 4], &start);
+                scope.spawn(move || {
+                    start.wait();
+                    b(store.record_visit(&sid("once"), &pid("v"), t(1)))
+                        .map(|a| a.share.usage().visits)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut counts: Vec<u64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=7).collect::<Vec<u64>>(), "{results:?}");
+    assert!(
+        results.iter().all(|r| r.is_ok() || matches!(r, Err(StoreError::UsedUp(_)))),
+        "{results:?}"
+    );
+    let link = b(stores[3].get(&sid("once"))).unwrap().unwrap();
+    assert_eq!((link.usage().visits, link.is_used_up()), (7, true));
+}
+
 /// on the same read, and the revisions of the writes that did follow one another.
 #[test]
 fn stores_on_one_file_apply_one_decision_at_a_time() {
