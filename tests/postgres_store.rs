@@ -243,6 +243,143 @@ fn migrates_a_version_1_schema_with_data() {
     assert_eq!(b(store.expired(t(100), 10)).unwrap().len(), 1);
 }
 
+/// Schema version 2 with data: the version 1 fixture, version 2's indexes, and a retrievable
+/// link visited twice plus a share created and deleted (only in the log), written as
+/// version 2 wrote them.
+fn version_2_schema(schema: &str, digest: &str) -> String {
+    let s = format!("\"{schema}\"");
+    let (t0, t4) = (t(0).timestamp(), t(4).timestamp());
+    let log = |revision: i64, share: &str, incarnation: i64, resource: &str, event: &str| {
+        format!(
+            "INSERT INTO {s}.log VALUES ({revision}, '{share}', {incarnation}, '{resource}', \
+             'alice', {}, 3, '{{\"event\":\"{event}\"}}');",
+            t(revision).timestamp()
+        )
+    };
+    [
+        V1.replace("{s}", &s),
+        format!("CREATE INDEX shares_by_expiry ON {s}.shares (expires_s, expires_ns);"),
+        format!("CREATE INDEX shares_by_type ON {s}.shares (rtype, id);"),
+        format!("UPDATE {s}.schema_version SET version = 2;"),
+        format!("UPDATE {s}.state SET revision = 5;"),
+        format!(
+            "INSERT INTO {s}.shares (id, incarnation, resource, sharer, rtype, rkey, recipient, \
+             access, reshare, message, created_s, created_ns, expires_s, expires_ns, visits, \
+             visited_s, visited_ns, version) VALUES ('link1', 2, 'document:d1', 'alice', 'link', \
+             '{digest}', '{{\"type\":\"link\",\"token\":\"tok-1\"}}', '\"viewer\"', 0, 'hi', \
+             {t0}, 0, NULL, NULL, 2, {t4}, 5, 1);"
+        ),
+        log(2, "link1", 2, "document:d1", "created"),
+        log(3, "gone", 3, "folder:f2", "created"),
+        log(4, "link1", 2, "document:d1", "visited"),
+        log(5, "gone", 3, "folder:f2", "deleted"),
+        format!("INSERT INTO {s}.resources VALUES ('document:d1', 4), ('folder:f2', 5);"),
+    ]
+    .join("\n")
+}
+
+#[test]
+fn migrates_a_version_2_schema_with_data_to_version_3() {
+    use shareguard::model::{LinkToken, ShareLink, SharePatch, Usage};
+    let Some(url) = url("migrates_a_version_2_schema_with_data_to_version_3") else { return };
+    let schema = fresh_schema();
+    let client = raw(&url);
+    let token = LinkToken::presented("tok-1").unwrap();
+    RT.block_on(client.batch_execute(&version_2_schema(&schema, &token.digest().to_hex())))
+        .unwrap();
+    let store = store_in(&url, &schema);
+
+    // Every share as it was, the new fields at their defaults.
+    let old = share("old", "folder:f1").with_expiry(Some(t(60)));
+    let link = Share::new(
+        sid("link1"),
+        res("document:d1"),
+        pid("alice"),
+        Recipient::Link(ShareLink::new(&token, true)),
+        AccessLevel::Viewer,
+        t(0),
+    )
+    .with_message(Some("hi".into()))
+    .with_usage(Usage { last_visit: Some(t(4) + Duration::nanoseconds(5)), visits: 2 });
+    let all = b(store.list(&ShareFilter::default(), &Page::ALL)).unwrap().items;
+    assert_eq!(all, [link.clone(), old.clone()]);
+    for share in &all {
+        assert_eq!(
+            (share.starts(), share.is_pending(), share.max_uses(), share.password()),
+            (None, false, None, None),
+            "{}: the new fields at their defaults",
+            share.id()
+        );
+    }
+    let kept = b(store.find_link(&token.digest())).unwrap().unwrap();
+    assert!(
+        matches!(kept.recipient(), Recipient::Link(l) if l.token().map(LinkToken::reveal) == Some("tok-1")),
+        "a retrievable link keeps its token"
+    );
+
+    // Every log entry and revision.
+    let feed = b(store.changes_since(Revision::ZERO, 100)).unwrap();
+    let got: Vec<(u64, String, &str, &str)> = feed
+        .iter()
+        .map(|e| {
+            let share = e.share.as_ref().map(ToString::to_string).unwrap_or_default();
+            (e.revision.get(), share, e.resource.as_str(), e.event.name())
+        })
+        .collect();
+    let want: Vec<(u64, String, &str, &str)> = [
+        (1, "old", "folder:f1", "created"),
+        (2, "link1", "document:d1", "created"),
+        (3, "gone", "folder:f2", "created"),
+        (4, "link1", "document:d1", "visited"),
+        (5, "gone", "folder:f2", "deleted"),
+    ]
+    .into_iter()
+    .map(|(r, s, res, e)| (r, s.to_owned(), res, e))
+    .collect();
+    assert_eq!(got, want);
+    assert_eq!(feed[3].at, t(4) + Duration::nanoseconds(3));
+    assert_eq!(b(store.revision()).unwrap(), Revision::new(5));
+    let revisions = b(store.shares_on(&[res("folder:f1"), res("document:d1"), res("folder:f2")]))
+        .unwrap()
+        .into_iter()
+        .map(|(_, r)| r.get())
+        .collect::<Vec<_>>();
+    assert_eq!(revisions, [1, 4, 5]);
+    assert_eq!(b(store.log_for_share(&sid("gone"), &Page::ALL)).unwrap().total, 2);
+
+    // The new columns hold the defaults; the schema is at version 3 with its indexes.
+    let q = |text: &str| -> i64 {
+        RT.block_on(client.query_one(&text.replace("{s}", &format!("\"{schema}\"")), &[]))
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(q("SELECT version FROM {s}.schema_version WHERE id = 1"), 3);
+    assert_eq!(
+        q("SELECT COUNT(*) FROM {s}.shares WHERE starts_s IS NULL AND starts_ns IS NULL \
+           AND NOT pending AND max_uses IS NULL AND password IS NULL"),
+        2
+    );
+    let indexes: i64 = RT
+        .block_on(client.query_one(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = $1 AND indexname IN \
+             ('shares_used_up', 'shares_pending', 'shares_by_start')",
+            &[&schema],
+        ))
+        .unwrap()
+        .get(0);
+    assert_eq!(indexes, 3, "version 3's indexes");
+
+    // The migrated schema takes the new fields.
+    let patch = SharePatch { max_uses: Some(Some(3)), ..SharePatch::default() };
+    let limited = b(store.update(&sid("link1"), 1, &patch, &pid("alice"), t(9))).unwrap();
+    assert_eq!((limited.revision, limited.share.max_uses()), (Revision::new(6), Some(3)));
+    let used = b(store.record_visit(&sid("link1"), &pid("bob"), t(10))).unwrap().share;
+    assert!(used.is_used_up());
+    let expired = b(store.expired(t(0), 10)).unwrap();
+    assert_eq!(expired.iter().map(|s| s.id().as_str()).collect::<Vec<_>>(), ["link1"]);
+    RT.block_on(client.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))).unwrap();
+}
+
 #[test]
 fn a_newer_schema_is_refused_and_left_alone() {
     let Some(url) = url("a_newer_schema_is_refused_and_left_alone") else { return };

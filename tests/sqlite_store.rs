@@ -92,6 +92,14 @@ fn user(id: &str) -> Recipient {
     Recipient::User { id: id.parse().unwrap() }
 }
 
+fn token(text: &str) -> LinkToken {
+    LinkToken::presented(text).unwrap()
+}
+
+fn ids(shares: &[Share]) -> Vec<&str> {
+    shares.iter().map(|s| s.id().as_str()).collect()
+}
+
 fn grant(recipient: Recipient, access: AccessLevel) -> GrantItem {
     GrantItem { recipient, access, view_log: false }
 }
@@ -429,6 +437,44 @@ fn two_stores_on_one_file_refuse_a_stale_decision() {
 
 /// Four stores on one file (four connections, as four processes would have) race to write
 /// on one resource, each write conditional on the revision it read: no two writes succeed
+/// A link's use limit holds across connections: four stores on one file (four processes,
+/// as far as SQLite can tell), eight threads each, all recording a use of one link with
+/// `max_uses: 7` at once — exactly 7 succeed, the rest are used up.
+#[test]
+fn stores_on_one_file_never_record_more_uses_than_the_limit() {
+    let file = TempDb::new();
+    let first = SqliteStore::open(file.path()).unwrap();
+    let once = share("once", "document:d1", Recipient::Link(ShareLink::new(&token("tok"), false)))
+        .with_max_uses(Some(7));
+    b(first.create(once, &pid("alice"), t(0))).unwrap();
+    let stores: Vec<SqliteStore> = std::iter::once(first)
+        .chain((0..3).map(|_| SqliteStore::open_with(file.path(), Durability::Process).unwrap()))
+        .collect();
+    let start = std::sync::Barrier::new(32);
+    let results: Vec<Result<u64, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..32)
+            .map(|i| {
+                let (store, start) = (&stores[i % 4], &start);
+                scope.spawn(move || {
+                    start.wait();
+                    b(store.record_visit(&sid("once"), &pid("v"), t(1)))
+                        .map(|a| a.share.usage().visits)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut counts: Vec<u64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=7).collect::<Vec<u64>>(), "{results:?}");
+    assert!(
+        results.iter().all(|r| r.is_ok() || matches!(r, Err(StoreError::UsedUp(_)))),
+        "{results:?}"
+    );
+    let link = b(stores[3].get(&sid("once"))).unwrap().unwrap();
+    assert_eq!((link.usage().visits, link.is_used_up()), (7, true));
+}
+
 /// on the same read, and the revisions of the writes that did follow one another.
 #[test]
 fn stores_on_one_file_apply_one_decision_at_a_time() {
@@ -587,14 +633,202 @@ fn a_version_1_file_migrates_with_its_data() {
     assert_eq!((revisions, log.total), (vec![5, 7], 2));
     assert_eq!(b(store.log_for_share(&sid("s1"), &Page::ALL)).unwrap().total, 2);
 
-    // Writing goes on at the next revision; the file is at version 2 now.
+    // Writing goes on at the next revision; the file is at the current version now.
     let next = b(store.record_visit(&sid("s1"), &pid("bob"), t(8))).unwrap();
     assert_eq!(next.revision, Revision::new(8));
     drop(store);
     let conn = rusqlite::Connection::open(file.path()).unwrap();
     let version: i64 =
         conn.query_row("SELECT version FROM schema_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, SqliteStore::SCHEMA_VERSION);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Migration from schema version 2
+
+/// Schema version 2 as shareguard 0.3 wrote it, indexes and all.
+const SCHEMA_V2: &str = "CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
+     INSERT INTO schema_version (version) VALUES (2);
+     CREATE TABLE shares (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+         incarnation INTEGER NOT NULL, resource TEXT NOT NULL, sharer TEXT NOT NULL,
+         rtype TEXT NOT NULL, rkey TEXT NOT NULL, recipient TEXT NOT NULL, access TEXT NOT NULL,
+         reshare INTEGER NOT NULL, message TEXT, created_s INTEGER NOT NULL,
+         created_ns INTEGER NOT NULL, expires_s INTEGER, expires_ns INTEGER,
+         visits INTEGER NOT NULL, visited_s INTEGER, visited_ns INTEGER,
+         version INTEGER NOT NULL) STRICT;
+     CREATE TABLE log (revision INTEGER PRIMARY KEY, share TEXT NOT NULL,
+         incarnation INTEGER NOT NULL, resource TEXT NOT NULL, actor TEXT NOT NULL,
+         at_s INTEGER NOT NULL, at_ns INTEGER NOT NULL, event TEXT NOT NULL) STRICT;
+     CREATE TABLE resources (resource TEXT PRIMARY KEY, revision INTEGER NOT NULL)
+         STRICT, WITHOUT ROWID;
+     CREATE INDEX shares_by_resource ON shares (resource, id);
+     CREATE INDEX shares_by_sharer ON shares (sharer, id);
+     CREATE INDEX shares_by_recipient ON shares (rtype, rkey, id);
+     CREATE INDEX shares_by_expiry ON shares (expires_s, expires_ns);
+     CREATE INDEX log_by_share ON log (share, incarnation, revision);
+     CREATE INDEX log_by_resource ON log (resource, revision);
+     PRAGMA application_id = 1397183044;";
+
+/// A version 2 file holding data: `u1` (a user share, changed: a message, re-share rights,
+/// an expiry, version 2), `l1` (a link visited twice, its token kept as version 2 kept it),
+/// `l2` (a link by digest alone) and `gone` (created and deleted: only in the log). Returns
+/// the shares and every log entry, in order.
+fn version_2_file(file: &TempDb) -> (Vec<Share>, Vec<LogEntry>) {
+    let conn = rusqlite::Connection::open(file.path()).unwrap();
+    conn.execute_batch(SCHEMA_V2).unwrap();
+    let u1 = share("u1", "folder:f1", user("bob"))
+        .with_message(Some("for the review".into()))
+        .with_reshare(shareguard::ReshareRights::INTERNAL)
+        .with_expiry(Some(t(3600) + Duration::nanoseconds(7)))
+        .with_version(2);
+    let l1 = share("l1", "document:d1", Recipient::Link(ShareLink::new(&token("tok-1"), true)))
+        .with_usage(Usage { last_visit: Some(t(6) + Duration::nanoseconds(5)), visits: 2 });
+    let l2 = share("l2", "document:d1", Recipient::Link(ShareLink::new(&token("tok-2"), false)));
+    // (id, incarnation, share, recipient as version 2 wrote it)
+    let kept = r#"{"type":"link","token":"tok-1"}"#.to_owned();
+    let rows = [
+        ("u1", 1, &u1, serde_json::to_string(u1.recipient()).unwrap()),
+        ("l1", 2, &l1, kept),
+        ("l2", 5, &l2, serde_json::to_string(l2.recipient()).unwrap()),
+    ];
+    for (seq, (id, incarnation, s, recipient)) in rows.iter().enumerate() {
+        let (rtype, rkey) = match s.recipient() {
+            Recipient::User { id } => ("user", id.as_str().to_owned()),
+            Recipient::Link(l) => ("link", l.digest().to_hex()),
+            _ => unreachable!(),
+        };
+        let split = |at: Option<DateTime<Utc>>| {
+            at.map(|at| (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))).unzip()
+        };
+        let (es, ens) = split(s.expires());
+        let (vs, vns) = split(s.usage().last_visit);
+        conn.execute(
+            "INSERT INTO shares VALUES (?1, ?2, ?3, ?4, 'alice', ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, \
+             ?12, ?13, ?14, ?15, ?16, ?17)",
+            rusqlite::params![
+                seq + 1,
+                id,
+                incarnation,
+                s.resource().as_str(),
+                rtype,
+                rkey,
+                recipient,
+                serde_json::to_string(&s.access()).unwrap(),
+                i64::from(s.reshare().bits()),
+                s.message(),
+                s.created().timestamp(),
+                es,
+                ens,
+                i64::try_from(s.usage().visits).unwrap(),
+                vs,
+                vns,
+                i64::try_from(s.version()).unwrap(),
+            ],
+        )
+        .unwrap();
+    }
+    let changed = LogEvent::Changed { changes: Vec::new() };
+    let entries: Vec<LogEntry> = [
+        (1, "u1", 1, "folder:f1", LogEvent::Created),
+        (2, "l1", 2, "document:d1", LogEvent::Created),
+        (3, "u1", 1, "folder:f1", changed),
+        (4, "l1", 2, "document:d1", LogEvent::Visited),
+        (5, "l2", 5, "document:d1", LogEvent::Created),
+        (6, "gone", 6, "folder:f2", LogEvent::Created),
+        (7, "l1", 2, "document:d1", LogEvent::Visited),
+        (8, "gone", 6, "folder:f2", LogEvent::Deleted),
+    ]
+    .into_iter()
+    .map(|(revision, id, incarnation, resource, event)| {
+        let entry = LogEntry {
+            revision: Revision::new(revision),
+            share: Some(sid(id)),
+            resource: res(resource),
+            actor: pid("alice"),
+            at: t(i64::try_from(revision).unwrap()) + Duration::nanoseconds(3),
+            event,
+        };
+        conn.execute(
+            "INSERT INTO log VALUES (?1, ?2, ?3, ?4, 'alice', ?5, 3, ?6)",
+            rusqlite::params![
+                i64::try_from(revision).unwrap(),
+                id,
+                incarnation,
+                resource,
+                entry.at.timestamp(),
+                serde_json::to_string(&entry.event).unwrap()
+            ],
+        )
+        .unwrap();
+        entry
+    })
+    .collect();
+    conn.execute_batch(
+        "INSERT INTO resources VALUES ('folder:f1', 3), ('document:d1', 7), ('folder:f2', 8);",
+    )
+    .unwrap();
+    (vec![l1, l2, u1], entries)
+}
+
+#[test]
+fn a_version_2_file_migrates_to_version_3_with_its_data() {
+    let file = TempDb::new();
+    let (shares, entries) = version_2_file(&file);
+    let store = SqliteStore::open(file.path()).unwrap();
+
+    // Every share as it was, the new fields at their defaults.
+    let all = b(store.list(&ShareFilter::default(), &Page::ALL)).unwrap().items;
+    assert_eq!(all, shares);
+    for share in &all {
+        assert_eq!(b(store.get(share.id())).unwrap().as_ref(), Some(share));
+        assert_eq!(
+            (share.starts(), share.is_pending(), share.max_uses(), share.password()),
+            (None, false, None, None),
+            "{}: the new fields at their defaults",
+            share.id()
+        );
+    }
+    let kept = b(store.find_link(&token("tok-1").digest())).unwrap().unwrap();
+    assert!(
+        matches!(kept.recipient(), Recipient::Link(l) if l.token().map(LinkToken::reveal) == Some("tok-1")),
+        "a retrievable link keeps its token"
+    );
+
+    // Every log entry and revision.
+    assert_eq!(b(store.changes_since(Revision::ZERO, 100)).unwrap(), entries);
+    assert_eq!(b(store.revision()).unwrap(), Revision::new(8));
+    for (resource, revision) in [("folder:f1", 3), ("document:d1", 7), ("folder:f2", 8)] {
+        assert_eq!(revision_of(&store, resource), Revision::new(revision), "{resource}");
+    }
+    let l1 = b(store.log_for_share(&sid("l1"), &Page::ALL)).unwrap();
+    assert_eq!(l1.items.iter().map(|e| e.revision.get()).collect::<Vec<_>>(), [2, 4, 7]);
+    assert_eq!(b(store.log_for_share(&sid("gone"), &Page::ALL)).unwrap().total, 2);
+
+    // The new columns hold the defaults; the file is at version 3.
+    assert!(b(store.expired(t(0), 10)).unwrap().is_empty(), "nothing expired or used up");
+    drop(store);
+    let conn = rusqlite::Connection::open(file.path()).unwrap();
+    let version: i64 =
+        conn.query_row("SELECT version FROM schema_version", [], |r| r.get(0)).unwrap();
+    let defaults: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM shares WHERE starts_s IS NULL AND starts_ns IS NULL \
+             AND pending = 0 AND max_uses IS NULL AND password IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!((version, defaults), (3, 3));
+    drop(conn);
+
+    // The migrated file takes the new fields.
+    let store = SqliteStore::open(file.path()).unwrap();
+    let patch = SharePatch { max_uses: Some(Some(3)), ..SharePatch::default() };
+    let limited = b(store.update(&sid("l1"), 1, &patch, &pid("alice"), t(9))).unwrap();
+    assert_eq!((limited.revision, limited.share.max_uses()), (Revision::new(9), Some(3)));
+    let used = b(store.record_visit(&sid("l1"), &pid("bob"), t(10))).unwrap().share;
+    assert!(used.is_used_up());
+    assert_eq!(ids(&b(store.expired(t(0), 10)).unwrap()), ["l1"], "a used-up link is expired");
 }
 
 #[test]

@@ -36,9 +36,9 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use crate::admin::{Admin, AdminError, Hierarchy};
 use crate::model::{
-    AccessLevel, Email, Level, LinkDigest, LinkToken, LogEntry, LogEvent, NewShare, Permissions,
-    Principal, PrincipalId, PrincipalKind, Recipient, ReshareRights, ResourceRef, Revision, Share,
-    ShareId, ShareLink, SharePatch, ShareType,
+    AccessLevel, Audience, Email, Level, LinkDigest, LinkPassword, LinkToken, LogEntry, LogEvent,
+    NewShare, Password, Permissions, Principal, PrincipalId, PrincipalKind, Recipient,
+    ReshareRights, ResourceRef, Revision, Share, ShareId, ShareLink, SharePatch, ShareType,
 };
 use crate::policy::Policy;
 
@@ -264,6 +264,12 @@ macro_rules! conformance_checks {
             id_reuse_starts_a_fresh_log,
             no_token_in_any_log_entry,
             times_round_trip_across_the_model_range,
+            new_fields_round_trip,
+            accept_and_decline,
+            note_logs_about_a_resource,
+            use_limit_under_races,
+            expired_includes_used_up_links,
+            state_filter_each_state,
         }
     };
 }
@@ -1980,6 +1986,498 @@ pub fn no_token_in_any_log_entry(store: &dyn ShareStore) {
             }
         }
         assert!(!format!("{entry} {entry:?}").contains(secret), "the token in a log entry");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links, invitations, scheduled shares, inheritance cuts (SEMANTICS.md sections 8-10)
+
+fn link_to(text: &str, retrievable: bool, audience: Audience) -> Recipient {
+    Recipient::Link(ShareLink::new(&token(text), retrievable).with_audience(audience))
+}
+
+fn people(addresses: &[&str]) -> Audience {
+    Audience::people(addresses.iter().map(|a| a.parse::<Email>().unwrap())).unwrap()
+}
+
+fn password(text: &str) -> LinkPassword {
+    LinkPassword::hash(&Password::new(text).unwrap()).unwrap()
+}
+
+/// The shares of the new fields' checks: every new field set, and a link of each audience,
+/// retrievable or not.
+fn new_field_shares() -> Vec<Share> {
+    let starts = t(100) + Duration::nanoseconds(7);
+    vec![
+        share("a-invite", "folder:f1", "alice", user("bob"), AccessLevel::Editor)
+            .with_start(Some(starts))
+            .with_pending(true)
+            .with_expiry(Some(t(200))),
+        share("b-limited", "document:d1", "alice", link("tok-b", false), AccessLevel::Viewer)
+            .with_max_uses(Some(3))
+            .with_password(Some(password("s3cret"))),
+        share(
+            "c-org-kept",
+            "document:d1",
+            "alice",
+            link_to("tok-c", true, Audience::Organization),
+            AccessLevel::Viewer,
+        ),
+        share(
+            "d-people",
+            "document:d2",
+            "alice",
+            link_to("tok-d", false, people(&["ann@partner.example", "Bob@Corp.example"])),
+            AccessLevel::Viewer,
+        ),
+        share(
+            "e-people-kept",
+            "document:d2",
+            "alice",
+            link_to("tok-e", true, people(&["carol@partner.example"])),
+            AccessLevel::Viewer,
+        )
+        .with_max_uses(Some(1)),
+        share(
+            "f-org",
+            "document:d2",
+            "alice",
+            link_to("tok-f", false, Audience::Organization),
+            AccessLevel::Viewer,
+        ),
+    ]
+}
+
+/// The fields of sections 8 and 9 round-trip through create, get, list, `shares_on` and
+/// update: `starts` (to the nanosecond), `pending`, `max_uses`, `password` (compared by its
+/// hash), a link's audience of each kind, and a retrievable link's token with its audience
+/// (found again by `find_link`). An update sets, changes and removes the start, the limit and
+/// the password, and keeps what it does not name.
+///
+/// ```
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
+///
+/// let store = MemoryStore::new();
+/// conformance::new_fields_round_trip(&store);
+/// let invite = pollster::block_on(store.get(&"a-invite".parse()?))?.ok_or("stored")?;
+/// assert!(invite.is_pending());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn new_fields_round_trip(store: &dyn ShareStore) {
+    let made = new_field_shares();
+    for share in &made {
+        let stored = b(store.create(share.clone(), &pid("alice"), t(1))).unwrap().share;
+        assert_eq!(&stored, share, "{}: create returns the share as given", share.id());
+        let back = b(store.get(share.id())).unwrap().unwrap();
+        assert_eq!(&back, share, "{}: get returns it, every new field included", share.id());
+        assert_eq!(
+            (back.starts(), back.is_pending(), back.max_uses(), back.password()),
+            (share.starts(), share.is_pending(), share.max_uses(), share.password()),
+            "{}: start, pending, use limit, password",
+            share.id()
+        );
+        match (back.recipient(), share.recipient()) {
+            (Recipient::Link(got), Recipient::Link(given)) => {
+                assert_eq!(got.audience(), given.audience(), "{}: the audience", share.id());
+                assert_eq!(
+                    got.token().map(LinkToken::reveal),
+                    given.token().map(LinkToken::reveal),
+                    "{}: a retrievable link keeps its token, another none",
+                    share.id()
+                );
+            }
+            (got, given) => assert_eq!(got, given),
+        }
+    }
+    assert_eq!(everything(store), made, "list returns them all as made");
+    let on = b(store.shares_on(&[res("document:d1"), res("document:d2")])).unwrap();
+    let mut on: Vec<Share> = on.into_iter().flat_map(|(shares, _)| shares).collect();
+    on.sort_by(|a, b| a.id().cmp(b.id()));
+    assert_eq!(on, made[1..], "shares_on returns them as made");
+    for (text, id, audience) in [
+        ("tok-c", "c-org-kept", Audience::Organization),
+        ("tok-e", "e-people-kept", people(&["carol@partner.example"])),
+        ("tok-d", "d-people", people(&["ann@partner.example", "Bob@Corp.example"])),
+    ] {
+        let found = b(store.find_link(&token(text).digest())).unwrap().unwrap();
+        assert_eq!(found.id().as_str(), id);
+        match found.recipient() {
+            Recipient::Link(l) => {
+                assert_eq!(l.audience(), &audience, "{id}: find_link keeps the audience");
+                let kept = id.ends_with("kept").then_some(text);
+                assert_eq!(l.token().map(LinkToken::reveal), kept, "{id}: the token as kept");
+            }
+            other => panic!("{id}: a link, got {other}"),
+        }
+    }
+
+    // Updates set, change and remove the new fields.
+    let other = password("other");
+    let patch = SharePatch {
+        starts: Some(Some(t(50))),
+        max_uses: Some(Some(5)),
+        password: Some(Some(other.clone())),
+        ..SharePatch::default()
+    };
+    let changed = b(store.update(&sid("b-limited"), 1, &patch, &pid("alice"), t(2))).unwrap().share;
+    assert_eq!(
+        (changed.starts(), changed.max_uses(), changed.password()),
+        (Some(t(50)), Some(5), Some(&other)),
+        "an update sets the start, the limit and the password"
+    );
+    assert_ne!(changed.password(), made[1].password(), "a new hash is another password");
+    assert_eq!(b(store.get(&sid("b-limited"))).unwrap(), Some(changed.clone()), "and keeps them");
+    let patch = SharePatch {
+        starts: Some(None),
+        max_uses: Some(None),
+        password: Some(None),
+        ..SharePatch::default()
+    };
+    let cleared = b(store.update(&sid("b-limited"), 2, &patch, &pid("alice"), t(3))).unwrap().share;
+    assert_eq!((cleared.starts(), cleared.max_uses(), cleared.password()), (None, None, None));
+    assert_eq!(b(store.get(&sid("b-limited"))).unwrap(), Some(cleared), "removed for good");
+    let invite =
+        b(store.update(&sid("a-invite"), 1, &to_level(Level::Viewer), &pid("alice"), t(4)))
+            .unwrap()
+            .share;
+    assert_eq!(
+        (invite.starts(), invite.is_pending(), invite.expires()),
+        (made[0].starts(), true, Some(t(200))),
+        "an update keeps the fields it does not name"
+    );
+    assert_eq!(b(store.get(&sid("a-invite"))).unwrap(), Some(invite));
+}
+
+/// [`Write::Accept`] ends a pending share: not pending any more, version bumped, `accepted`
+/// logged with the actor and time, the resource's revision moved. It is refused — with
+/// nothing changed or logged — for a share that is not pending, a pending share that has
+/// expired (or expires at that very instant), and a missing share ([`StoreError::NotFound`]).
+/// Declining is [`Write::Delete`] with [`LogEvent::Declined`]: the share is gone, `declined`
+/// logged.
+///
+/// ```
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
+///
+/// let store = MemoryStore::new();
+/// conformance::accept_and_decline(&store);
+/// let log = pollster::block_on(store.log_for_share(&"p1".parse()?, &Page::ALL))?;
+/// let events: Vec<_> = log.items.iter().map(|e| e.event.name()).collect();
+/// assert_eq!(events, ["created", "accepted"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn accept_and_decline(store: &dyn ShareStore) {
+    let r = "folder:f1";
+    let accept = |id: &str, at| {
+        applies(store, Write::Accept { id: sid(id) }, &Precondition::none(), "bob", at)
+    };
+    create(store, share("p1", r, "alice", user("bob"), AccessLevel::Editor).with_pending(true));
+    create(
+        store,
+        share("p2", r, "alice", user("bob"), AccessLevel::Viewer)
+            .with_pending(true)
+            .with_expiry(Some(t(5))),
+    );
+    create(store, share("plain", r, "alice", user("bob"), AccessLevel::Viewer));
+    create(
+        store,
+        share("p3", r, "alice", email("bob@corp.example"), AccessLevel::Viewer).with_pending(true),
+    );
+
+    let accepted = accept("p1", t(3)).unwrap();
+    assert!(!accepted.share.is_pending(), "accepted: no longer pending");
+    assert_eq!(accepted.share.version(), 2, "accepting bumps the version");
+    assert_eq!(b(store.get(&sid("p1"))).unwrap(), Some(accepted.share.clone()));
+    assert_eq!(revisions_of(store, &[r]), [accepted.revision], "accepting is a write");
+    let log = share_log(store, "p1");
+    assert_eq!(events(&log), ["created", "accepted"]);
+    assert_eq!(
+        (log[1].actor.as_str(), log[1].at, log[1].revision),
+        ("bob", t(3), accepted.revision)
+    );
+
+    let before = snapshot(store, &[r]);
+    for (id, at, why) in [
+        ("p1", t(4), "an accepted share is not pending"),
+        ("plain", t(4), "a share that never was pending"),
+        ("p2", t(5), "a pending share expiring at that instant"),
+        ("p2", t(6), "a pending share that has expired"),
+    ] {
+        assert!(matches!(accept(id, at), Err(StoreError::Invalid(_))), "{why}: refused");
+        assert_eq!(snapshot(store, &[r]), before, "{why}: nothing changed or logged");
+    }
+    assert!(matches!(accept("nope", t(4)), Err(StoreError::NotFound(_))));
+    assert_eq!(snapshot(store, &[r]), before, "a missing share: nothing changed");
+
+    let decline = Write::Delete { id: sid("p3"), version: Some(1), event: LogEvent::Declined };
+    let declined = applies(store, decline, &Precondition::none(), "bob", t(7)).unwrap();
+    assert_eq!(b(store.get(&sid("p3"))).unwrap(), None, "declining deletes the share");
+    let log = share_log(store, "p3");
+    assert_eq!(events(&log), ["created", "declined"]);
+    assert_eq!((log[1].actor.as_str(), log[1].revision), ("bob", declined.revision));
+}
+
+/// [`ShareStore::note`] logs an entry about a resource, naming no share, if its precondition
+/// holds: at the next store revision, in the resource's log and the change feed, in no
+/// share's log; it moves the resource's revision on, so a decision read before it is refused
+/// with [`StoreError::Changed`] — a write or another note. A stale note logs nothing. A
+/// resource with no shares can be noted.
+///
+/// ```
+/// use shareguard::{MemoryStore, ShareStore, store::{conformance, Page}};
+///
+/// let store = MemoryStore::new();
+/// conformance::note_logs_about_a_resource(&store);
+/// let log = pollster::block_on(store.log_for_resource(&"folder:f1".parse()?, &Page::ALL))?;
+/// assert!(log.items.iter().any(|e| e.share.is_none()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn note_logs_about_a_resource(store: &dyn ShareStore) {
+    let r = "folder:f1";
+    create(store, share("s1", r, "alice", user("bob"), AccessLevel::Viewer));
+    let read = revisions_of(store, &[r])[0];
+    let pre = Precondition::from_iter([(res(r), read)]);
+    let noted =
+        b(store.note(&res(r), LogEvent::InheritanceCut, &pre, &pid("alice"), t(2))).unwrap();
+    assert!(noted > read, "a note is a write at the next revision");
+    assert_eq!((revision(store), revisions_of(store, &[r])[0]), (noted, noted));
+    let log = resource_log(store, r).items;
+    assert_eq!(events(&log), ["created", "inheritance_cut"]);
+    let entry = &log[1];
+    assert_eq!(
+        (&entry.share, &entry.resource, entry.actor.as_str(), entry.at, entry.revision),
+        (&None, &res(r), "alice", t(2), noted),
+        "the entry names no share"
+    );
+    let feed = b(store.changes_since(read, 10)).unwrap();
+    assert_eq!(feed, std::slice::from_ref(entry), "the change feed has it");
+    assert_eq!(events(&share_log(store, "s1")), ["created"], "no share's log has it");
+
+    // A decision read before the note is stale.
+    let new = Write::Create {
+        share: share("s2", r, "alice", user("carol"), AccessLevel::Viewer),
+        event: LogEvent::Created,
+    };
+    assert!(
+        matches!(applies(store, new, &pre, "alice", t(3)), Err(StoreError::Changed { .. })),
+        "a write read before the note is refused"
+    );
+    let before = snapshot(store, &[r]);
+    assert!(
+        matches!(
+            b(store.note(&res(r), LogEvent::InheritanceRestored, &pre, &pid("alice"), t(3))),
+            Err(StoreError::Changed { .. })
+        ),
+        "a stale note is refused"
+    );
+    assert_eq!(snapshot(store, &[r]), before, "and logs nothing");
+    let fresh = Precondition::from_iter([(res(r), noted)]);
+    let restored =
+        b(store.note(&res(r), LogEvent::InheritanceRestored, &fresh, &pid("alice"), t(4))).unwrap();
+    assert_eq!(revisions_of(store, &[r])[0], restored);
+
+    // A resource without shares.
+    let empty = Precondition::from_iter([(res("folder:bare"), Revision::ZERO)]);
+    let bare =
+        b(store.note(&res("folder:bare"), LogEvent::InheritanceCut, &empty, &pid("alice"), t(5)))
+            .unwrap();
+    assert_eq!(revisions_of(store, &["folder:bare"]), [bare]);
+    assert_eq!(events(&resource_log(store, "folder:bare").items), ["inheritance_cut"]);
+}
+
+/// How many uses a raced link allows, and how many tasks race for them.
+const LIMIT: u64 = 5;
+const RACERS: usize = 48;
+
+/// Use limits under races: a link with `max_uses: 5` and 48 threads, released together,
+/// each recording one use ([`Write::Visit`]). Exactly 5 succeed, the other 43 get
+/// [`StoreError::UsedUp`], and the link ends with 5 visits and 5 `visited` entries, used up. A
+/// store that reads, checks and writes a use without holding its write lock across the three
+/// lets more through and fails this check.
+///
+/// ```
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
+///
+/// let store = MemoryStore::new();
+/// conformance::use_limit_under_races(&store);
+/// let link = pollster::block_on(store.get(&"once".parse()?))?.ok_or("stored")?;
+/// assert_eq!(link.usage().visits, 5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn use_limit_under_races(store: &dyn ShareStore) {
+    create(
+        store,
+        share("once", "document:d1", "alice", link("tok-race", false), AccessLevel::Viewer)
+            .with_max_uses(Some(LIMIT)),
+    );
+    let start = std::sync::Barrier::new(RACERS);
+    let results: Vec<Result<Applied, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..RACERS)
+            .map(|i| {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    let at = t(10) + Duration::milliseconds(i64::try_from(i).unwrap_or(0));
+                    b(store.apply(
+                        Write::Visit { id: sid("once") },
+                        &Precondition::none(),
+                        &pid(&format!("v{i}")),
+                        at,
+                    ))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a racing task panicked")).collect()
+    });
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results.iter().filter(|r| matches!(r, Err(StoreError::UsedUp(_)))).count();
+    let other: Vec<String> = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(_) | Err(StoreError::UsedUp(_)) => None,
+            Err(e) => Some(e.to_string()),
+        })
+        .collect();
+    assert!(other.is_empty(), "a raced use fails only as used up: {other:?}");
+    assert_eq!(
+        (won, refused),
+        (LIMIT as usize, RACERS - LIMIT as usize),
+        "exactly `max_uses` of {RACERS} racing uses succeed, the rest are used up"
+    );
+    let mut counts: Vec<u64> =
+        results.iter().filter_map(|r| r.as_ref().ok()).map(|a| a.share.usage().visits).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=LIMIT).collect::<Vec<_>>(), "each use saw the count before it");
+    let link = b(store.get(&sid("once"))).unwrap().unwrap();
+    assert_eq!(link.usage().visits, LIMIT, "the link ends with `max_uses` visits");
+    assert!(link.is_used_up());
+    let log = share_log(store, "once");
+    assert_eq!(
+        log.iter().filter(|e| e.event == LogEvent::Visited).count(),
+        LIMIT as usize,
+        "one `visited` entry per use that succeeded"
+    );
+    assert!(
+        matches!(
+            b(store.record_visit(&sid("once"), &pid("late"), t(20))),
+            Err(StoreError::UsedUp(_))
+        ),
+        "a used-up link refuses a later use"
+    );
+}
+
+/// A used-up link counts as expired: [`ShareStore::expired`] lists it (with the shares whose
+/// expiry has passed, by share id, a share both expired and used up once, within `limit`),
+/// whatever its expiry, and [`ShareStore::sweep_expired`] removes it, logging `expired`. A
+/// link below its limit is not listed.
+///
+/// ```
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
+///
+/// let store = MemoryStore::new();
+/// conformance::expired_includes_used_up_links(&store);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn expired_includes_used_up_links(store: &dyn ShareStore) {
+    let r = "document:d1";
+    let limited = |id: &str, text: &str, max| {
+        share(id, r, "alice", link(text, false), AccessLevel::Viewer).with_max_uses(Some(max))
+    };
+    create(store, limited("b-used", "tok-1", 1));
+    create(store, limited("d-left", "tok-2", 2));
+    create(store, limited("a-both", "tok-3", 1).with_expiry(Some(t(5))));
+    create(store, limited("e-later", "tok-4", 1).with_expiry(Some(t(500))));
+    create(
+        store,
+        share("c-time", r, "alice", user("bob"), AccessLevel::Viewer).with_expiry(Some(t(5))),
+    );
+    for id in ["b-used", "d-left", "a-both", "e-later"] {
+        b(store.record_visit(&sid(id), &pid("v"), t(1))).unwrap();
+    }
+    let at = t(10);
+    assert_eq!(
+        ids(&b(store.expired(at, 10)).unwrap()),
+        ["a-both", "b-used", "c-time", "e-later"],
+        "expired by time or used up, by share id, each once"
+    );
+    assert_eq!(ids(&b(store.expired(at, 2)).unwrap()), ["a-both", "b-used"], "within the limit");
+    assert_eq!(
+        ids(&b(store.expired(t(0), 10)).unwrap()),
+        ["a-both", "b-used", "e-later"],
+        "used up before any expiry"
+    );
+    let swept = b(store.sweep_expired(at, &pid("sweeper"))).unwrap();
+    assert_eq!(ids(&swept), ["a-both", "b-used", "c-time", "e-later"]);
+    assert_eq!(ids(&everything(store)), ["d-left"], "the sweep removes used-up links");
+    assert_eq!(events(&share_log(store, "b-used")), ["created", "visited", "expired"]);
+}
+
+/// The state filter ([`ShareFilter::state`]) lists, for each of the four states, exactly the
+/// shares in that state at the instant given — the first of expired (used up included),
+/// pending, scheduled, active that holds: a pending share that has expired is expired, a
+/// pending share not yet started is pending, a used-up link not yet started is expired; a
+/// start or an expiry at exactly that instant has started or expired. With another filter
+/// too, and the same as the model's [`Share::state`].
+///
+/// ```
+/// use shareguard::{MemoryStore, ShareStore, store::conformance};
+///
+/// conformance::state_filter_each_state(&MemoryStore::new());
+/// ```
+pub fn state_filter_each_state(store: &dyn ShareStore) {
+    let at = t(100);
+    let (r1, r2) = ("folder:f1", "folder:f2");
+    let plain = |id: &str, r: &str| share(id, r, "alice", user(id), AccessLevel::Viewer);
+    let limited = |id: &str, max| {
+        share(id, r2, "alice", link(&format!("tok-{id}"), false), AccessLevel::Viewer)
+            .with_max_uses(Some(max))
+    };
+    let made = [
+        plain("active", r1),
+        plain("started-now", r1).with_start(Some(at)),
+        plain("started-before", r2).with_start(Some(t(50))).with_expiry(Some(t(101))),
+        limited("limit-left", 2),
+        plain("expired", r1).with_expiry(Some(t(50))),
+        plain("expires-now", r2).with_expiry(Some(at)),
+        limited("used-up", 1),
+        limited("used-up-later", 1).with_start(Some(t(200))),
+        plain("pending-expired", r1).with_pending(true).with_expiry(Some(t(99))),
+        plain("pending", r1).with_pending(true),
+        plain("pending-later", r2).with_pending(true).with_start(Some(t(200))),
+        plain("scheduled", r1).with_start(Some(at + Duration::nanoseconds(1))),
+        plain("scheduled-far", r2).with_start(Some(t(900))).with_expiry(Some(t(1000))),
+    ];
+    for share in made {
+        create(store, share);
+    }
+    for id in ["limit-left", "used-up", "used-up-later"] {
+        b(store.record_visit(&sid(id), &pid("v"), t(1))).unwrap();
+    }
+    let expected = [
+        (
+            ShareState::Expired,
+            vec!["expired", "expires-now", "pending-expired", "used-up", "used-up-later"],
+        ),
+        (ShareState::Pending, vec!["pending", "pending-later"]),
+        (ShareState::Scheduled, vec!["scheduled", "scheduled-far"]),
+        (ShareState::Active, vec!["active", "limit-left", "started-before", "started-now"]),
+    ];
+    let all = everything(store);
+    for (state, names) in expected {
+        let want = sorted(&names);
+        let model: Vec<String> =
+            ids(&all.iter().filter(|s| s.state(at) == state).cloned().collect::<Vec<_>>());
+        assert_eq!(model, want, "{state:?}: the model's own view (the check's premise)");
+        let filter = ShareFilter { state: Some((state, at)), ..ShareFilter::default() };
+        assert_eq!(listed(store, &filter), want, "the shares {state:?} at the instant");
+        let on_r2 = ShareFilter { resource: Some(res(r2)), ..filter.clone() };
+        let want_r2: Vec<String> = all
+            .iter()
+            .filter(|s| s.resource() == &res(r2) && s.state(at) == state)
+            .map(|s| s.id().to_string())
+            .collect();
+        assert_eq!(listed(store, &on_r2), want_r2, "{state:?} on one resource");
+        let first = b(store.list(&filter, &Page::first(1))).unwrap();
+        assert_eq!(first.total, want.len(), "{state:?}: a page's total counts them all");
     }
 }
 

@@ -632,20 +632,34 @@ impl ShareStore for MemoryStore {
         }
         let expired: Vec<Number>;
         if let (Some((ShareState::Expired, at)), true) = (filter.state, candidates.is_empty()) {
-            expired = state.by_expiry.range(..=(at, Number::MAX)).map(|(_, n)| *n).collect();
+            // Expired by time, and the used-up links not among them (used up is expired).
+            let used_up = numbers(state.by_type.get(ShareType::Link as usize)).iter().filter(|n| {
+                state
+                    .share(**n)
+                    .is_some_and(|s| s.is_used_up() && s.expires().is_none_or(|e| e > at))
+            });
+            expired = state
+                .by_expiry
+                .range(..=(at, Number::MAX))
+                .map(|(_, n)| *n)
+                .chain(used_up.copied())
+                .collect();
             candidates.push(&expired);
         }
         if let Some(numbers) = candidates.into_iter().min_by_key(|c| c.len()) {
             return Ok(page_of(state.shares(numbers).filter(|s| filter.accepts(s)), page));
         }
         // No index narrows it: the shares in id order, after the cursor, read only as far as
-        // the page needs; the total without reading them all.
+        // the page needs; the total without reading them all, unless a state is asked for
+        // (pending, scheduled and used-up shares have no count of their own to subtract).
         let total = match filter.state {
             None => state.live,
-            Some((state_wanted, at)) => {
-                let expired = state.by_expiry.range(..=(at, Number::MAX)).count();
-                if state_wanted == ShareState::Expired { expired } else { state.live - expired }
-            }
+            Some(_) => state
+                .by_id
+                .values()
+                .filter_map(|n| state.share(*n))
+                .filter(|s| filter.accepts(s))
+                .count(),
         };
         let after: Option<ShareId> = page.after.as_ref().map(|c| c.key().parse()).transpose()?;
         let lower = after.as_ref().map_or(Bound::Unbounded, Bound::Excluded);

@@ -14,8 +14,8 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use crate::model::{
-    AccessLevel, LinkDigest, LogEntry, LogEvent, ModelError, Principal, PrincipalId, Recipient,
-    ReshareRights, ResourceRef, Revision, Share, ShareId, ShareType, Usage,
+    AccessLevel, LinkDigest, LinkPassword, LogEntry, LogEvent, ModelError, Principal, PrincipalId,
+    Recipient, ReshareRights, ResourceRef, Revision, Share, ShareId, ShareType, Usage,
 };
 use crate::policy::ShareList;
 
@@ -30,7 +30,7 @@ use super::{
 };
 
 /// The schema version this crate writes, and the newest it can open.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// How often a write is tried again after a serialization failure or a deadlock (the
 /// errors a serializable database such as CockroachDB returns under contention).
@@ -92,8 +92,25 @@ CREATE INDEX shares_by_expiry ON {s}.shares (expires_s, expires_ns);
 CREATE INDEX shares_by_type ON {s}.shares (rtype, id);
 "#;
 
+/// Schema version 3 (SEMANTICS.md sections 8 and 9): a share's start (seconds and nanoseconds,
+/// as its expiry), whether it is pending, a link's use limit and its password (the PHC string
+/// of its hash); rows of version 2 take the defaults (no start, not pending, no limit, no
+/// password). Partial indexes find the used-up links, the pending and the scheduled shares.
+pub(crate) const MIGRATION_V3: &str = r#"
+ALTER TABLE {s}.shares
+    ADD COLUMN starts_s INT8,
+    ADD COLUMN starts_ns INT8,
+    ADD COLUMN pending BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN max_uses INT8,
+    ADD COLUMN password TEXT;
+CREATE INDEX shares_used_up ON {s}.shares (id) WHERE max_uses IS NOT NULL AND visits >= max_uses;
+CREATE INDEX shares_pending ON {s}.shares (id) WHERE pending;
+CREATE INDEX shares_by_start ON {s}.shares (starts_s, starts_ns) WHERE starts_s IS NOT NULL;
+"#;
+
 const SHARE_COLUMNS: &str = "incarnation, id, resource, sharer, recipient, access, reshare, \
-     message, created_s, created_ns, expires_s, expires_ns, visits, visited_s, visited_ns, version";
+     message, created_s, created_ns, expires_s, expires_ns, visits, visited_s, visited_ns, version, \
+     starts_s, starts_ns, pending, max_uses, password";
 const LOG_COLUMNS: &str = "revision, share, resource, actor, at_s, at_ns, event";
 
 /// The statements of one store, with its schema's name in them.
@@ -109,6 +126,7 @@ pub(crate) struct Sql {
     pub(crate) reaching: String,
     pub(crate) link: String,
     pub(crate) expired: String,
+    pub(crate) used_up: String,
     pub(crate) last_incarnation: String,
     pub(crate) log_count_share: String,
     pub(crate) log_share: String,
@@ -170,6 +188,10 @@ impl Sql {
                 "SELECT {SHARE_COLUMNS} FROM {{s}}.shares WHERE expires_s IS NOT NULL \
                  AND (expires_s, expires_ns) <= ($1, $2) ORDER BY id LIMIT $3"
             )),
+            used_up: q(&format!(
+                "SELECT {SHARE_COLUMNS} FROM {{s}}.shares \
+                 WHERE max_uses IS NOT NULL AND visits >= max_uses ORDER BY id LIMIT $1"
+            )),
             last_incarnation: q("SELECT MAX(incarnation) FROM {s}.log WHERE share = $1"),
             log_count_share: q(
                 "SELECT COUNT(*) FROM {s}.log WHERE share = $1 AND incarnation = $2",
@@ -188,11 +210,13 @@ impl Sql {
             )),
             insert_share: q(&format!(
                 "INSERT INTO {{s}}.shares (rtype, rkey, {SHARE_COLUMNS}) VALUES ($1, $2, $3, $4, \
-                 $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                 $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+                 $22, $23)"
             )),
             update_share: q("UPDATE {s}.shares SET access = $2, reshare = $3, message = $4, \
                  expires_s = $5, expires_ns = $6, visits = $7, visited_s = $8, visited_ns = $9, \
-                 version = $10 WHERE id = $1"),
+                 version = $10, starts_s = $11, starts_ns = $12, pending = $13, max_uses = $14, \
+                 password = $15 WHERE id = $1"),
             delete_share: q("DELETE FROM {s}.shares WHERE id = $1"),
             insert_log: q("INSERT INTO {s}.log (revision, share, incarnation, resource, actor, \
                  at_s, at_ns, event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
@@ -254,7 +278,7 @@ fn quote(schema: &str) -> String {
 /// pure Rust (no libpq), MSRV-compatible, and `sqlx` with SQLite support would clash with
 /// `rusqlite`'s `libsqlite3-sys`.
 ///
-/// # Schema (version 2)
+/// # Schema (version 3)
 ///
 /// The tables live in one PostgreSQL schema (`shareguard` by default, [`PgStore::open_in`]
 /// names another): `shares` (one row per share, its recipient as a type `rtype` and key
@@ -268,7 +292,9 @@ fn quote(schema: &str) -> String {
 /// shareguard ([`OpenError::NewerSchema`]) or a schema holding another application's tables
 /// ([`OpenError::ForeignSchema`]); two instances opening at once take turns on the
 /// `schema_version` row. Version 1 holds the tables and the indexes of the lookups; version 2
-/// adds the indexes of the expired shares and of the shares of a type.
+/// adds the indexes of the expired shares and of the shares of a type; version 3 adds a
+/// share's start, pending flag, use limit and password (the PHC string of its hash, never the
+/// password) with partial indexes of the used-up links, the pending and the scheduled shares.
 ///
 /// Every query of the port is answered by an index (the `EXPLAIN` test in
 /// `tests/postgres_store.rs` checks each at 100 000 shares): shares by id (primary key), on a
@@ -464,6 +490,17 @@ fn decode_share(row: &Row, at: usize) -> Result<Stored, StoreError> {
     .with_expiry(from_optional_instant(get(row, c(10))?, get(row, c(11))?)?)
     .with_message(get::<Option<String>>(row, c(7))?)
     .with_usage(usage)
+    .with_start(from_optional_instant(get(row, c(16))?, get(row, c(17))?)?)
+    .with_pending(get(row, c(18))?)
+    .with_max_uses(
+        get::<Option<i64>>(row, c(19))?.map(|n| from_sql_u64(n, "share use limit")).transpose()?,
+    )
+    .with_password(
+        get::<Option<&str>>(row, c(20))?
+            .map(LinkPassword::from_stored)
+            .transpose()
+            .map_err(|e| corrupt("share password", e))?,
+    )
     .with_version(from_sql_u64(get(row, c(15))?, "share version")?);
     Ok(Stored { incarnation: get(row, c(0))?, share })
 }
@@ -519,6 +556,10 @@ struct ShareValues {
     visits: i64,
     visited: (Option<i64>, Option<i64>),
     version: i64,
+    starts: (Option<i64>, Option<i64>),
+    pending: bool,
+    max_uses: Option<i64>,
+    password: Option<String>,
 }
 
 impl ShareValues {
@@ -541,10 +582,14 @@ impl ShareValues {
             visits: to_sql_u64(usage.visits, "a share's visit count")?,
             visited: optional_instant(usage.last_visit),
             version: to_sql_u64(share.version(), "a share's version")?,
+            starts: optional_instant(share.starts()),
+            pending: share.is_pending(),
+            max_uses: share.max_uses().map(|n| to_sql_u64(n, "a link's use limit")).transpose()?,
+            password: share.password().map(|p| p.stored_form().to_owned()),
         })
     }
 
-    fn params(&self) -> [&(dyn ToSql + Sync); 18] {
+    fn params(&self) -> [&(dyn ToSql + Sync); 23] {
         [
             &self.rtype,
             &self.rkey,
@@ -564,6 +609,11 @@ impl ShareValues {
             &self.visited.0,
             &self.visited.1,
             &self.version,
+            &self.starts.0,
+            &self.starts.1,
+            &self.pending,
+            &self.max_uses,
+            &self.password,
         ]
     }
 }
@@ -605,7 +655,7 @@ impl LogValues {
     }
 }
 
-const SHARE_TYPES: [Type; 18] = [
+const SHARE_TYPES: [Type; 23] = [
     Type::TEXT,
     Type::TEXT,
     Type::INT8,
@@ -624,6 +674,11 @@ const SHARE_TYPES: [Type; 18] = [
     Type::INT8,
     Type::INT8,
     Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::BOOL,
+    Type::INT8,
+    Type::TEXT,
 ];
 const LOG_TYPES: [Type; 8] = [
     Type::INT8,
@@ -763,6 +818,11 @@ async fn apply_once(
                     &v.visited.0,
                     &v.visited.1,
                     &v.version,
+                    &v.starts.0,
+                    &v.starts.1,
+                    &v.pending,
+                    &v.max_uses,
+                    &v.password,
                 ],
             )
             .await?;
@@ -821,24 +881,34 @@ pub(crate) fn where_clause(filter: &ShareFilter) -> (String, Vec<Box<dyn ToSql +
             ],
         );
     }
-    match filter.state {
-        Some((ShareState::Active, at)) => {
-            let (s, n) = instant(at);
+    if let Some((state, at)) = filter.state {
+        // The first of expired (used up included), pending, scheduled, active that holds.
+        let (s, n) = instant(at);
+        let now = || -> Vec<Box<dyn ToSql + Sync + Send>> { vec![Box::new(s), Box::new(n)] };
+        if state == ShareState::Expired {
             push(
-                "(expires_s IS NULL OR (expires_s, expires_ns) > (?, ?))",
-                vec![Box::new(s), Box::new(n)],
+                "(expires_s IS NOT NULL AND (expires_s, expires_ns) <= (?, ?) \
+                 OR max_uses IS NOT NULL AND visits >= max_uses)",
+                now(),
+            );
+        } else {
+            push(
+                "(expires_s IS NULL OR (expires_s, expires_ns) > (?, ?)) \
+                 AND (max_uses IS NULL OR visits < max_uses)",
+                now(),
             );
         }
-        Some((ShareState::Expired, at)) => {
-            let (s, n) = instant(at);
-            push(
-                "expires_s IS NOT NULL AND (expires_s, expires_ns) <= (?, ?)",
-                vec![Box::new(s), Box::new(n)],
-            );
+        match state {
+            ShareState::Expired => {}
+            ShareState::Pending => push("pending", vec![]),
+            ShareState::Scheduled => push(
+                "NOT pending AND starts_s IS NOT NULL AND (starts_s, starts_ns) > (?, ?)",
+                now(),
+            ),
+            ShareState::Active => {
+                push("NOT pending AND (starts_s IS NULL OR (starts_s, starts_ns) <= (?, ?))", now())
+            }
         }
-        // TODO(schema v3): pending and scheduled need the new columns.
-        Some((ShareState::Pending | ShareState::Scheduled, _)) => push("1 = 0", vec![]),
-        None => {}
     }
     if clauses.is_empty() {
         (String::new(), values)
@@ -863,7 +933,7 @@ impl PgStore {
     /// The schema version this version of the crate writes and can open.
     ///
     /// ```
-    /// assert_eq!(shareguard::store::PgStore::SCHEMA_VERSION, 2);
+    /// assert_eq!(shareguard::store::PgStore::SCHEMA_VERSION, 3);
     /// ```
     pub const SCHEMA_VERSION: i64 = SCHEMA_VERSION;
 
@@ -1093,6 +1163,7 @@ async fn migrate(pool: &Pool, sql: &Sql, shown: &str) -> Result<(), StoreError> 
         let step = match found {
             0 => MIGRATION_V1,
             1 => MIGRATION_V2,
+            2 => MIGRATION_V3,
             _ => return Ok(()),
         };
         tx.batch_execute(&step.replace("{s}", &s)).await.map_err(cannot)?;
@@ -1466,13 +1537,28 @@ impl ShareStore for PgStore {
         .await
     }
 
-    /// O(e log e) by `shares_by_expiry` for the `e` shares expired at `now`.
+    /// O(e log e) by `shares_by_expiry` for the `e` shares expired at `now`, and by the
+    /// partial index `shares_used_up` for the used-up links (at most `limit`, in id order).
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError> {
         let (secs, nanos) = instant(now);
         self.run(move |pool, sql| async move {
-            let client = pool.get().await.map_err(pool_error)?;
-            let rows = query(&client, &sql.expired, &[&secs, &nanos, &sql_int(limit)]).await?;
-            shares_of(&rows)
+            let mut client = pool.get().await.map_err(pool_error)?;
+            // One snapshot for both halves.
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(pg)?;
+            let most = sql_int(limit);
+            let mut expired = shares_of(&query(&tx, &sql.expired, &[&secs, &nanos, &most]).await?)?;
+            expired.extend(shares_of(&query(&tx, &sql.used_up, &[&most]).await?)?);
+            tx.commit().await.map_err(pg)?;
+            expired.sort_unstable_by(|a, b| a.id().cmp(b.id()));
+            expired.dedup_by(|a, b| a.id() == b.id());
+            expired.truncate(limit);
+            Ok(expired)
         })
         .await
     }
@@ -1572,6 +1658,7 @@ mod tests {
                 ),
                 ("link by digest", sql.link.clone(), vec![Box::new(text("00ff"))]),
                 ("expired", sql.expired.clone(), vec![Box::new(s), Box::new(n), Box::new(256_i64)]),
+                ("used up", sql.used_up.clone(), vec![Box::new(256_i64)]),
                 (
                     "resource revisions",
                     sql.resource_revisions.clone(),
@@ -1640,6 +1727,20 @@ mod tests {
                     "list of the expired",
                     ShareFilter {
                         state: Some((ShareState::Expired, at + chrono::Duration::seconds(100))),
+                        ..ShareFilter::default()
+                    },
+                ),
+                (
+                    "list of the pending",
+                    ShareFilter {
+                        state: Some((ShareState::Pending, at)),
+                        ..ShareFilter::default()
+                    },
+                ),
+                (
+                    "list of the scheduled",
+                    ShareFilter {
+                        state: Some((ShareState::Scheduled, at)),
                         ..ShareFilter::default()
                     },
                 ),

@@ -20,8 +20,8 @@ use rusqlite::{
 };
 
 use crate::model::{
-    AccessLevel, LinkDigest, LogEntry, LogEvent, Principal, PrincipalId, Recipient, ReshareRights,
-    ResourceRef, Revision, Share, ShareId, ShareType, Usage,
+    AccessLevel, LinkDigest, LinkPassword, LogEntry, LogEvent, Principal, PrincipalId, Recipient,
+    ReshareRights, ResourceRef, Revision, Share, ShareId, ShareType, Usage,
 };
 use crate::policy::ShareList;
 
@@ -40,7 +40,7 @@ use super::{
 const APPLICATION_ID: i64 = 0x5347_5244;
 
 /// The schema version this crate writes, and the newest it can open.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Schema version 1 (shareguard 0.2): shares as JSON bodies, the log numbered by `seq`.
 const SCHEMA_V1: &str = "CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
@@ -130,6 +130,20 @@ const SCHEMA_V2_INDEXES: &str = "DROP TABLE shares_v1;
      CREATE INDEX log_by_share ON log (share, incarnation, revision);
      CREATE INDEX log_by_resource ON log (resource, revision);";
 
+/// Schema version 3 (SEMANTICS.md sections 8 and 9): a share's start (seconds and nanoseconds,
+/// as its expiry), whether it is pending, a link's use limit and its password (the PHC string
+/// of its hash). A version 2 row keeps its data and takes the defaults: no start, not pending,
+/// no limit, no password. Partial indexes find the used-up links (for [`SQL_USED_UP`] and the
+/// `expired` state), the pending shares and the scheduled ones, each as rare as it is small.
+const SCHEMA_V3: &str = "ALTER TABLE shares ADD COLUMN starts_s INTEGER;
+     ALTER TABLE shares ADD COLUMN starts_ns INTEGER;
+     ALTER TABLE shares ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE shares ADD COLUMN max_uses INTEGER;
+     ALTER TABLE shares ADD COLUMN password TEXT;
+     CREATE INDEX shares_used_up ON shares (id) WHERE max_uses IS NOT NULL AND visits >= max_uses;
+     CREATE INDEX shares_pending ON shares (id) WHERE pending = 1;
+     CREATE INDEX shares_by_start ON shares (starts_s, starts_ns) WHERE starts_s IS NOT NULL;";
+
 /// The tables of the current schema, to tell a database of ours from a foreign one.
 const OUR_TABLES: [&str; 4] = ["log", "resources", "schema_version", "shares"];
 
@@ -140,22 +154,32 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 // The statements, named so that the query-plan tests check the very text the store runs.
 const SHARE_COLUMNS: &str = "seq, incarnation, id, resource, sharer, recipient, access, \
      reshare, message, created_s, created_ns, expires_s, expires_ns, visits, visited_s, \
-     visited_ns, version";
+     visited_ns, version, starts_s, starts_ns, pending, max_uses, password";
 pub(crate) const SQL_BY_ID: &str = "SELECT seq, incarnation, id, resource, sharer, recipient, \
      access, reshare, message, created_s, created_ns, expires_s, expires_ns, visits, visited_s, \
-     visited_ns, version FROM shares WHERE id = ?1";
+     visited_ns, version, starts_s, starts_ns, pending, max_uses, password FROM shares \
+     WHERE id = ?1";
 pub(crate) const SQL_ON_RESOURCE: &str = "SELECT seq, incarnation, id, resource, sharer, \
      recipient, access, reshare, message, created_s, created_ns, expires_s, expires_ns, visits, \
-     visited_s, visited_ns, version FROM shares WHERE resource = ?1 ORDER BY seq";
+     visited_s, visited_ns, version, starts_s, starts_ns, pending, max_uses, password \
+     FROM shares WHERE resource = ?1 ORDER BY seq";
 pub(crate) const SQL_KEY_CANDIDATES: &str =
     "SELECT id FROM shares WHERE rtype = ?1 AND rkey = ?2 ORDER BY id";
 pub(crate) const SQL_EXPIRED: &str = "SELECT seq, incarnation, id, resource, sharer, \
      recipient, access, reshare, message, created_s, created_ns, expires_s, expires_ns, visits, \
-     visited_s, visited_ns, version FROM shares \
+     visited_s, visited_ns, version, starts_s, starts_ns, pending, max_uses, password \
+     FROM shares \
      WHERE expires_s IS NOT NULL AND (expires_s, expires_ns) <= (?1, ?2) ORDER BY id LIMIT ?3";
+/// The used-up links (uses at their limit), by `shares_used_up`: the other half of
+/// [`SQL_EXPIRED`]. The condition is the partial index's own, so that SQLite can use it.
+pub(crate) const SQL_USED_UP: &str = "SELECT seq, incarnation, id, resource, sharer, \
+     recipient, access, reshare, message, created_s, created_ns, expires_s, expires_ns, visits, \
+     visited_s, visited_ns, version, starts_s, starts_ns, pending, max_uses, password \
+     FROM shares WHERE max_uses IS NOT NULL AND visits >= max_uses ORDER BY id LIMIT ?1";
 pub(crate) const SQL_LINK: &str = "SELECT seq, incarnation, id, resource, sharer, recipient, \
      access, reshare, message, created_s, created_ns, expires_s, expires_ns, visits, visited_s, \
-     visited_ns, version FROM shares WHERE rtype = 'link' AND rkey = ?1 ORDER BY id LIMIT 1";
+     visited_ns, version, starts_s, starts_ns, pending, max_uses, password FROM shares \
+     WHERE rtype = 'link' AND rkey = ?1 ORDER BY id LIMIT 1";
 pub(crate) const SQL_RESOURCE_REVISION: &str = "SELECT revision FROM resources WHERE resource = ?1";
 pub(crate) const SQL_REVISION: &str = "SELECT MAX(revision) FROM log";
 pub(crate) const SQL_LAST_INCARNATION: &str = "SELECT MAX(incarnation) FROM log WHERE share = ?1";
@@ -169,13 +193,21 @@ pub(crate) const SQL_LOG_RESOURCE: &str = "SELECT revision, share, resource, act
      at_ns, event FROM log WHERE resource = ?1 AND revision > ?2 ORDER BY revision LIMIT ?3";
 pub(crate) const SQL_CHANGES: &str = "SELECT revision, share, resource, actor, at_s, at_ns, \
      event FROM log WHERE revision > ?1 ORDER BY revision LIMIT ?2";
-const SQL_INSERT_SHARE: &str = "INSERT INTO shares (seq, incarnation, id, resource, sharer, \
+/// The insert of schema version 2, which the migration from version 1 copies shares with.
+const SQL_INSERT_SHARE_V2: &str = "INSERT INTO shares (seq, incarnation, id, resource, sharer, \
      rtype, rkey, recipient, access, reshare, message, created_s, created_ns, expires_s, \
      expires_ns, visits, visited_s, visited_ns, version) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+const SQL_INSERT_SHARE: &str = "INSERT INTO shares (seq, incarnation, id, resource, sharer, \
+     rtype, rkey, recipient, access, reshare, message, created_s, created_ns, expires_s, \
+     expires_ns, visits, visited_s, visited_ns, version, starts_s, starts_ns, pending, max_uses, \
+     password) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
+     ?20, ?21, ?22, ?23, ?24)";
 const SQL_UPDATE_SHARE: &str = "UPDATE shares SET access = ?2, reshare = ?3, message = ?4, \
      expires_s = ?5, expires_ns = ?6, visits = ?7, visited_s = ?8, visited_ns = ?9, \
-     version = ?10 WHERE seq = ?1";
+     version = ?10, starts_s = ?11, starts_ns = ?12, pending = ?13, max_uses = ?14, \
+     password = ?15 WHERE seq = ?1";
 const SQL_DELETE_SHARE: &str = "DELETE FROM shares WHERE seq = ?1";
 const SQL_INSERT_LOG: &str = "INSERT INTO log \
      (revision, share, incarnation, resource, actor, at_s, at_ns, event) \
@@ -186,14 +218,17 @@ const SQL_SET_REVISION: &str = "INSERT INTO resources (resource, revision) VALUE
 /// The durable [`ShareStore`]: shares and the share log in one SQLite database, created and
 /// migrated by the crate itself.
 ///
-/// # Schema (version 2)
+/// # Schema (version 3)
 ///
 /// A `shares` table holds each share in columns: `resource`, `sharer`, the recipient as its
 /// type (`rtype`) and key (`rkey`: the user, group or role id, the email in ASCII lower case,
 /// a link's digest in hex, empty for the audiences and the public) beside the recipient
 /// itself, and every instant (created, expires, last visit) as whole seconds and nanoseconds
 /// since the epoch — exact for every instant `chrono` can hold, and ordered as a row value,
-/// so the expiry index answers "expired at `now`". The `log` table holds the share log, one
+/// so the expiry index answers "expired at `now`". A share's start is kept the same way, with
+/// whether it is pending, a link's use limit (its uses are the visit count) and a link's
+/// password as the PHC string of its hash (never the password; NULL without one); partial
+/// indexes find the used-up links, the pending and the scheduled shares. The `log` table holds the share log, one
 /// row per write keyed by its [`Revision`], with the `incarnation` of its share (the
 /// revision that created it, so that a share made again under a used id starts a log of its
 /// own). The `resources` table holds each resource's revision. Every text compares by bytes,
@@ -201,7 +236,8 @@ const SQL_SET_REVISION: &str = "INSERT INTO resources (resource, revision) VALUE
 /// `application_id` in the file header ("SGRD") mark the file as ours; [`SqliteStore::open`]
 /// refuses a database of another application and one written by a newer version of the
 /// crate ([`OpenError`]), and migrates an older one (version 1: its log entries get
-/// revisions in their old order, each resource the revision of its newest entry).
+/// revisions in their old order, each resource the revision of its newest entry; version 2:
+/// its shares get no start, no use limit and no password, and are not pending).
 ///
 /// A link's token never reaches the file in clear unless the link was made retrievable
 /// (iconik's pre-generated link): the recipient column holds only its digest, and the log
@@ -499,6 +535,10 @@ struct ShareRow {
     visits: i64,
     visited: (Option<i64>, Option<i64>),
     version: i64,
+    starts: (Option<i64>, Option<i64>),
+    pending: i64,
+    max_uses: Option<i64>,
+    password: Option<String>,
 }
 
 fn share_row(row: &Row<'_>) -> rusqlite::Result<ShareRow> {
@@ -517,6 +557,10 @@ fn share_row(row: &Row<'_>) -> rusqlite::Result<ShareRow> {
         visits: row.get(13)?,
         visited: (row.get(14)?, row.get(15)?),
         version: row.get(16)?,
+        starts: (row.get(17)?, row.get(18)?),
+        pending: row.get(19)?,
+        max_uses: row.get(20)?,
+        password: row.get(21)?,
     })
 }
 
@@ -528,6 +572,18 @@ impl ShareRow {
             .ok()
             .and_then(ReshareRights::from_bits)
             .ok_or_else(|| corrupt("share reshare rights", self.reshare))?;
+        let pending = match self.pending {
+            0 => false,
+            1 => true,
+            other => return Err(corrupt("share pending flag", other)),
+        };
+        let max_uses = self.max_uses.map(|n| from_sql_u64(n, "share use limit")).transpose()?;
+        let password = self
+            .password
+            .as_deref()
+            .map(LinkPassword::from_stored)
+            .transpose()
+            .map_err(|e| corrupt("share password", e))?;
         let usage = Usage {
             last_visit: from_optional_instant(self.visited.0, self.visited.1)?,
             visits: from_sql_u64(self.visits, "share visit count")?,
@@ -544,6 +600,10 @@ impl ShareRow {
         .with_expiry(from_optional_instant(self.expires.0, self.expires.1)?)
         .with_message(self.message)
         .with_usage(usage)
+        .with_start(from_optional_instant(self.starts.0, self.starts.1)?)
+        .with_pending(pending)
+        .with_max_uses(max_uses)
+        .with_password(password)
         .with_version(from_sql_u64(self.version, "share version")?);
         Ok(Stored { seq: self.seq, incarnation: self.incarnation, share })
     }
@@ -577,30 +637,35 @@ fn find(tx: &Connection, id: &ShareId) -> Result<Option<Stored>, StoreError> {
     Ok(stored_of(tx, SQL_BY_ID, [id.as_str()])?.pop())
 }
 
-/// The columns of a share that can change, for [`SQL_UPDATE_SHARE`] (from `?2`) and
-/// [`SQL_INSERT_SHARE`] (from `?9`).
-#[allow(clippy::type_complexity)]
-fn mutable_columns(
-    share: &Share,
-) -> Result<
-    (String, i64, Option<String>, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>, i64),
-    StoreError,
-> {
+/// The columns of a share that can change, in the order of [`SQL_UPDATE_SHARE`] (from `?2`):
+/// access, reshare, message, expiry, visits, last visit, version, then those of schema
+/// version 3 (start, pending, use limit, password).
+fn mutable_columns(share: &Share) -> Result<Vec<Value>, StoreError> {
     let (expires_s, expires_ns) = optional_instant(share.expires());
     let usage = share.usage();
     let (visited_s, visited_ns) = optional_instant(usage.last_visit);
-    Ok((
-        to_json(&share.access(), "a share's access")?,
-        i64::from(share.reshare().bits()),
-        share.message().map(str::to_owned),
-        expires_s,
-        expires_ns,
-        to_sql_u64(usage.visits, "a share's visit count")?,
-        visited_s,
-        visited_ns,
-        to_sql_u64(share.version(), "a share's version")?,
-    ))
+    let (starts_s, starts_ns) = optional_instant(share.starts());
+    let max_uses = share.max_uses().map(|n| to_sql_u64(n, "a link's use limit")).transpose()?;
+    Ok(vec![
+        Value::Text(to_json(&share.access(), "a share's access")?),
+        Value::Integer(i64::from(share.reshare().bits())),
+        share.message().map_or(Value::Null, |m| Value::Text(m.to_owned())),
+        expires_s.into(),
+        expires_ns.into(),
+        Value::Integer(to_sql_u64(usage.visits, "a share's visit count")?),
+        visited_s.into(),
+        visited_ns.into(),
+        Value::Integer(to_sql_u64(share.version(), "a share's version")?),
+        starts_s.into(),
+        starts_ns.into(),
+        Value::Integer(i64::from(share.is_pending())),
+        max_uses.into(),
+        share.password().map_or(Value::Null, |p| Value::Text(p.stored_form().to_owned())),
+    ])
 }
+
+/// How many of [`mutable_columns`] schema version 2 has.
+const V2_MUTABLE_COLUMNS: usize = 9;
 
 fn insert_share(
     tx: &Connection,
@@ -608,46 +673,50 @@ fn insert_share(
     incarnation: i64,
     share: &Share,
 ) -> Result<(), StoreError> {
+    insert_share_as(tx, SQL_INSERT_SHARE, usize::MAX, seq, incarnation, share)
+}
+
+/// Inserts a share with `sql`, binding the first `mutable` of its [`mutable_columns`] (an
+/// older schema has fewer).
+fn insert_share_as(
+    tx: &Connection,
+    sql: &str,
+    mutable: usize,
+    seq: Option<i64>,
+    incarnation: i64,
+    share: &Share,
+) -> Result<(), StoreError> {
     let (rtype, rkey) = recipient_key(share.recipient());
     let (created_s, created_ns) = instant(share.created());
-    let (access, reshare, message, expires_s, expires_ns, visits, visited_s, visited_ns, version) =
-        mutable_columns(share)?;
-    tx.prepare_cached(SQL_INSERT_SHARE)
-        .map_err(backend)?
-        .execute(params![
-            seq,
-            incarnation,
-            share.id().as_str(),
-            share.resource().as_str(),
-            share.sharer().as_str(),
-            rtype,
-            rkey,
-            super::sql::recipient_json(share.recipient())?,
-            access,
-            reshare,
-            message,
-            created_s,
-            created_ns,
-            expires_s,
-            expires_ns,
-            visits,
-            visited_s,
-            visited_ns,
-            version,
-        ])
-        .map_err(backend)?;
+    let mut columns = mutable_columns(share)?;
+    let rest = columns.split_off(V2_MUTABLE_COLUMNS.min(columns.len()));
+    let mut values: Vec<Value> = vec![
+        seq.into(),
+        Value::Integer(incarnation),
+        Value::Text(share.id().as_str().to_owned()),
+        Value::Text(share.resource().as_str().to_owned()),
+        Value::Text(share.sharer().as_str().to_owned()),
+        Value::Text(rtype.to_owned()),
+        Value::Text(rkey),
+        Value::Text(super::sql::recipient_json(share.recipient())?),
+    ];
+    // The insert's order: access, reshare, message, created, then the rest.
+    let mut columns = columns.into_iter();
+    values.extend(columns.by_ref().take(3));
+    values.push(Value::Integer(created_s));
+    values.push(Value::Integer(created_ns));
+    values.extend(columns);
+    values.extend(rest.into_iter().take(mutable.saturating_sub(V2_MUTABLE_COLUMNS)));
+    tx.prepare_cached(sql).map_err(backend)?.execute(params_from_iter(values)).map_err(backend)?;
     Ok(())
 }
 
 fn replace_share(tx: &Connection, seq: i64, share: &Share) -> Result<(), StoreError> {
-    let (access, reshare, message, expires_s, expires_ns, visits, visited_s, visited_ns, version) =
-        mutable_columns(share)?;
+    let mut values = vec![Value::Integer(seq)];
+    values.extend(mutable_columns(share)?);
     tx.prepare_cached(SQL_UPDATE_SHARE)
         .map_err(backend)?
-        .execute(params![
-            seq, access, reshare, message, expires_s, expires_ns, visits, visited_s, visited_ns,
-            version
-        ])
+        .execute(params_from_iter(values))
         .map_err(backend)?;
     Ok(())
 }
@@ -947,7 +1016,7 @@ impl SqliteStore {
     /// The schema version this version of the crate writes and can open.
     ///
     /// ```
-    /// assert_eq!(shareguard::SqliteStore::SCHEMA_VERSION, 2);
+    /// assert_eq!(shareguard::SqliteStore::SCHEMA_VERSION, 3);
     /// ```
     pub const SCHEMA_VERSION: i64 = SCHEMA_VERSION;
 
@@ -1063,11 +1132,12 @@ fn migrate(conn: &mut Connection, from: i64, path: &str) -> Result<(), StoreErro
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
         match version {
             0 => tx.execute_batch(SCHEMA_V1).map_err(fail)?,
-            _ => {
+            1 => {
                 tx.execute_batch(SCHEMA_V2_TABLES).map_err(fail)?;
                 copy_v1(&tx)?;
                 tx.execute_batch(SCHEMA_V2_INDEXES).map_err(fail)?;
             }
+            _ => tx.execute_batch(SCHEMA_V3).map_err(fail)?,
         }
         tx.execute("UPDATE schema_version SET version = ?1", [version + 1]).map_err(fail)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(fail)?;
@@ -1142,7 +1212,14 @@ fn copy_v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
             serde_json::from_value(json).map_err(|e| corrupt("version 1 share", e))?;
         let share = share.with_expiry(from_optional_instant(expires_s, expires_ns)?);
         let incarnation = live.get(share.id().as_str()).copied().unwrap_or(0);
-        insert_share(tx, Some(seq), incarnation, &share)?;
+        insert_share_as(
+            tx,
+            SQL_INSERT_SHARE_V2,
+            V2_MUTABLE_COLUMNS,
+            Some(seq),
+            incarnation,
+            &share,
+        )?;
     }
     Ok(())
 }
@@ -1362,13 +1439,41 @@ impl ShareStore for SqliteStore {
         self.call(|conn| store_revision(conn)).await
     }
 
-    /// O(e log e) by `shares_by_expiry` for the `e` shares expired at `now` (sorted by id).
+    /// O(e log e + u) by `shares_by_expiry` for the `e` shares expired at `now` (sorted by
+    /// id), and by the partial index `shares_used_up` for the `u` used-up links (at most
+    /// `limit` of them, in id order), in one snapshot.
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Share>, StoreError> {
         let (secs, nanos) = instant(now);
-        self.call(move |conn| shares_of(conn, SQL_EXPIRED, params![secs, nanos, sql_int(limit)]))
-            .await
+        let most = sql_int(limit);
+        self.call(move |conn| {
+            in_read(conn, |tx| {
+                let mut expired = shares_of(tx, SQL_EXPIRED, params![secs, nanos, most])?;
+                expired.extend(shares_of(tx, SQL_USED_UP, params![most])?);
+                expired.sort_unstable_by(|a, b| a.id().cmp(b.id()));
+                expired.dedup_by(|a, b| a.id() == b.id());
+                expired.truncate(limit);
+                Ok(expired)
+            })
+        })
+        .await
     }
 }
+
+/// A share expired at `?` (seconds, nanoseconds): its expiry at or before it, or used up.
+/// (Each half by its own index: SQLite cannot use a partial index for a term of an `OR`.)
+const STATE_EXPIRED: &str = "id IN (SELECT id FROM shares \
+     WHERE expires_s IS NOT NULL AND (expires_s, expires_ns) <= (?, ?) \
+     UNION ALL SELECT id FROM shares WHERE max_uses IS NOT NULL AND visits >= max_uses)";
+/// A share not expired at `?` (seconds, nanoseconds). Most shares are: the unary `+` keeps
+/// SQLite from walking the expiry index for it, so that the pending or start index, or the
+/// ids in order, lead.
+const STATE_LIVE: &str = "(+expires_s IS NULL OR (+expires_s, +expires_ns) > (?, ?)) \
+     AND (+max_uses IS NULL OR +visits < +max_uses)";
+/// A share, not pending, that has not started at `?` (seconds, nanoseconds).
+const STATE_SCHEDULED: &str =
+    "pending = 0 AND starts_s IS NOT NULL AND (starts_s, starts_ns) > (?, ?)";
+/// A share, not pending, that has started at `?` (seconds, nanoseconds).
+const STATE_STARTED: &str = "pending = 0 AND (starts_s IS NULL OR (starts_s, starts_ns) <= (?, ?))";
 
 /// The page query of a list: the filter, the cursor, one row more than the page (to tell
 /// whether another page follows).
@@ -1414,22 +1519,24 @@ pub(crate) fn where_clause(filter: &ShareFilter) -> (String, Vec<Value>) {
         values.push(Value::Text(ShareType::Public.name().to_owned()));
         values.push(Value::Text(ShareType::Link.name().to_owned()));
     }
-    match filter.state {
-        Some((ShareState::Active, at)) => {
-            let (s, n) = instant(at);
-            clauses.push("(expires_s IS NULL OR (expires_s, expires_ns) > (?, ?))");
-            values.push(Value::Integer(s));
-            values.push(Value::Integer(n));
+    if let Some((state, at)) = filter.state {
+        // The first of expired (used up included), pending, scheduled, active that holds.
+        let (s, n) = instant(at);
+        let now = [Value::Integer(s), Value::Integer(n)];
+        let (first, then) = match state {
+            ShareState::Expired => (STATE_EXPIRED, None),
+            ShareState::Pending => (STATE_LIVE, Some(("pending = 1", false))),
+            ShareState::Scheduled => (STATE_LIVE, Some((STATE_SCHEDULED, true))),
+            ShareState::Active => (STATE_LIVE, Some((STATE_STARTED, true))),
+        };
+        clauses.push(first);
+        values.extend(now.clone());
+        if let Some((clause, at_now)) = then {
+            clauses.push(clause);
+            if at_now {
+                values.extend(now);
+            }
         }
-        Some((ShareState::Expired, at)) => {
-            let (s, n) = instant(at);
-            clauses.push("expires_s IS NOT NULL AND (expires_s, expires_ns) <= (?, ?)");
-            values.push(Value::Integer(s));
-            values.push(Value::Integer(n));
-        }
-        // TODO(schema v3): pending and scheduled need the new columns.
-        Some((ShareState::Pending | ShareState::Scheduled, _)) => clauses.push("0 = 1"),
-        None => {}
     }
     if clauses.is_empty() {
         (String::new(), values)
@@ -1472,8 +1579,12 @@ mod tests {
             "{what}: expected the plan to use `{index}`, got {steps:?}"
         );
         for step in &steps {
+            // A partial index holds only the rows its condition picks: walking it is the
+            // lookup (the used-up links, the pending shares), not a scan of the table.
+            let partial = ["shares_used_up", "shares_pending"];
+            let walks_partial = partial.iter().any(|i| step.ends_with(&format!("INDEX {i}")));
             assert!(
-                !step.starts_with("SCAN"),
+                !step.starts_with("SCAN") || walks_partial,
                 "{what}: the plan walks a table or index: {steps:?}"
             );
         }
@@ -1544,6 +1655,19 @@ mod tests {
                 ShareFilter { state: Some((ShareState::Expired, t(50))), ..ShareFilter::default() },
                 "shares_by_expiry",
             ),
+            (
+                "list of the pending",
+                ShareFilter { state: Some((ShareState::Pending, t(50))), ..ShareFilter::default() },
+                "shares_pending",
+            ),
+            (
+                "list of the scheduled",
+                ShareFilter {
+                    state: Some((ShareState::Scheduled, t(50))),
+                    ..ShareFilter::default()
+                },
+                "shares_by_start",
+            ),
         ] {
             let (clause, values) = where_clause(&filter);
             let count = format!("SELECT COUNT(*) FROM shares{clause}");
@@ -1573,6 +1697,7 @@ mod tests {
                 "COVERING INDEX shares_by_recipient",
             ),
             ("expired", SQL_EXPIRED, vec![int(0), int(0), int(256)], "shares_by_expiry"),
+            ("used up", SQL_USED_UP, vec![int(256)], "shares_used_up"),
             ("find link", SQL_LINK, vec![text("ab")], "shares_by_recipient"),
             ("resource revision", SQL_RESOURCE_REVISION, vec![text("folder:f1")], "PRIMARY KEY"),
             ("last incarnation", SQL_LAST_INCARNATION, vec![text("s1")], "log_by_share"),
