@@ -52,7 +52,6 @@ pub enum AdminError {
     /// A visit counts only through an active share to the visitor that gives `view`.
     #[error("share: `{0}` is not an active share to the visitor that gives `view`")]
     NotVisitable(ShareId),
-    /// The write kept losing races to other writers on the same resources; nothing was
     /// No link share has the presented token.
     #[error("link: no link has this token")]
     UnknownLink,
@@ -62,6 +61,7 @@ pub enum AdminError {
     /// The link has no password: there is nothing to unlock.
     #[error("link: share `{0}` has no password to unlock")]
     NotLocked(ShareId),
+    /// The write kept losing races to other writers on the same resources; nothing was
     /// applied. Trying again later may succeed.
     #[error("busy: the shares kept changing while the decision was made; nothing was applied")]
     Busy,
