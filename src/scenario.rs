@@ -29,7 +29,16 @@
 //! - a `link` recipient's `token` is given in clear in the file, and a principal presents
 //!   tokens with `link_tokens`;
 //! - checks are independent: a `create` or `update` check asks the admin facade whether it
-//!   would be allowed and changes nothing.
+//!   would be allowed and changes nothing;
+//! - world shares are stored as the file states them: `require_acceptance` acts when a share
+//!   is made, so it makes no world share pending (say `pending: true`); a link's token is kept
+//!   (for the `token` action) only with `retrievable: true`;
+//! - `link_passwords` unlock through the facade (`Admin::unlock_link`) once the world is
+//!   built: a wrong or empty password leaves the link locked, a token no link has is an error
+//!   of the file;
+//! - a `create` or `update` whose input 6.2 calls malformed but that JSON can still say (an
+//!   empty password, a malformed or missing address) is asked with a stand-in value, and the
+//!   answer is `invalid` unless the actor may not act at all (`not_permitted` comes first).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
