@@ -413,3 +413,264 @@ fn salesforce_share_recipients() {
     let err = salesforce::ShareRecipients::from_json_str(&missing.to_string()).unwrap_err();
     assert_eq!(err.field(), "shareRecipients[0].shareWithId");
 }
+
+// Sections 8 and 9 (links, invitations, scheduled shares): what each vendor expresses is
+// mapped both ways; what it cannot is refused by name, never written without.
+
+use shareguard::interop::InteropError;
+use shareguard::model::{Audience, LinkPassword, LinkToken, Password, Permissions, ShareLink};
+
+fn inexpressible(err: &InteropError) -> &str {
+    assert!(matches!(err, InteropError::Inexpressible { .. }), "{err}");
+    err.field()
+}
+
+/// The seed's Filr list item, as a model share.
+fn filr_seed_share() -> Share {
+    let wire = filr::ShareList::from_json_str(&fixture("filr_share_list.json")).unwrap();
+    Paged::<Share>::try_from(&wire).unwrap().items.remove(0)
+}
+
+fn a_link_share(id: &str, resource: &str, audience: Audience) -> Share {
+    let link = ShareLink::new(&LinkToken::generate().unwrap(), false).with_audience(audience);
+    Share::new(
+        id.parse().unwrap(),
+        resource.parse().unwrap(),
+        "20".parse().unwrap(),
+        Recipient::Link(link),
+        AccessLevel::Viewer,
+        Utc.with_ymd_and_hms(2015, 12, 22, 17, 31, 12).unwrap(),
+    )
+}
+
+#[test]
+fn filr_refuses_a_share_it_would_write_without_its_start_or_pending() {
+    let share = filr_seed_share();
+    let starts = share.clone().with_start(Some(Utc.with_ymd_and_hms(2016, 1, 1, 0, 0, 0).unwrap()));
+    assert_eq!(inexpressible(&filr::Share::try_from(&starts).unwrap_err()), "starts");
+    let pending = share.clone().with_pending(true);
+    assert_eq!(inexpressible(&filr::Share::try_from(&pending).unwrap_err()), "pending");
+    // A page names the item.
+    let page = Paged { items: vec![share, pending], total: 2, next: None };
+    assert_eq!(filr::ShareList::from_page(0, &page).unwrap_err().field(), "items[1].pending");
+}
+
+#[test]
+fn filr_refuses_a_public_link_it_would_write_without_its_password_use_limit_or_audience() {
+    let link = a_link_share("2", "folderEntry:10", Audience::Anyone);
+    let back = filr::Share::try_from(&link).unwrap();
+    assert_eq!(back.recipient.kind, filr::RecipientType::PublicLink);
+    let hashed = LinkPassword::hash(&Password::new("s3cret").unwrap()).unwrap();
+    let locked = link.clone().with_password(Some(hashed));
+    assert_eq!(inexpressible(&filr::Share::try_from(&locked).unwrap_err()), "password");
+    let limited = link.with_max_uses(Some(5));
+    assert_eq!(inexpressible(&filr::Share::try_from(&limited).unwrap_err()), "max_uses");
+    let internal = a_link_share("2", "folderEntry:10", Audience::Organization);
+    assert_eq!(inexpressible(&filr::Share::try_from(&internal).unwrap_err()), "audience");
+}
+
+#[test]
+fn filr_public_link_is_an_anyone_link() {
+    // The seed's item, made a public link.
+    let mut item = value("filr_share_list.json")["items"][0].clone();
+    item["recipient"] = json!({"type": "public_link"});
+    let wire = filr::Share::from_json_str(&item.to_string()).unwrap();
+    let token = LinkToken::generate().unwrap();
+    let share = wire.to_share_with_link(Some(&ShareLink::new(&token, false))).unwrap();
+    assert!(matches!(share.recipient(), Recipient::Link(l) if l.audience() == &Audience::Anyone));
+    // A link of a narrower audience is not Filr's public link.
+    let people = Audience::people(["siguat@gmail.com".parse().unwrap()]).unwrap();
+    let narrow = ShareLink::new(&token, false).with_audience(people);
+    let err = wire.to_share_with_link(Some(&narrow)).unwrap_err();
+    assert!(matches!(err, InteropError::Invalid { .. }), "{err}");
+    assert_eq!(err.field(), "recipient");
+}
+
+#[test]
+fn salesforce_refuses_a_share_it_would_write_without_its_start_or_pending() {
+    let wire =
+        salesforce::FolderShare::from_json_str(&fixture("salesforce_folder_share.json")).unwrap();
+    let share = wire.to_share(&context("folder:00lxx")).unwrap();
+    assert!(salesforce::FolderShare::try_from(&share).is_ok());
+    let starts = share.clone().with_start(Some(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap()));
+    assert_eq!(inexpressible(&salesforce::FolderShare::try_from(&starts).unwrap_err()), "starts");
+    let pending = share.with_pending(true);
+    assert_eq!(inexpressible(&salesforce::FolderShare::try_from(&pending).unwrap_err()), "pending");
+}
+
+#[test]
+fn iconik_emailed_links_are_people_links() {
+    let name = "iconik_share_panel.json";
+    let base = "https://app.iconik.io/share/assets/";
+    let wire = iconik::Share::from_json_str(&fixture(name)).unwrap();
+    let emailed: Vec<ShareLink> = (0..wire.users.len())
+        .map(|_| ShareLink::from_digest(LinkToken::generate().unwrap().digest()))
+        .collect();
+    let shares = wire.to_shares_with_links(&context("assets:a-42"), base, &emailed).unwrap();
+    assert_eq!(shares.len(), 3);
+    for (share, user) in shares.iter().zip(&wire.users) {
+        let Recipient::Link(link) = share.recipient() else { panic!("{share:?}") };
+        assert!(!link.is_retrievable());
+        assert_eq!(link.audience(), &Audience::people([user.email.parse().unwrap()]).unwrap());
+        assert_eq!(share.usage().visits, user.times_used);
+        assert_eq!(share.expires(), wire.expires);
+    }
+    // The pre-generated share URL stays a retrievable link for anyone.
+    let Recipient::Link(url) = shares[2].recipient() else { panic!() };
+    assert!(url.is_retrievable() && url.audience() == &Audience::Anyone);
+    // Written back: the panel as read.
+    let back = iconik::Share::from_shares("sh-1", &shares, base).unwrap();
+    assert_eq!(back.to_json_value(), value(name));
+    // One link per user, or a refusal naming `users`.
+    let err = wire.to_shares_with_links(&context("assets:a-42"), base, &emailed[..1]).unwrap_err();
+    assert_eq!(err.field(), "users");
+}
+
+#[test]
+fn iconik_refuses_a_panel_it_would_write_without_a_password_use_limit_start_or_audience() {
+    let base = "https://app.iconik.io/share/assets/";
+    let wire = iconik::Share::from_json_str(&fixture("iconik_share_panel.json")).unwrap();
+    let shares = wire.to_shares(&context("assets:a-42"), base).unwrap();
+    let with_last = |change: &dyn Fn(Share) -> Share| {
+        let mut group = shares.clone();
+        let last = group.pop().unwrap();
+        group.push(change(last));
+        iconik::Share::from_shares("sh-1", &group, base).unwrap_err()
+    };
+    let hashed = LinkPassword::hash(&Password::new("s3cret").unwrap()).unwrap();
+    let err = with_last(&|s| s.with_password(Some(hashed.clone())));
+    assert_eq!(inexpressible(&err), "password");
+    assert_eq!(inexpressible(&with_last(&|s| s.with_max_uses(Some(3)))), "max_uses");
+    let april = Utc.with_ymd_and_hms(2026, 3, 15, 0, 0, 0).unwrap();
+    assert_eq!(inexpressible(&with_last(&|s| s.with_start(Some(april)))), "starts");
+    // The share URL is a link for anyone: one for the organization is not iconik's.
+    let internal = with_last(&|s| {
+        let Recipient::Link(link) = s.recipient() else { panic!() };
+        let link = link.clone().with_audience(Audience::Organization);
+        Share::new(
+            s.id().clone(),
+            s.resource().clone(),
+            s.sharer().clone(),
+            Recipient::Link(link),
+            s.access(),
+            s.created(),
+        )
+        .with_expiry(s.expires())
+        .with_message(s.message().map(str::to_owned))
+    });
+    assert_eq!(inexpressible(&internal), "audience");
+}
+
+/// A DocSpace room link member: `sharedTo` is a `FileShareLink` (api.onlyoffice.com,
+/// models/file-share-link), with the values of the "set an external or invitation link"
+/// example (`75a5f745-…`, `jAhP23oUeu`); constructed, as the seed shows no link member.
+const ONLYOFFICE_LINK_MEMBER: &str = r#"{"access": 2, "sharedTo": {"id": "75a5f745-f697-4418-b38d-0fe0d277e258",
+    "title": "refined_granite_chicken_administrator_nepal", "shareLink": "https://example.com/s/a1b2c3d4",
+    "expirationDate": "2026-04-10T06:30:00.0000000+04:00", "linkType": 1, "password": "jAhP23oUeu",
+    "denyDownload": true, "isExpired": false, "primary": false, "internal": true},
+    "isLocked": false, "isOwner": false, "canEditAccess": true, "subjectType": "ExternalLink"}"#;
+
+#[test]
+fn onlyoffice_link_member_maps_expiry_password_deny_download_and_internal() {
+    let member = onlyoffice::Member::from_json_str(ONLYOFFICE_LINK_MEMBER).unwrap();
+    let token = LinkToken::generate().unwrap();
+    let share = member
+        .to_share(
+            "s1".parse().unwrap(),
+            &context("room:5016"),
+            Some(&ShareLink::new(&token, false)),
+        )
+        .unwrap();
+    assert_eq!(share.expires(), Some(Utc.with_ymd_and_hms(2026, 4, 10, 2, 30, 0).unwrap()));
+    assert!(share.password().unwrap().verify(&Password::new("jAhP23oUeu").unwrap()));
+    // Read, less download.
+    assert_eq!(share.access(), AccessLevel::Custom(Permissions::VIEW));
+    let Recipient::Link(link) = share.recipient() else { panic!() };
+    assert_eq!(link.audience(), &Audience::Organization);
+    assert!(link.accepts(&token.digest()));
+
+    // Written back with the password given in clear: the same terms.
+    let secret = Password::new("jAhP23oUeu").unwrap();
+    let back = onlyoffice::Member::from_share_with_password(&share, Some(&secret)).unwrap();
+    let to = back.to_json_value()["sharedTo"].clone();
+    assert_eq!(
+        to,
+        json!({"id": "s1", "internal": true, "expirationDate": "2026-04-10T02:30:00Z",
+            "denyDownload": true, "password": "jAhP23oUeu"})
+    );
+    assert_eq!(back.access.value, onlyoffice::AccessValue::Read);
+    // Read back, it is the same share.
+    let again = back
+        .to_share(
+            "s1".parse().unwrap(),
+            &context("room:5016"),
+            Some(&ShareLink::new(&token, false)),
+        )
+        .unwrap();
+    assert_eq!((again.expires(), again.access()), (share.expires(), share.access()));
+    assert_eq!(again.recipient(), share.recipient());
+}
+
+#[test]
+fn onlyoffice_refuses_a_link_it_would_write_without_its_password() {
+    let share = a_link_share("l1", "room:2330", Audience::Anyone)
+        .with_password(Some(LinkPassword::hash(&Password::new("s3cret").unwrap()).unwrap()));
+    let err = onlyoffice::Member::from_share(&share).unwrap_err();
+    assert_eq!(inexpressible(&err), "password");
+    // Nor with its use limit, nor a link for named people.
+    let limited = a_link_share("l1", "room:2330", Audience::Anyone).with_max_uses(Some(1));
+    assert_eq!(inexpressible(&onlyoffice::Member::from_share(&limited).unwrap_err()), "max_uses");
+    let people = Audience::people(["ann@example.com".parse().unwrap()]).unwrap();
+    let named = a_link_share("l1", "room:2330", people);
+    assert_eq!(inexpressible(&onlyoffice::Member::from_share(&named).unwrap_err()), "audience");
+}
+
+#[test]
+fn onlyoffice_refuses_an_expired_link_without_its_date() {
+    let mut member: Value = serde_json::from_str(ONLYOFFICE_LINK_MEMBER).unwrap();
+    member["sharedTo"]["isExpired"] = json!(true);
+    member["sharedTo"].as_object_mut().unwrap().remove("expirationDate");
+    let member = onlyoffice::Member::from_json_str(&member.to_string()).unwrap();
+    let link = ShareLink::new(&LinkToken::generate().unwrap(), false);
+    let err =
+        member.to_share("s1".parse().unwrap(), &context("room:5016"), Some(&link)).unwrap_err();
+    assert_eq!(err.field(), "sharedTo.isExpired");
+}
+
+#[test]
+fn onlyoffice_pending_member_is_a_pending_share() {
+    // The seed's invitee, as the room's members list them before they join.
+    let text = r#"{"access": "Read", "sharedTo": {"id": "6941feb5-054e-4164-9706-a2acfb484098",
+        "email": "Nathanael.Mayer55@gmail.com", "activationStatus": 2}, "subjectType": "User"}"#;
+    let member = onlyoffice::Member::from_json_str(text).unwrap();
+    let share = member.to_share("s1".parse().unwrap(), &context("room:2330"), None).unwrap();
+    assert!(share.is_pending());
+    let back = onlyoffice::Member::from_share(&share).unwrap().to_json_value();
+    assert_eq!(back["sharedTo"]["activationStatus"], 2);
+    // Activated: not pending.
+    let joined = text.replace("\"activationStatus\": 2", "\"activationStatus\": 1");
+    let member = onlyoffice::Member::from_json_str(&joined).unwrap();
+    assert!(
+        !member.to_share("s1".parse().unwrap(), &context("room:2330"), None).unwrap().is_pending()
+    );
+}
+
+#[test]
+fn onlyoffice_invitations_pending_only_by_email() {
+    let wire = onlyoffice::RoomShare::from_json_str(&fixture("onlyoffice_room_share_request.json"))
+        .unwrap();
+    let room = "room:2330".parse().unwrap();
+    let mut by_id = wire.to_new_shares(&room).unwrap().remove(0);
+    assert!(!by_id.pending);
+    by_id.pending = true;
+    let err = onlyoffice::Invitation::from_new_share(&by_id).unwrap_err();
+    assert_eq!(inexpressible(&err), "pending");
+    let email = "Nathanael.Mayer55@gmail.com".parse().unwrap();
+    let by_email = shareguard::NewShare { recipient: Recipient::Email { email }, ..by_id.clone() };
+    assert!(onlyoffice::Invitation::from_new_share(&by_email).is_ok());
+    // A scheduled start is no invitation's.
+    let mut scheduled = by_email;
+    scheduled.starts = Some(Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
+    let err = onlyoffice::Invitation::from_new_share(&scheduled).unwrap_err();
+    assert_eq!(inexpressible(&err), "starts");
+}

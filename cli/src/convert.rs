@@ -299,6 +299,13 @@ fn from_model(args: &Args, shares: &[Share], left_out: &mut Vec<String>) -> Resu
             let shares = one_resource(args, shares, "a liquidfiles add_access request")?;
             let mut items = Vec::with_capacity(shares.len());
             for share in shares {
+                if let Some(term) = ungranted_term(share) {
+                    left_out.push(format!(
+                        "share `{}` left out: liquidfiles cannot express {term} (written without it, the share would grant more)",
+                        share.id()
+                    ));
+                    continue;
+                }
                 let item = grant_item(share);
                 match liquidfiles::AccessRequest::try_from(&item) {
                     Ok(_) => {
@@ -376,6 +383,19 @@ fn grant_item(share: &Share) -> GrantItem {
         }
     }
     item
+}
+
+/// A term of SEMANTICS.md sections 8 and 9 that a grant item cannot hold and that, dropped,
+/// would make the written share grant more: such a share is left out, not written without.
+fn ungranted_term(share: &Share) -> Option<&'static str> {
+    [
+        (share.starts().is_some(), "its scheduled start"),
+        (share.is_pending(), "a pending invitation"),
+        (share.max_uses().is_some(), "a link's use limit"),
+        (share.password().is_some(), "a link's password"),
+    ]
+    .into_iter()
+    .find_map(|(held, term)| held.then_some(term))
 }
 
 /// Says what a share holds that a request form has no field for (it is written without).

@@ -264,6 +264,38 @@ fn convert_says_what_the_target_cannot_express() {
 }
 
 #[test]
+fn convert_to_liquidfiles_leaves_out_a_share_it_would_write_without_its_start_or_pending() {
+    // Two shares of a model file: one ordinary, one scheduled; a third pending.
+    let shares = r#"[
+      {"id": "s1", "resource": "folder:f1", "sharer": "alice", "recipient": {"type": "user", "id": "bob"},
+       "access": "viewer", "created": "2026-03-01T12:00:00Z"},
+      {"id": "s2", "resource": "folder:f1", "sharer": "alice", "recipient": {"type": "user", "id": "carol"},
+       "access": "viewer", "created": "2026-03-01T12:00:00Z", "starts": "2026-04-01T00:00:00Z"},
+      {"id": "s3", "resource": "folder:f1", "sharer": "alice", "recipient": {"type": "user", "id": "dan"},
+       "access": "editor", "created": "2026-03-01T12:00:00Z", "pending": true}
+    ]"#;
+    let file =
+        std::env::temp_dir().join(format!("shareguard-cli-terms-{}.json", std::process::id()));
+    std::fs::write(&file, shares).unwrap();
+    let out =
+        shareguard(&["convert", "--from", "model", "--to", "liquidfiles", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("share `s2` left out: liquidfiles cannot express its scheduled start"),
+        "{err}"
+    );
+    assert!(
+        err.contains("share `s3` left out: liquidfiles cannot express a pending invitation"),
+        "{err}"
+    );
+    let request: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(request["accesses"].as_array().unwrap().len(), 1, "{request}");
+    assert_eq!(request["accesses"][0]["user"], "bob");
+}
+
+#[test]
 fn convert_asks_for_the_context_a_form_lacks() {
     let out = shareguard(&[
         "convert",

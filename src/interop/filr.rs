@@ -46,9 +46,25 @@
 //!   a `custom` set, `none` or `restrict`) is refused as inexpressible. Only users, groups,
 //!   external people by email, the public and links are Filr recipients: a role, the
 //!   organisation or a portal audience is refused.
+//! - **Public links** (SEMANTICS.md section 8) admit whoever holds them: a `public_link` is
+//!   a link of audience `anyone`. The link given to [`Share::to_share_with_link`] must be
+//!   one (a narrower audience is refused as [`InteropError::Invalid`] naming `recipient`).
+//!   Filr's JSON carries no public link's password or use limit.
 //! - **Queries.** `shared_by=N` filters on the sharer `N`; `shared_with=N` on the recipient
 //!   user `N` (Filr's recipient ids are user ids; a group recipient is named with
 //!   [`ListQuery::to_filter_with`]); `/admin/shares/public` is [`ShareFilter::public_only`].
+//!
+//! # What this vendor cannot express
+//!
+//! Each is refused as [`InteropError::Inexpressible`] naming the model field:
+//!
+//! - a scheduled start (`starts`) and a pending invitation (`pending`): a Filr share grants
+//!   from its sharing date;
+//! - a link's password (`password`) or use limit (`max_uses`), and a link for the
+//!   organization or named people (`audience`): a Filr public link admits anyone holding it;
+//! - levels other than viewer, editor and contributor (`access`), and recipients other than
+//!   users, groups, external users, the public and links (`recipient`); ids that are not
+//!   longs (`id`, `sharer`, `resource`, `recipient`).
 //!
 //! ```
 //! use shareguard::interop::filr;
@@ -67,10 +83,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Extra, InteropError, json_form};
+use super::{Extra, InteropError, audience_name, json_form};
 use crate::model::{
-    AccessLevel, Email, GroupId, PrincipalId, Recipient, ReshareRights, ResourceKind, ResourceRef,
-    ShareId, ShareLink,
+    AccessLevel, Audience, Email, GroupId, PrincipalId, Recipient, ReshareRights, ResourceKind,
+    ResourceRef, ShareId, ShareLink,
 };
 use crate::store::{Paged, ShareFilter};
 
@@ -565,13 +581,24 @@ impl Share {
                 }
             }
             RecipientType::Public => Recipient::Public,
-            RecipientType::PublicLink => Recipient::Link(link.cloned().ok_or(
-                InteropError::Missing {
+            RecipientType::PublicLink => {
+                let link = link.ok_or(InteropError::Missing {
                     vendor: VENDOR,
                     field: "recipient".into(),
                     reason: "Filr JSON carries no link token: pass the link with `to_share_with_link`",
-                },
-            )?),
+                })?;
+                // A public link admits whoever holds it: a narrower audience given with the
+                // link is not Filr's, and a wider one would not be either.
+                if link.audience() != &Audience::Anyone {
+                    return Err(InteropError::invalid(
+                        VENDOR,
+                        "recipient",
+                        audience_name(link.audience()),
+                        "a Filr public link admits anyone holding it: give a link of audience `anyone`",
+                    ));
+                }
+                Recipient::Link(link.clone())
+            }
         })
     }
 }
@@ -588,6 +615,7 @@ impl TryFrom<&crate::model::Share> for Share {
     type Error = InteropError;
     /// The Filr form of a model share, or why Filr cannot express it.
     fn try_from(share: &crate::model::Share) -> Result<Self, Self::Error> {
+        super::refuse_terms(VENDOR, share, super::Terms::default())?;
         let role = Role::from_level(share.access())?;
         let id = long_id("id", share.id().as_str())?;
         let sharer = long_id("sharer", share.sharer().as_str())?;
@@ -628,6 +656,16 @@ impl TryFrom<&crate::model::Share> for Share {
                 href: None,
                 extra: Extra::new(),
             },
+            Recipient::Link(link) if link.audience() != &Audience::Anyone => {
+                return Err(InteropError::inexpressible(
+                    VENDOR,
+                    "audience",
+                    format!(
+                        "a link for {} (a Filr public link admits whoever holds it)",
+                        audience_name(link.audience())
+                    ),
+                ));
+            }
             Recipient::Link(_) => ShareRecipient {
                 kind: RecipientType::PublicLink,
                 id: None,

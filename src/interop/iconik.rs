@@ -24,9 +24,24 @@
 //! false the custom set {view}.
 //!
 //! Per-recipient emailed links are never retrievable (the document: "those links can not be
-//! retrieved"), so a group holding a non-retrievable link share is refused, as is any other
-//! recipient kind, re-share rights, or shares that disagree on what the panel shows once.
-//! The link share's own usage is not shown by the panel and is not kept.
+//! retrieved"). [`Share::to_shares_with_links`] makes each user's share that emailed link,
+//! given by its digest, for that one person (a non-retrievable link of audience `people`,
+//! SEMANTICS.md section 8); [`Share::from_shares`] writes such a link back as its user. The
+//! pre-generated share URL is a retrievable link of audience `anyone`. The panel's
+//! `expires` is every share's expiry. Any other link is refused, as is any other recipient
+//! kind, re-share rights, or shares that disagree on what the panel shows once. The link
+//! share's own usage is not shown by the panel and is not kept.
+//!
+//! # What this vendor cannot express
+//!
+//! Each is refused as [`InteropError::Inexpressible`] naming the model field:
+//!
+//! - a scheduled start (`starts`), a pending invitation (`pending`), a link's password
+//!   (`password`) or use limit (`max_uses`): the panel shows none of them;
+//! - a share URL for the organization or named people, or one link for several people
+//!   (`audience`); a link that is neither retrievable nor for one person (`recipient`);
+//! - levels other than viewer and view-only (`access`), re-share rights (`reshare`), and
+//!   recipients other than people by email and links (`recipient`).
 //!
 //! The roles: "Can read shares", "Can write shares", "Can delete object shares" are the
 //! model's [`AdminRight`]s over every resource kind; other roles ("Can read assets", "Can
@@ -48,8 +63,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Extra, InteropError, ShareContext, json_form};
 use crate::model::{
-    AccessLevel, AdminRight, AdminRights, Email, LinkToken, Permissions, Recipient, ResourceKind,
-    ResourceRef, ShareId, ShareLink, Usage,
+    AccessLevel, AdminRight, AdminRights, Audience, Email, LinkToken, Permissions, Recipient,
+    ResourceKind, ResourceRef, ShareId, ShareLink, Usage,
 };
 
 const VENDOR: &str = "iconik";
@@ -173,6 +188,61 @@ impl Share {
         context: &ShareContext,
         url_base: &str,
     ) -> Result<Vec<crate::model::Share>, InteropError> {
+        self.shares(context, url_base, None)
+    }
+
+    /// As [`Share::to_shares`], with each user's emailed link: `links[i]` is the link
+    /// iconik emailed to `users[i]`, given by its digest (an emailed link is never
+    /// retrievable, so one carrying its token is refused). Each user's share is then that
+    /// link for that one person (audience `people`, SEMANTICS.md section 8) rather than an
+    /// `email` grant, with the user's last visit and times used as its usage.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use shareguard::interop::{iconik, ShareContext};
+    /// use shareguard::Recipient;
+    /// use shareguard::model::{Audience, LinkToken, ShareLink};
+    ///
+    /// # let context = ShareContext { resource: "assets:a-42".parse()?, sharer: "admin".parse()?,
+    /// #     created: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() };
+    /// # let base = "https://app.iconik.io/share/assets/";
+    /// let panel = iconik::Share::from_json_str(r#"{"id": "sh-1", "object_type": "assets", "object_id": "a-42",
+    ///   "users": [{ "email": "ed@example.com", "times_used": 3 }]}"#)?;
+    /// let emailed = LinkToken::generate()?; // as the service emailed it; only its digest is kept
+    /// let shares = panel.to_shares_with_links(&context, base, &[ShareLink::from_digest(emailed.digest())])?;
+    /// let Recipient::Link(link) = shares[0].recipient() else { unreachable!() };
+    /// assert_eq!(link.audience(), &Audience::people(["ed@example.com".parse()?])?);
+    /// assert!(!link.is_retrievable() && link.accepts(&emailed.digest()));
+    /// // Written back, the emailed link is the user again.
+    /// assert_eq!(iconik::Share::from_shares("sh-1", &shares, base)?, panel);
+    /// // A retrievable link is not an emailed one.
+    /// let err = panel.to_shares_with_links(&context, base, &[ShareLink::new(&emailed, true)]).unwrap_err();
+    /// assert_eq!(err.field(), "users[0]");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_shares_with_links(
+        &self,
+        context: &ShareContext,
+        url_base: &str,
+        links: &[ShareLink],
+    ) -> Result<Vec<crate::model::Share>, InteropError> {
+        if links.len() != self.users.len() {
+            return Err(InteropError::invalid(
+                VENDOR,
+                "users",
+                format!("{} links", links.len()),
+                format!("expected one emailed link per user ({})", self.users.len()),
+            ));
+        }
+        self.shares(context, url_base, Some(links))
+    }
+
+    fn shares(
+        &self,
+        context: &ShareContext,
+        url_base: &str,
+        links: Option<&[ShareLink]>,
+    ) -> Result<Vec<crate::model::Share>, InteropError> {
         let kind = ResourceKind::new(self.object_type.clone())
             .map_err(InteropError::model(VENDOR, "object_type"))?;
         let resource = ResourceRef::new(&kind, &self.object_id)
@@ -211,8 +281,33 @@ impl Share {
                     "the address appears twice in `users`",
                 ));
             }
+            let recipient = match links.and_then(|links| links.get(i)) {
+                None => Recipient::Email { email },
+                Some(link) => {
+                    let field = format!("users[{i}]");
+                    if link.is_retrievable() {
+                        return Err(InteropError::invalid(
+                            VENDOR,
+                            field,
+                            &user.email,
+                            "an emailed link is never retrievable: give it by its digest",
+                        ));
+                    }
+                    let audience = Audience::people([email.clone()])
+                        .map_err(InteropError::model(VENDOR, &field))?;
+                    if link.audience() != &Audience::Anyone && link.audience() != &audience {
+                        return Err(InteropError::invalid(
+                            VENDOR,
+                            field,
+                            &user.email,
+                            "the link given is for another audience than this user",
+                        ));
+                    }
+                    Recipient::Link(link.clone().with_audience(audience))
+                }
+            };
             out.push(
-                make(format!("{}:{}", self.id, user.email), Recipient::Email { email }, &field)?
+                make(format!("{}:{}", self.id, user.email), recipient, &field)?
                     .with_usage(Usage { last_visit: user.last_visit, visits: user.times_used }),
             );
         }
@@ -288,6 +383,7 @@ impl Share {
             extra: Extra::new(),
         };
         for share in shares {
+            super::refuse_terms(VENDOR, share, super::Terms::default())?;
             let same = share.resource() == first.resource()
                 && share.sharer() == first.sharer()
                 && share.created() == first.created()
@@ -304,8 +400,28 @@ impl Share {
             if !share.reshare().is_empty() {
                 return Err(InteropError::inexpressible(VENDOR, "reshare", "re-share rights"));
             }
-            match share.recipient() {
-                Recipient::Email { email } => {
+            // A link for one person is the link iconik emailed to that user.
+            let emailed = match share.recipient() {
+                Recipient::Link(link) if !link.is_retrievable() => match link.audience() {
+                    Audience::People(emails) if emails.len() == 1 => emails.first(),
+                    Audience::People(_) => {
+                        return Err(InteropError::inexpressible(
+                            VENDOR,
+                            "audience",
+                            "a link for several people (iconik emails each user a link of their own)",
+                        ));
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let recipient = match (emailed, share.recipient()) {
+                (Some(email), _) => Ok(email),
+                (None, Recipient::Email { email }) => Ok(email),
+                (None, other) => Err(other),
+            };
+            match recipient {
+                Ok(email) => {
                     if share.id().as_str() != format!("{id}:{email}") {
                         return Err(InteropError::inexpressible(
                             VENDOR,
@@ -324,14 +440,24 @@ impl Share {
                         extra: Extra::new(),
                     });
                 }
-                Recipient::Link(link) => {
+                Err(Recipient::Link(link)) => {
                     let token = link.token().ok_or_else(|| {
                         InteropError::inexpressible(
                             VENDOR,
                             "recipient",
-                            "a link that cannot be retrieved (only a pre-generated share URL is shown)",
+                            "a link that cannot be retrieved and is not emailed to one person (only a pre-generated share URL is shown)",
                         )
                     })?;
+                    if link.audience() != &Audience::Anyone {
+                        return Err(InteropError::inexpressible(
+                            VENDOR,
+                            "audience",
+                            format!(
+                                "a share URL for {} (a pre-generated share URL admits whoever holds it)",
+                                super::audience_name(link.audience())
+                            ),
+                        ));
+                    }
                     if out.share_url.is_some() || share.id().as_str() != format!("{id}:link") {
                         return Err(InteropError::inexpressible(
                             VENDOR,
@@ -341,7 +467,7 @@ impl Share {
                     }
                     out.share_url = Some(format!("{url_base}{}", token.reveal()));
                 }
-                other => {
+                Err(other) => {
                     return Err(InteropError::inexpressible(
                         VENDOR,
                         "recipient",

@@ -20,6 +20,16 @@
 //! say what a public share lets an outsider do. Nor is the single-share view
 //! (`{"share": {...}}`) a form of its own: read its inner object as an [`AdminShare`].
 //!
+//! # What this vendor cannot express
+//!
+//! An access entry is a user or group at a level: the forms map the store's
+//! [`GrantItem`]s, which hold no expiry, message, re-share rights, scheduled start
+//! (`starts`), pending invitation, link, link password or use limit (SEMANTICS.md sections
+//! 8 and 9). LiquidFiles shares have no link recipients. Levels other than viewer and editor
+//! (with or without `view_log`) are refused as inexpressible (`access`); a share holding a
+//! start, pending, a password or a use limit has no grant item to become (the CLI's
+//! `convert` leaves such a share out rather than write it without them).
+//!
 //! Decisions where the document is silent:
 //!
 //! - An entry naming both `user` and `group`, or neither, is refused.

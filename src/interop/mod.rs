@@ -39,6 +39,26 @@
 //! conversion back starts from an empty `extra` unless it takes the form it rewrites (as
 //! [`salesforce::FolderShare::from_share_like`] does). A caller who wants to know what a
 //! form did not understand reads `extra`.
+//!
+//! # Links, invitations and scheduled shares
+//!
+//! SEMANTICS.md sections 8 and 9 gave shares a scheduled start (`starts`), pending
+//! invitations, and link audiences, passwords and use limits. Each module maps what its
+//! product expresses of them, both ways, and lists under "What this vendor cannot express"
+//! the rest. Writing a share that holds something its product cannot express is an
+//! [`InteropError::Inexpressible`] naming the model field (`starts`, `pending`, `max_uses`,
+//! `password`, `audience`): never a silent drop, since the vendor's copy would then grant
+//! more than the model's (a link without its password, a scheduled share granting at once).
+//!
+//! | | ONLYOFFICE | Filr | iconik | LiquidFiles | Salesforce |
+//! | --- | --- | --- | --- | --- | --- |
+//! | expiry | links' `expirationDate` | `expiration`, `days_to_expire` | `expires` | no | no |
+//! | link audience | `anyone`; `organization` (`internal`) | `anyone` (`public_link`) | `anyone` (share URL); `people` of one (emailed links) | no links | no links |
+//! | link password | in clear (`sharedTo.password`) | no | no | no links | no links |
+//! | use limit | no | no | no | no links | no links |
+//! | pending | a user member `Pending`; an email invitation | no | no | no | no |
+//! | scheduled start | no | no | no | no | no |
+//! | retrievable token | no (the caller gives the link) | no (the caller gives the link) | the share URL | no links | no links |
 
 use std::fmt;
 
@@ -220,6 +240,75 @@ impl InteropError {
     ) -> impl Fn(ModelError) -> Self {
         let field = field.into();
         move |source| Self::Model { vendor, field: field.clone(), source }
+    }
+}
+
+/// What of a share's terms (SEMANTICS.md sections 8 and 9) a vendor form can hold.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Terms {
+    pub(crate) pending: bool,
+    pub(crate) password: bool,
+}
+
+/// Refuses a share holding a term its form cannot hold, naming the model field: a scheduled
+/// start, a pending invitation, a use limit or a password (no vendor form holds a start or
+/// a use limit). Dropping any of them would make the vendor's share grant more.
+pub(crate) fn refuse_terms(
+    vendor: &'static str,
+    share: &crate::model::Share,
+    form: Terms,
+) -> Result<(), InteropError> {
+    refuse(
+        vendor,
+        form,
+        [
+            share.starts().is_some(),
+            share.is_pending(),
+            share.max_uses().is_some(),
+            share.password().is_some(),
+        ],
+    )
+}
+
+/// As [`refuse_terms`], for a share to create; a retrievable link is refused too (no form
+/// asks its product to keep a link's token).
+pub(crate) fn refuse_new_terms(
+    vendor: &'static str,
+    new: &crate::model::NewShare,
+    form: Terms,
+) -> Result<(), InteropError> {
+    refuse(
+        vendor,
+        form,
+        [new.starts.is_some(), new.pending, new.max_uses.is_some(), new.password.is_some()],
+    )?;
+    if new.retrievable {
+        return Err(InteropError::inexpressible(vendor, "retrievable", "a retrievable link"));
+    }
+    Ok(())
+}
+
+/// `held`: whether the share has a start, is pending, has a use limit, has a password.
+fn refuse(vendor: &'static str, form: Terms, held: [bool; 4]) -> Result<(), InteropError> {
+    let [starts, pending, max_uses, password] = held;
+    let refused = [
+        (starts, "starts", "a scheduled start"),
+        (pending && !form.pending, "pending", "a pending invitation"),
+        (max_uses, "max_uses", "a link's use limit"),
+        (password && !form.password, "password", "a link's password"),
+    ];
+    match refused.into_iter().find(|(refuse, _, _)| *refuse) {
+        Some((_, field, what)) => Err(InteropError::inexpressible(vendor, field, what)),
+        None => Ok(()),
+    }
+}
+
+/// How an audience is named in an error: `anyone`, `organization`, or `people`.
+pub(crate) fn audience_name(audience: &crate::model::Audience) -> &'static str {
+    match audience {
+        crate::model::Audience::Anyone => "anyone",
+        crate::model::Audience::Organization => "organization",
+        crate::model::Audience::People(_) => "people",
     }
 }
 

@@ -30,6 +30,15 @@
 //! viewer, editor and manager: such a share is refused, saying why. Nor does it hold the
 //! sharer or creation time: [`FolderShare::to_share`] takes them in a [`ShareContext`].
 //!
+//! # What this vendor cannot express
+//!
+//! Each is refused as [`InteropError::Inexpressible`] naming the model field: a scheduled
+//! start (`starts`) and a pending invitation (`pending`), which a folder share granting at
+//! once would drop (SEMANTICS.md section 9); an expiry (`expires`); re-share rights
+//! (`reshare`); levels other than viewer, editor and manager (`access`); links and the
+//! public (`recipient`): Salesforce shares folders with users, groups, roles and audiences,
+//! never through a link, so no audience, password or use limit arises.
+//!
 //! Error bodies (`[{"errorCode", "message"}]`): a missing share is 404 `NOT_FOUND`; a
 //! policy denial is 403 `FUNCTIONALITY_NOT_ENABLED` (the document's code for a missing
 //! permission), with the denial's reason code in the message, except a malformed request
@@ -436,6 +445,7 @@ impl FolderShare {
         share: &crate::model::Share,
         like: Option<&FolderShare>,
     ) -> Result<Self, InteropError> {
+        super::refuse_terms(VENDOR, share, super::Terms::default())?;
         if share.expires().is_some() {
             return Err(InteropError::inexpressible(VENDOR, "expires", "a share with an expiry"));
         }
