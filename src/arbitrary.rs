@@ -546,7 +546,7 @@ impl World {
     ///     let nodes = world.nodes();
     ///     prop_assert_eq!(nodes.len(), world.path.len());
     ///     // Whoever owns a resource of the path (unless anonymous) holds everything on the document.
-    ///     let policy = Policy::new(world.settings);
+    ///     let policy = Policy::new(world.settings.clone());
     ///     for p in &world.principals {
     ///         let owner = world.path.iter().any(|n| n.owner.as_ref() == Some(p.id()));
     ///         if owner && p.kind() != PrincipalKind::Anonymous {
@@ -646,7 +646,7 @@ fn unresolved_principal() -> impl Strategy<Value = crate::model::PrincipalBuilde
 ///
 /// TestRunner::new(Config::with_cases(32))
 ///     .run(&shareguard::arbitrary::world(), |world| {
-///         let policy = Policy::new(world.settings);
+///         let policy = Policy::new(world.settings.clone());
 ///         for p in &world.principals {
 ///             let decision = policy.check(p, Permission::View, &world.nodes(), world.now);
 ///             prop_assert_eq!(decision.is_allowed(), policy.permissions(p, &world.nodes(), world.now).has(Permission::View));

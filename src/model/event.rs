@@ -98,7 +98,7 @@ impl LogEvent {
 /// let change = FieldChange { field: "access".into(), old, new: Some("editor".into()) };
 /// let entry = LogEntry {
 ///     revision: shareguard::model::Revision::new(3),
-///     share: "s1".parse()?,
+///     share: Some("s1".parse()?),
 ///     resource: "folder:f1".parse()?,
 ///     actor: "alice".parse()?,
 ///     at: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),

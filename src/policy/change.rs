@@ -389,8 +389,9 @@ impl Policy {
     /// use shareguard::model::AdminRight;
     /// use shareguard::policy::Node;
     ///
-    /// let (folder, doc) = ("folder:f1".parse()?, "document:d1".parse()?);
-    /// let alice = "alice".parse()?;
+    /// use shareguard::model::{PrincipalId, ResourceRef};
+    /// let (folder, doc): (ResourceRef, ResourceRef) = ("folder:f1".parse()?, "document:d1".parse()?);
+    /// let alice: PrincipalId = "alice".parse()?;
     /// let admin = Principal::builder("ada", PrincipalKind::Internal).admin_right(AdminRight::WriteShares).build()?;
     /// let to_ada = [Share::new("s1".parse()?, folder.clone(), alice.clone(),
     ///     Recipient::User { id: "ada".parse()? }, AccessLevel::Viewer, Utc::now())];

@@ -67,7 +67,7 @@ impl Reason {
     /// ```
     /// use shareguard::Reason;
     ///
-    /// assert_eq!(Reason::ALL.len(), 15);
+    /// assert_eq!(Reason::ALL.len(), 18);
     /// assert!(Reason::ALL.iter().all(|r| r.code().parse::<Reason>().ok() == Some(*r)));
     /// ```
     pub const ALL: [Reason; 18] = [

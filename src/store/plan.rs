@@ -108,7 +108,7 @@ impl Effect {
     /// #     Recipient::Public, AccessLevel::Viewer, Utc::now());
     /// let effect = plan::prepare(Write::Create { share, event: LogEvent::Created }, None, Utc::now())?;
     /// let entry = effect.log_entry(Revision::new(9), &"alice".parse()?, Utc::now());
-    /// assert_eq!((entry.revision.get(), entry.share.as_str()), (9, "s1"));
+    /// assert_eq!((entry.revision.get(), entry.share.map(|s| s.to_string())), (9, Some("s1".into())));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
