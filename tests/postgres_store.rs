@@ -394,7 +394,7 @@ fn a_newer_schema_is_refused_and_left_alone() {
     assert!(
         matches!(
             &opened,
-            Err(StoreError::Open(OpenError::NewerSchema { found: 99, supported: 2, .. }))
+            Err(StoreError::Open(OpenError::NewerSchema { found: 99, supported: 3, .. }))
         ),
         "{opened:?}"
     );
