@@ -694,6 +694,15 @@ impl ShareStore for MemoryStore {
         self.read_path_now(resources, at_least, |views| read(views))
     }
 
+    fn read_path_ready(
+        &self,
+        resources: &[ResourceRef],
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Option<Result<(), StoreError>> {
+        Some(self.read_path_now(resources, at_least, |views| read(views)))
+    }
+
     async fn shares_reaching(
         &self,
         principal: &crate::model::Principal,
