@@ -246,7 +246,7 @@ fn assert_reaching_agrees(store: &MemoryStore, principals: &[shareguard::Princip
 
 /// The recipient index keeps each recipient's shares in id order and holds no removed share:
 /// loaded in an order unlike the ids', created with ids that fall between and before the
-/// loaded ones, deleted until the store renumbers itself (more than 1 024 removed and more
+/// loaded ones (some alike in their first eight bytes), deleted until the store renumbers itself (more than 1 024 removed and more
 /// removed than kept), "shared with me" pages and totals stay those of section 3 — links
 /// whose audience refuses the principal and emails spelled in another case included.
 #[test]
@@ -294,18 +294,27 @@ fn shared_with_stays_exact_through_load_creates_deletes_and_renumbering() {
         .build()
         .unwrap();
     let principals = [bob, carol, anonymous];
-    // Ids in an order unlike the load's: i * 7 919 mod 1 500, zero-padded or not.
-    let loaded = (0..1500).map(|i| share(format!("m{}", i * 7919 % 1500), i));
+    // Ids in an order unlike the load's (i * 7 919 mod 1 500); a third of them alike in their
+    // first eight bytes and more, which the index must order by the whole id.
+    let loaded_id = |i: usize| match i % 3 {
+        0 => format!("alike-prefix-{}", i * 7919 % 1500),
+        _ => format!("m{}", i * 7919 % 1500),
+    };
+    let loaded = (0..1500).map(|i| share(loaded_id(i), i));
     let store = MemoryStore::load(loaded).unwrap();
     assert_reaching_agrees(&store, &principals, "loaded");
     let alice: shareguard::model::PrincipalId = "alice".parse().unwrap();
     for i in (0..600).rev() {
-        let id = if i % 2 == 0 { format!("a{i}") } else { format!("m{i}x") };
+        let id = match i % 3 {
+            0 => format!("alike-prefix-{i}x"),
+            1 => format!("a{i}"),
+            _ => format!("m{i}x"),
+        };
         pollster::block_on(store.create(share(id, i), &alice, now)).unwrap();
     }
     assert_reaching_agrees(&store, &principals, "created");
     for i in 0..1300 {
-        let id = format!("m{}", i * 7919 % 1500).parse().unwrap();
+        let id = loaded_id(i).parse().unwrap();
         pollster::block_on(store.delete(&id, &alice, now)).unwrap();
         if i == 500 {
             assert_reaching_agrees(&store, &principals, "deleted 501");
@@ -314,7 +323,11 @@ fn shared_with_stays_exact_through_load_creates_deletes_and_renumbering() {
     assert_eq!(store.len().unwrap(), 800);
     assert_reaching_agrees(&store, &principals, "renumbered");
     for i in 0..600 {
-        let id = if i % 2 == 0 { format!("a{i}") } else { format!("m{i}x") };
+        let id = match i % 3 {
+            0 => format!("alike-prefix-{i}x"),
+            1 => format!("a{i}"),
+            _ => format!("m{i}x"),
+        };
         pollster::block_on(store.delete(&id.parse().unwrap(), &alice, now)).unwrap();
     }
     assert_reaching_agrees(&store, &principals, "all created deleted");

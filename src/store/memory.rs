@@ -30,6 +30,24 @@ use super::{
 
 type Number = u32;
 
+/// A share's number with the first eight bytes of its id (zero-padded), in the recipient
+/// index: lists are kept in id order by comparing these, and read a share only on a tie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Keyed {
+    prefix: [u8; 8],
+    n: Number,
+}
+
+/// The first eight bytes of an id, zero-padded: ordered as the ids are, ties aside (a zero
+/// pad sorts before every byte, as a shorter text sorts before its extensions).
+fn prefix(id: &str) -> [u8; 8] {
+    let mut prefix = [0; 8];
+    for (slot, b) in prefix.iter_mut().zip(id.as_bytes()) {
+        *slot = *b;
+    }
+    prefix
+}
+
 const NONE: u32 = u32::MAX;
 static EMPTY: ShareList = ShareList::new();
 /// The longest path whose views are kept on the stack while it is read (longer ones in a `Vec`).
@@ -93,7 +111,7 @@ struct State {
     // `Recipient` hashes and compares as section 3 matches: emails ignoring ASCII case, links
     // by digest; so it is its own index key. Each list holds exactly the live shares under
     // its key, in share-id order.
-    by_recipient: HashMap<Recipient, Vec<Number>>,
+    by_recipient: HashMap<Recipient, Vec<Keyed>>,
     by_type: [Vec<Number>; 11],
     by_expiry: BTreeSet<(DateTime<Utc>, Number)>,
     log: Vec<Logged>,
@@ -111,11 +129,11 @@ fn full() -> StoreError {
 
 /// Adds `n` under `key` at the place `at` picks in its list, and returns the map's own copy
 /// of the key (so that shares can hold one copy of each text).
-fn index<K: std::hash::Hash + Eq + Clone>(
-    map: &mut HashMap<K, Vec<Number>>,
+fn index<K: std::hash::Hash + Eq + Clone, T>(
+    map: &mut HashMap<K, Vec<T>>,
     key: &K,
-    n: Number,
-    at: impl FnOnce(&[Number]) -> usize,
+    n: T,
+    at: impl FnOnce(&[T]) -> usize,
 ) -> K {
     match map.entry(key.clone()) {
         Entry::Occupied(mut e) => {
@@ -222,12 +240,10 @@ impl State {
         let key = index_key(share.recipient());
         let Some(list) = self.by_recipient.get_mut(key.as_ref()) else { return };
         let at = list
-            .binary_search_by(|&m| {
-                share_at(places, shelves, m).map(Share::id).cmp(&Some(share.id()))
-            })
+            .binary_search_by(|k| keyed_cmp(k, share.id().as_str(), places, shelves))
             .ok()
-            .filter(|&i| list.get(i) == Some(&n))
-            .or_else(|| list.iter().position(|&m| m == n));
+            .filter(|&i| list.get(i).is_some_and(|k| k.n == n))
+            .or_else(|| list.iter().position(|k| k.n == n));
         if let Some(at) = at {
             list.remove(at);
         }
@@ -376,7 +392,10 @@ impl State {
             list.shrink_to_fit();
         };
         self.by_sharer.values_mut().for_each(renumber);
-        self.by_recipient.values_mut().for_each(renumber);
+        for list in self.by_recipient.values_mut() {
+            list.retain_mut(|k| fresh(k.n).map(|f| k.n = f).is_some());
+            list.shrink_to_fit();
+        }
         self.by_type.iter_mut().for_each(renumber);
         self.by_sharer.retain(|_, list| !list.is_empty());
         self.by_recipient.retain(|_, list| !list.is_empty());
@@ -404,31 +423,35 @@ fn share_at<'a>(places: &[Place], shelves: &'a [Shelf], n: Number) -> Option<&'a
     shelves.get(place.resource as usize)?.shares.get(place.index as usize)
 }
 
-/// Where a share with this id goes in a list kept in share-id order (at the end, most often,
-/// after one read).
-fn id_position(list: &[Number], id: &ShareId, places: &[Place], shelves: &[Shelf]) -> usize {
-    let before = |m: &Number| share_at(places, shelves, *m).is_some_and(|s| s.id() < id);
-    match list.last() {
-        Some(last) if !before(last) => list.partition_point(before),
-        _ => list.len(),
-    }
+/// How a recipient list's entry orders against an id: by the prefixes, then (on a tie) by
+/// the entry's share's id.
+fn keyed_cmp(k: &Keyed, id: &str, places: &[Place], shelves: &[Shelf]) -> std::cmp::Ordering {
+    k.prefix
+        .cmp(&prefix(id))
+        .then_with(|| share_at(places, shelves, k.n).map(|s| s.id().as_str()).cmp(&Some(id)))
+}
+
+/// Where a share with this id goes in a recipient list kept in share-id order.
+fn id_position(list: &[Keyed], id: &ShareId, places: &[Place], shelves: &[Shelf]) -> usize {
+    list.partition_point(|k| keyed_cmp(k, id.as_str(), places, shelves).is_lt())
 }
 
 /// Indexes share `n` by type, sharer and recipient (at the place `at` picks in the
 /// recipient's list); returns the sharer and recipient keys the maps hold.
 fn index_share(
     by_sharer: &mut HashMap<PrincipalId, Vec<Number>>,
-    by_recipient: &mut HashMap<Recipient, Vec<Number>>,
+    by_recipient: &mut HashMap<Recipient, Vec<Keyed>>,
     by_type: &mut [Vec<Number>; 11],
     share: &Share,
     n: Number,
-    at: impl FnOnce(&[Number]) -> usize,
+    at: impl FnOnce(&[Keyed]) -> usize,
 ) -> (PrincipalId, Recipient) {
     if let Some(list) = by_type.get_mut(share.recipient().share_type() as usize) {
         list.push(n);
     }
     let sharer = index(by_sharer, share.sharer(), n, <[Number]>::len);
-    (sharer, index(by_recipient, &index_key(share.recipient()), n, at))
+    let keyed = Keyed { prefix: prefix(share.id().as_str()), n };
+    (sharer, index(by_recipient, &index_key(share.recipient()), keyed, at))
 }
 
 /// A recipient as the recipient index keys it: as section 3 matches, but a link by its digest
@@ -551,7 +574,7 @@ impl MemoryStore {
                 &mut state.by_type,
                 share,
                 n,
-                <[Number]>::len,
+                <[Keyed]>::len,
             );
             let exact = !matches!(share.recipient(), Recipient::Email { .. } | Recipient::Link(_));
             let resource = state.shelf_of.get_key_value(share.resource()).map(|(k, _)| k);
@@ -724,23 +747,28 @@ impl ShareStore for MemoryStore {
         // Each key's shares in id order. Under every key but a link's, each share matches
         // (the keys are the principal's own): those count by their list's length. A link's
         // audience may refuse the principal: its shares (few) are read.
-        let mut runs: Vec<(&[Number], bool)> = keys
+        let mut runs: Vec<(&[Keyed], bool)> = keys
             .iter()
             .filter_map(|key| {
                 let list = state.by_recipient.get(key)?;
                 Some((list.as_slice(), !matches!(key, Recipient::Link(_))))
             })
             .collect();
-        let total =
-            runs.iter()
-                .map(|&(list, all)| {
-                    if all { list.len() } else { state.shares(list).filter(|s| reaches(s)).count() }
-                })
-                .sum();
+        let total = runs
+            .iter()
+            .map(|&(list, all)| {
+                if all {
+                    list.len()
+                } else {
+                    list.iter().filter_map(|k| state.share(k.n)).filter(|s| reaches(s)).count()
+                }
+            })
+            .sum();
         if let Some(after) = page.after.as_ref().map(Cursor::key) {
             for (list, _) in &mut runs {
-                let start = list
-                    .partition_point(|&n| state.share(n).is_some_and(|s| s.id().as_str() <= after));
+                let start = list.partition_point(|k| {
+                    keyed_cmp(k, after, &state.places, &state.shelves).is_le()
+                });
                 *list = list.get(start..).unwrap_or_default();
             }
         }
@@ -750,8 +778,8 @@ impl ShareStore for MemoryStore {
         loop {
             let mut first: Option<(usize, &Share)> = None;
             for (i, (list, all)) in runs.iter_mut().enumerate() {
-                while let Some((&n, rest)) = list.split_first() {
-                    match state.share(n) {
+                while let Some((k, rest)) = list.split_first() {
+                    match state.share(k.n) {
                         Some(share) if *all || reaches(share) => {
                             if first.is_none_or(|(_, f)| share.id() < f.id()) {
                                 first = Some((i, share));
@@ -779,6 +807,7 @@ impl ShareStore for MemoryStore {
 
     async fn list(&self, filter: &ShareFilter, page: &Page) -> Result<Paged<Share>, StoreError> {
         let state = self.read()?;
+        let recipient_numbers: Vec<Number>;
         let mut candidates: Vec<&[Number]> = Vec::new();
         if let Some(resource) = &filter.resource {
             let shelf = state.shelf_of.get(resource).and_then(|&s| state.shelves.get(s as usize));
@@ -788,7 +817,9 @@ impl ShareStore for MemoryStore {
             candidates.push(numbers(state.by_sharer.get(sharer)));
         }
         if let Some(recipient) = &filter.recipient {
-            candidates.push(numbers(state.by_recipient.get(index_key(recipient).as_ref())));
+            let keyed = state.by_recipient.get(index_key(recipient).as_ref());
+            recipient_numbers = keyed.into_iter().flatten().map(|k| k.n).collect();
+            candidates.push(&recipient_numbers);
         }
         if let Some(share_type) = filter.share_type {
             candidates.push(numbers(state.by_type.get(share_type as usize)));
@@ -840,7 +871,9 @@ impl ShareStore for MemoryStore {
     async fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError> {
         let state = self.read()?;
         let key = Recipient::Link(ShareLink::from_digest(*digest));
-        Ok(state.by_recipient.get(&key).and_then(|numbers| state.shares(numbers).next()).cloned())
+        let first =
+            state.by_recipient.get(&key).into_iter().flatten().find_map(|k| state.share(k.n));
+        Ok(first.cloned())
     }
 
     async fn log_for_share(
