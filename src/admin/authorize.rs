@@ -6,7 +6,7 @@ use crate::model::{
     NewShare, Permission, Permissions, Principal, ResourceRef, Revision, Share, SharePatch,
 };
 use crate::policy::{Decision, Node, ShareAction};
-use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Write};
+use crate::store::{Applied, PathReader, PathShares, Precondition, ShareStore, StoreError, Write};
 
 use super::{Admin, AdminError, PathItem, ResourceTree};
 
@@ -21,6 +21,19 @@ fn node<'a>((on, item): (&PathShares<'a>, &'a PathItem)) -> Node<'a> {
 /// The longest path whose nodes are kept on the stack while deciding (longer ones in a `Vec`).
 const SHORT_PATH: usize = 8;
 
+/// Reads a path's shares at once where the store can ([`ShareStore::read_path_ready`]), else
+/// through its future.
+async fn read_path<S: ShareStore>(
+    store: &S,
+    resources: &[ResourceRef],
+    read: &mut PathReader<'_>,
+) -> Result<(), StoreError> {
+    match store.read_path_ready(resources, Revision::ZERO, read) {
+        Some(done) => done,
+        None => store.read_path(resources, Revision::ZERO, read).await,
+    }
+}
+
 impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
     /// Runs `decide` over the resource's path as the store holds it, and returns its answer
     /// with (when `guard`) the revisions it read, for a write to carry.
@@ -30,39 +43,56 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         guard: bool,
         decide: impl FnOnce(&[Node<'_>]) -> R + Send,
     ) -> Result<(R, Precondition), AdminError> {
-        let path = self.tree.path(resource).await?;
-        let refs: Vec<ResourceRef> = path.iter().map(|item| item.resource.clone()).collect();
+        let path = match self.tree.path_ready(resource) {
+            Some(path) => path?,
+            None => self.tree.path(resource).await?,
+        };
         let mut decide = Some(decide);
         let mut out = None;
-        self.store
-            .read_path(&refs, Revision::ZERO, &mut |views: &[PathShares<'_>]| {
-                // Paths are short: their nodes go on the stack, not in a fresh `Vec`.
-                let len = views.len().min(path.len());
-                let mut short: [Node<'_>; SHORT_PATH];
-                let long: Vec<Node<'_>>;
-                let nodes: &[Node<'_>] = match views.first() {
-                    Some(first) if len <= SHORT_PATH => {
-                        short = [Node::new(first.resource, None, &[]); SHORT_PATH];
-                        for (slot, n) in short.iter_mut().zip(views.iter().zip(&path).map(node)) {
-                            *slot = n;
-                        }
-                        &short[..len]
+        let mut reader = |views: &[PathShares<'_>]| {
+            // Paths are short: their nodes go on the stack, not in a fresh `Vec`.
+            let len = views.len().min(path.len());
+            let mut short: [Node<'_>; SHORT_PATH];
+            let long: Vec<Node<'_>>;
+            let nodes: &[Node<'_>] = match views.first() {
+                Some(first) if len <= SHORT_PATH => {
+                    short = [Node::new(first.resource, None, &[]); SHORT_PATH];
+                    for (slot, n) in short.iter_mut().zip(views.iter().zip(&path).map(node)) {
+                        *slot = n;
                     }
-                    _ => {
-                        long = views.iter().zip(&path).map(node).collect();
-                        &long
-                    }
-                };
-                if let Some(decide) = decide.take() {
-                    let pre = if guard {
-                        views.iter().map(|on| (on.resource.clone(), on.revision)).collect()
-                    } else {
-                        Precondition::none()
-                    };
-                    out = Some((decide(nodes), pre));
+                    &short[..len]
                 }
-            })
-            .await?;
+                _ => {
+                    long = views.iter().zip(&path).map(node).collect();
+                    &long
+                }
+            };
+            if let Some(decide) = decide.take() {
+                let pre = if guard {
+                    views.iter().map(|on| (on.resource.clone(), on.revision)).collect()
+                } else {
+                    Precondition::none()
+                };
+                out = Some((decide(nodes), pre));
+            }
+        };
+        // Short paths name their resources on the stack, not in a fresh `Vec`.
+        let store = &self.store;
+        match path.as_slice() {
+            [a] => read_path(store, std::slice::from_ref(&a.resource), &mut reader).await?,
+            [a, b] => {
+                read_path(store, &[a.resource.clone(), b.resource.clone()], &mut reader).await?
+            }
+            [a, b, c] => {
+                let refs = [a.resource.clone(), b.resource.clone(), c.resource.clone()];
+                read_path(store, &refs, &mut reader).await?;
+            }
+            _ => {
+                let refs: Vec<ResourceRef> =
+                    path.iter().map(|item| item.resource.clone()).collect();
+                read_path(store, &refs, &mut reader).await?;
+            }
+        }
         out.ok_or_else(|| StoreError::Backend("the store did not read the path".into()).into())
     }
 

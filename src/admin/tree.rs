@@ -118,6 +118,24 @@ pub enum TreeError {
 pub trait ResourceTree: Send + Sync {
     /// The resource and its ancestors, nearest first, with their owners.
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError>;
+
+    /// [`path`](Self::path) at once, without a future, for a tree that never waits (held in
+    /// memory): `None`, the default, sends the facade to `path`. [`Hierarchy`] answers here,
+    /// so that a decision over it costs no boxed future.
+    ///
+    /// ```
+    /// use shareguard::admin::{Hierarchy, ResourceTree};
+    ///
+    /// let mut tree = Hierarchy::new();
+    /// tree.add("folder:f1".parse()?, None, None)?;
+    /// let path = tree.path_ready(&"folder:f1".parse()?).transpose()?;
+    /// assert_eq!(path.map(|p| p.len()), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
+        let _ = resource;
+        None
+    }
 }
 
 #[async_trait]
@@ -125,12 +143,18 @@ impl<T: ResourceTree + ?Sized> ResourceTree for &T {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
         (**self).path(resource).await
     }
+    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
+        (**self).path_ready(resource)
+    }
 }
 
 #[async_trait]
 impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
         (**self).path(resource).await
+    }
+    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
+        (**self).path_ready(resource)
     }
 }
 
@@ -327,5 +351,8 @@ impl Hierarchy {
 impl ResourceTree for Hierarchy {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
         self.path_now(resource)
+    }
+    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
+        Some(self.path_now(resource))
     }
 }

@@ -230,6 +230,13 @@ impl ShareList {
         self.keys.retain(|_| kept.next().unwrap_or(false));
     }
 
+    /// Makes room for `additional` more shares, and no more (a list built once to a known
+    /// size).
+    pub(crate) fn reserve_exact(&mut self, additional: usize) {
+        self.shares.reserve_exact(additional);
+        self.keys.reserve_exact(additional);
+    }
+
     /// Drops spare capacity (a list built once and then only read).
     ///
     /// ```

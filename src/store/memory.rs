@@ -3,8 +3,10 @@
 //! Shares sit in place in one [`ShareList`] per resource, so a decision reads the shares on
 //! its path where they are (no copy), through the recipient keys of the list. Every share
 //! also has a number; the indexes by sharer, recipient, type and expiry hold numbers, and a
-//! number leads to the share's place. Numbers of removed shares stay in the indexes (readers
-//! skip them) until the store is compacted.
+//! number leads to the share's place. Numbers of removed shares stay in the indexes by sharer
+//! and type (readers skip them) until the store is compacted; the index by recipient is exact
+//! and keeps each recipient's numbers in share-id order, so that a page of "shared with me"
+//! reads only its own shares and its total is a sum of list lengths.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,6 +29,24 @@ use super::{
 };
 
 type Number = u32;
+
+/// A share's number with the first eight bytes of its id (zero-padded), in the recipient
+/// index: lists are kept in id order by comparing these, and read a share only on a tie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Keyed {
+    prefix: [u8; 8],
+    n: Number,
+}
+
+/// The first eight bytes of an id, zero-padded: ordered as the ids are, ties aside (a zero
+/// pad sorts before every byte, as a shorter text sorts before its extensions).
+fn prefix(id: &str) -> [u8; 8] {
+    let mut prefix = [0; 8];
+    for (slot, b) in prefix.iter_mut().zip(id.as_bytes()) {
+        *slot = *b;
+    }
+    prefix
+}
 
 const NONE: u32 = u32::MAX;
 static EMPTY: ShareList = ShareList::new();
@@ -89,8 +109,9 @@ struct State {
     live: usize,
     by_sharer: HashMap<PrincipalId, Vec<Number>>,
     // `Recipient` hashes and compares as section 3 matches: emails ignoring ASCII case, links
-    // by digest; so it is its own index key.
-    by_recipient: HashMap<Recipient, Vec<Number>>,
+    // by digest; so it is its own index key. Each list holds exactly the live shares under
+    // its key, in share-id order.
+    by_recipient: HashMap<Recipient, Vec<Keyed>>,
     by_type: [Vec<Number>; 11],
     by_expiry: BTreeSet<(DateTime<Utc>, Number)>,
     log: Vec<Logged>,
@@ -106,16 +127,19 @@ fn full() -> StoreError {
     StoreError::Backend("memory store: more than 4 294 967 294 shares or log entries".into())
 }
 
-/// Adds `n` under `key`, and returns the map's own copy of the key (so that shares can hold
-/// one copy of each text).
-fn index<K: std::hash::Hash + Eq + Clone>(
-    map: &mut HashMap<K, Vec<Number>>,
+/// Adds `n` under `key` at the place `at` picks in its list, and returns the map's own copy
+/// of the key (so that shares can hold one copy of each text).
+fn index<K: std::hash::Hash + Eq + Clone, T>(
+    map: &mut HashMap<K, Vec<T>>,
     key: &K,
-    n: Number,
+    n: T,
+    at: impl FnOnce(&[T]) -> usize,
 ) -> K {
     match map.entry(key.clone()) {
         Entry::Occupied(mut e) => {
-            e.get_mut().push(n);
+            let list = e.get_mut();
+            let at = at(list).min(list.len());
+            list.insert(at, n);
             e.key().clone()
         }
         Entry::Vacant(e) => {
@@ -132,8 +156,7 @@ impl State {
     }
 
     fn share(&self, n: Number) -> Option<&Share> {
-        let place = self.place(n)?;
-        self.shelves.get(place.resource as usize)?.shares.get(place.index as usize)
+        share_at(&self.places, &self.shelves, n)
     }
 
     fn number(&self, id: &ShareId) -> Option<Number> {
@@ -164,8 +187,15 @@ impl State {
     fn insert(&mut self, mut share: Share, last_log: u32) -> Result<Number, StoreError> {
         let n = Number::try_from(self.places.len()).ok().filter(|n| *n < NONE).ok_or_else(full)?;
         let s = self.shelf(share.resource())?;
-        let (sharer, recipient) =
-            index_share(&mut self.by_sharer, &mut self.by_recipient, &mut self.by_type, &share, n);
+        let (places, shelves) = (&self.places, &self.shelves);
+        let (sharer, recipient) = index_share(
+            &mut self.by_sharer,
+            &mut self.by_recipient,
+            &mut self.by_type,
+            &share,
+            n,
+            |list| id_position(list, share.id(), places, shelves),
+        );
         // Emails are equal ignoring case, links by digest: keep each share's own spelling.
         let exact = !matches!(share.recipient(), Recipient::Email { .. } | Recipient::Link(_));
         let resource = self.shelf_of.get_key_value(share.resource()).map(|(k, _)| k);
@@ -203,8 +233,28 @@ impl State {
         Ok(())
     }
 
+    /// Takes `n` out of its recipient's list, while its share is still on its shelf.
+    fn unindex_recipient(&mut self, n: Number) {
+        let (places, shelves) = (&self.places, &self.shelves);
+        let Some(share) = share_at(places, shelves, n) else { return };
+        let key = index_key(share.recipient());
+        let Some(list) = self.by_recipient.get_mut(key.as_ref()) else { return };
+        let at = list
+            .binary_search_by(|k| keyed_cmp(k, share.id().as_str(), places, shelves))
+            .ok()
+            .filter(|&i| list.get(i).is_some_and(|k| k.n == n))
+            .or_else(|| list.iter().position(|k| k.n == n));
+        if let Some(at) = at {
+            list.remove(at);
+        }
+        if list.is_empty() {
+            self.by_recipient.remove(key.as_ref());
+        }
+    }
+
     fn remove(&mut self, n: Number) -> Result<Share, StoreError> {
         let place = self.place(n).ok_or_else(full)?;
+        self.unindex_recipient(n);
         let shelf = self.shelves.get_mut(place.resource as usize).ok_or_else(full)?;
         let at = place.index as usize;
         let share = shelf.shares.remove(at).ok_or_else(full)?;
@@ -315,38 +365,44 @@ impl State {
         }
     }
 
-    /// Numbers every live share afresh and rebuilds the indexes that hold numbers.
+    /// Numbers every live share afresh and renumbers the indexes in place (keeping their
+    /// order: the recipient lists stay in share-id order), dropping removed shares' numbers.
     fn compact(&mut self) {
         let old = std::mem::take(&mut self.places);
-        self.by_sharer.clear();
-        self.by_recipient.clear();
-        self.by_type = Default::default();
-        self.by_expiry.clear();
+        let mut fresh_of = vec![NONE; old.len()];
         for (s, shelf) in self.shelves.iter_mut().enumerate() {
-            for (i, (share, n)) in shelf.shares.iter().zip(shelf.numbers.iter_mut()).enumerate() {
+            for (i, n) in shelf.numbers.iter_mut().enumerate() {
                 let last_log = old.get(*n as usize).map_or(NONE, |p| p.last_log);
                 // Fewer numbers than before, all below `NONE`: these conversions hold.
                 let fresh = u32::try_from(self.places.len()).unwrap_or(NONE);
+                if let Some(slot) = fresh_of.get_mut(*n as usize) {
+                    *slot = fresh;
+                }
                 *n = fresh;
                 self.places.push(Place {
                     resource: u32::try_from(s).unwrap_or(NONE),
                     index: u32::try_from(i).unwrap_or(NONE),
                     last_log,
                 });
-                index_share(
-                    &mut self.by_sharer,
-                    &mut self.by_recipient,
-                    &mut self.by_type,
-                    share,
-                    fresh,
-                );
-                if let Some(expires) = share.expires() {
-                    self.by_expiry.insert((expires, fresh));
-                }
-                if let Some(slot) = self.by_id.get_mut(share.id()) {
-                    *slot = fresh;
-                }
             }
+        }
+        let fresh = |n: Number| fresh_of.get(n as usize).copied().filter(|f| *f != NONE);
+        let renumber = |list: &mut Vec<Number>| {
+            list.retain_mut(|n| fresh(*n).map(|f| *n = f).is_some());
+            list.shrink_to_fit();
+        };
+        self.by_sharer.values_mut().for_each(renumber);
+        for list in self.by_recipient.values_mut() {
+            list.retain_mut(|k| fresh(k.n).map(|f| k.n = f).is_some());
+            list.shrink_to_fit();
+        }
+        self.by_type.iter_mut().for_each(renumber);
+        self.by_sharer.retain(|_, list| !list.is_empty());
+        self.by_recipient.retain(|_, list| !list.is_empty());
+        let expiring = std::mem::take(&mut self.by_expiry);
+        self.by_expiry = expiring.into_iter().filter_map(|(at, n)| Some((at, fresh(n)?))).collect();
+        for slot in self.by_id.values_mut() {
+            *slot = fresh(*slot).unwrap_or(NONE);
         }
     }
 
@@ -361,17 +417,41 @@ impl State {
     }
 }
 
+/// The share numbered `n`, if it is live.
+fn share_at<'a>(places: &[Place], shelves: &'a [Shelf], n: Number) -> Option<&'a Share> {
+    let place = places.get(n as usize).filter(|p| p.resource != NONE)?;
+    shelves.get(place.resource as usize)?.shares.get(place.index as usize)
+}
+
+/// How a recipient list's entry orders against an id: by the prefixes, then (on a tie) by
+/// the entry's share's id.
+fn keyed_cmp(k: &Keyed, id: &str, places: &[Place], shelves: &[Shelf]) -> std::cmp::Ordering {
+    k.prefix
+        .cmp(&prefix(id))
+        .then_with(|| share_at(places, shelves, k.n).map(|s| s.id().as_str()).cmp(&Some(id)))
+}
+
+/// Where a share with this id goes in a recipient list kept in share-id order.
+fn id_position(list: &[Keyed], id: &ShareId, places: &[Place], shelves: &[Shelf]) -> usize {
+    list.partition_point(|k| keyed_cmp(k, id.as_str(), places, shelves).is_lt())
+}
+
+/// Indexes share `n` by type, sharer and recipient (at the place `at` picks in the
+/// recipient's list); returns the sharer and recipient keys the maps hold.
 fn index_share(
     by_sharer: &mut HashMap<PrincipalId, Vec<Number>>,
-    by_recipient: &mut HashMap<Recipient, Vec<Number>>,
+    by_recipient: &mut HashMap<Recipient, Vec<Keyed>>,
     by_type: &mut [Vec<Number>; 11],
     share: &Share,
     n: Number,
+    at: impl FnOnce(&[Keyed]) -> usize,
 ) -> (PrincipalId, Recipient) {
     if let Some(list) = by_type.get_mut(share.recipient().share_type() as usize) {
         list.push(n);
     }
-    (index(by_sharer, share.sharer(), n), index(by_recipient, &index_key(share.recipient()), n))
+    let sharer = index(by_sharer, share.sharer(), n, <[Number]>::len);
+    let keyed = Keyed { prefix: prefix(share.id().as_str()), n };
+    (sharer, index(by_recipient, &index_key(share.recipient()), keyed, at))
 }
 
 /// A recipient as the recipient index keys it: as section 3 matches, but a link by its digest
@@ -457,14 +537,72 @@ impl MemoryStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(shares: impl IntoIterator<Item = Share>) -> Result<Self, StoreError> {
-        let mut state = State::default();
-        for share in shares {
+        let mut shares: Vec<Share> = shares.into_iter().collect();
+        for share in &shares {
             share.access().validated()?;
-            if state.by_id.contains_key(share.id()) {
-                return Err(StoreError::AlreadyExists(share.id().clone()));
-            }
-            state.insert(share, NONE)?;
         }
+        let count = u32::try_from(shares.len()).ok().filter(|c| *c < NONE).ok_or_else(full)?;
+        // Numbers in share-id order: every index list is then built in id order by appending
+        // (the recipient lists must be), and the id map from one sorted run (full nodes).
+        let mut ids: Vec<(ShareId, u32)> =
+            shares.iter().zip(0..count).map(|(s, given)| (s.id().clone(), given)).collect();
+        ids.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        if let Some((a, _)) = ids.iter().zip(ids.iter().skip(1)).find(|(a, b)| a.0 == b.0) {
+            return Err(StoreError::AlreadyExists(a.0.clone()));
+        }
+        let mut state = State::default();
+        let mut number_of = vec![NONE; shares.len()];
+        let mut shelf_of_share = vec![NONE; shares.len()];
+        let mut per_shelf: Vec<usize> = Vec::new();
+        let mut expiring = Vec::new();
+        for (n, (_, given)) in (0..count).zip(&ids) {
+            let given = *given as usize;
+            let (Some(share), Some(number), Some(shelf)) =
+                (shares.get_mut(given), number_of.get_mut(given), shelf_of_share.get_mut(given))
+            else {
+                continue;
+            };
+            let s = state.shelf(share.resource())?;
+            (*number, *shelf) = (n, s);
+            match per_shelf.get_mut(s as usize) {
+                Some(c) => *c += 1,
+                None => per_shelf.push(1),
+            }
+            let (sharer, recipient) = index_share(
+                &mut state.by_sharer,
+                &mut state.by_recipient,
+                &mut state.by_type,
+                share,
+                n,
+                <[Keyed]>::len,
+            );
+            let exact = !matches!(share.recipient(), Recipient::Email { .. } | Recipient::Link(_));
+            let resource = state.shelf_of.get_key_value(share.resource()).map(|(k, _)| k);
+            share.share_text(resource, Some(&sharer), exact.then_some(&recipient));
+            if let Some(expires) = share.expires() {
+                expiring.push((expires, n));
+            }
+        }
+        // Each shelf holds what it was given, in the order given, without spare room.
+        for (shelf, &c) in state.shelves.iter_mut().zip(&per_shelf) {
+            shelf.shares.reserve_exact(c);
+            shelf.numbers.reserve_exact(c);
+        }
+        state.places = vec![FREE; shares.len()];
+        for ((share, n), s) in shares.into_iter().zip(number_of).zip(shelf_of_share) {
+            let (Some(shelf), Some(place)) =
+                (state.shelves.get_mut(s as usize), state.places.get_mut(n as usize))
+            else {
+                continue;
+            };
+            let index = u32::try_from(shelf.shares.len()).map_err(|_| full())?;
+            shelf.shares.push(share);
+            shelf.numbers.push(n);
+            *place = Place { resource: s, index, last_log: NONE };
+            state.live += 1;
+        }
+        state.by_id = ids.into_iter().zip(0..).map(|((id, _), n)| (id, n)).collect();
+        state.by_expiry = expiring.into_iter().collect();
         Ok(Self { state: RwLock::new(state) })
     }
 
@@ -579,6 +717,15 @@ impl ShareStore for MemoryStore {
         self.read_path_now(resources, at_least, |views| read(views))
     }
 
+    fn read_path_ready(
+        &self,
+        resources: &[ResourceRef],
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Option<Result<(), StoreError>> {
+        Some(self.read_path_now(resources, at_least, |views| read(views)))
+    }
+
     async fn shares_reaching(
         &self,
         principal: &crate::model::Principal,
@@ -596,16 +743,71 @@ impl ShareStore for MemoryStore {
             }
             first
         });
-        let shares = keys
+        let reaches = |share: &Share| share.recipient().matches(principal);
+        // Each key's shares in id order. Under every key but a link's, each share matches
+        // (the keys are the principal's own): those count by their list's length. A link's
+        // audience may refuse the principal: its shares (few) are read.
+        let mut runs: Vec<(&[Keyed], bool)> = keys
             .iter()
-            .filter_map(|key| state.by_recipient.get(key))
-            .flat_map(|numbers| state.shares(numbers))
-            .filter(|share| share.recipient().matches(principal));
-        Ok(page_of(shares, page))
+            .filter_map(|key| {
+                let list = state.by_recipient.get(key)?;
+                Some((list.as_slice(), !matches!(key, Recipient::Link(_))))
+            })
+            .collect();
+        let total = runs
+            .iter()
+            .map(|&(list, all)| {
+                if all {
+                    list.len()
+                } else {
+                    list.iter().filter_map(|k| state.share(k.n)).filter(|s| reaches(s)).count()
+                }
+            })
+            .sum();
+        if let Some(after) = page.after.as_ref().map(Cursor::key) {
+            for (list, _) in &mut runs {
+                let start = list.partition_point(|k| {
+                    keyed_cmp(k, after, &state.places, &state.shelves).is_le()
+                });
+                *list = list.get(start..).unwrap_or_default();
+            }
+        }
+        // Merge the runs by id as far as the page (and one more, to know there is more).
+        let mut items = Vec::with_capacity(page.count.min(total));
+        let mut more = false;
+        loop {
+            let mut first: Option<(usize, &Share)> = None;
+            for (i, (list, all)) in runs.iter_mut().enumerate() {
+                while let Some((k, rest)) = list.split_first() {
+                    match state.share(k.n) {
+                        Some(share) if *all || reaches(share) => {
+                            if first.is_none_or(|(_, f)| share.id() < f.id()) {
+                                first = Some((i, share));
+                            }
+                            break;
+                        }
+                        _ => *list = rest,
+                    }
+                }
+            }
+            let Some((i, share)) = first else { break };
+            if items.len() == page.count {
+                more = true;
+                break;
+            }
+            items.push(share.clone());
+            if let Some((list, _)) = runs.get_mut(i) {
+                *list = list.get(1..).unwrap_or_default();
+            }
+        }
+        let next =
+            if more { items.last().map(|s: &Share| Cursor::after(s.id().as_str())) } else { None };
+        Ok(Paged { items, total, next })
     }
 
     async fn list(&self, filter: &ShareFilter, page: &Page) -> Result<Paged<Share>, StoreError> {
         let state = self.read()?;
+        let recipient_numbers: Vec<Number>;
         let mut candidates: Vec<&[Number]> = Vec::new();
         if let Some(resource) = &filter.resource {
             let shelf = state.shelf_of.get(resource).and_then(|&s| state.shelves.get(s as usize));
@@ -615,7 +817,9 @@ impl ShareStore for MemoryStore {
             candidates.push(numbers(state.by_sharer.get(sharer)));
         }
         if let Some(recipient) = &filter.recipient {
-            candidates.push(numbers(state.by_recipient.get(index_key(recipient).as_ref())));
+            let keyed = state.by_recipient.get(index_key(recipient).as_ref());
+            recipient_numbers = keyed.into_iter().flatten().map(|k| k.n).collect();
+            candidates.push(&recipient_numbers);
         }
         if let Some(share_type) = filter.share_type {
             candidates.push(numbers(state.by_type.get(share_type as usize)));
@@ -681,7 +885,9 @@ impl ShareStore for MemoryStore {
     async fn find_link(&self, digest: &LinkDigest) -> Result<Option<Share>, StoreError> {
         let state = self.read()?;
         let key = Recipient::Link(ShareLink::from_digest(*digest));
-        Ok(state.by_recipient.get(&key).and_then(|numbers| state.shares(numbers).next()).cloned())
+        let first =
+            state.by_recipient.get(&key).into_iter().flatten().find_map(|k| state.share(k.n));
+        Ok(first.cloned())
     }
 
     async fn log_for_share(

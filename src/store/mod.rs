@@ -942,6 +942,32 @@ pub trait ShareStore: Send + Sync {
         read: &mut PathReader<'_>,
     ) -> Result<(), StoreError>;
 
+    /// [`read_path`](Self::read_path) at once, without a future, for a store that never
+    /// waits (its shares in memory): `None`, the default, sends the caller to `read_path`.
+    /// [`MemoryStore`](crate::store::MemoryStore) answers here, so that a decision over it
+    /// costs no boxed future.
+    ///
+    /// ```
+    /// use shareguard::{MemoryStore, ShareStore};
+    /// use shareguard::model::Revision;
+    ///
+    /// let store = MemoryStore::new();
+    /// let mut read = 0;
+    /// let done = store.read_path_ready(&["folder:f1".parse()?], Revision::ZERO, &mut |views| read = views.len());
+    /// assert!(matches!(done, Some(Ok(()))));
+    /// assert_eq!(read, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn read_path_ready(
+        &self,
+        resources: &[ResourceRef],
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Option<Result<(), StoreError>> {
+        let _ = (resources, at_least, read);
+        None
+    }
+
     /// The shares whose recipient matches the principal ([`Principal::recipient_keys`]),
     /// `public` shares only if `include_public`, by share id, a page of them. Activity is not
     /// filtered: the caller decides with the policy.
@@ -1220,6 +1246,9 @@ macro_rules! forward_store {
             }
             async fn read_path(&self, resources: &[ResourceRef], at_least: Revision, read: &mut PathReader<'_>) -> Result<(), StoreError> {
                 (**self).read_path(resources, at_least, read).await
+            }
+            fn read_path_ready(&self, resources: &[ResourceRef], at_least: Revision, read: &mut PathReader<'_>) -> Option<Result<(), StoreError>> {
+                (**self).read_path_ready(resources, at_least, read)
             }
             async fn shares_reaching(&self, principal: &Principal, include_public: bool, page: &Page) -> Result<Paged<Share>, StoreError> {
                 (**self).shares_reaching(principal, include_public, page).await
