@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The features CI's test run built it with, so that this build is a no-op there.
-cargo build --quiet -p shareguard-service --all-features
+# As CI's test run built it (the workspace, every feature), so that this is a no-op there.
+cargo build --quiet --workspace --all-features --bins
 bin=target/debug/shareguard-service
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/shareguard-service-client.XXXXXX")
