@@ -944,7 +944,7 @@ pub trait ShareStore: Send + Sync {
 
     /// [`read_path`](Self::read_path) at once, without a future, for a store that never
     /// waits (its shares in memory): `None`, the default, sends the caller to `read_path`.
-    /// [`MemoryStore`](crate::store::MemoryStore) answers here, so that a decision over it
+    /// [`MemoryStore`] answers here, so that a decision over it
     /// costs no boxed future.
     ///
     /// ```
