@@ -382,7 +382,7 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         match written {
             Ok(applied) => Ok(OpenedLink { share: applied.share.without_token(), permissions }),
             Err(AdminError::NotVisitable(_)) if through_other => {
-                let share = opened.map(|(s, _)| s.without_token()).unwrap_or(share);
+                let share = opened.map_or(share, |(s, _)| s);
                 Ok(OpenedLink { share: share.without_token(), permissions })
             }
             Err(AdminError::Store(StoreError::UsedUp(_))) => {
