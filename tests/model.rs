@@ -496,8 +496,10 @@ fn id_text() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
-    /// Ids compare, order and hash as their texts do, whether a text is kept in place (short)
-    /// or shared (long), and give their text back unchanged.
+    /// Ids compare and order as their texts do and hash alike exactly when their texts are
+    /// equal (a keyed hash of the text: a collision is a 2^-32 chance, never a crafted one),
+    /// whether a text is kept in place (short) or shared (long), and give their text back
+    /// unchanged.
     #[test]
     fn ids_behave_as_their_texts(a in id_text(), b in id_text()) {
         let (x, y): (GroupId, GroupId) = (a.parse().unwrap(), b.parse().unwrap());
@@ -505,7 +507,6 @@ proptest! {
         prop_assert_eq!(x == y, a == b);
         prop_assert_eq!(x.cmp(&y), a.cmp(&b));
         prop_assert_eq!(hash_of(&x) == hash_of(&y), a == b);
-        prop_assert_eq!(hash_of(&x), hash_of(&a.as_str()), "an id hashes as its text");
         prop_assert_eq!(x.clone(), x.clone());
         prop_assert_eq!(serde_json::from_str::<GroupId>(&serde_json::to_string(&x).unwrap()).unwrap(), x.clone());
         let (r, s) = (format!("k:{a}"), format!("k:{b}"));

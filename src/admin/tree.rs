@@ -5,6 +5,7 @@ use std::collections::hash_map::Entry as Entry_;
 
 use async_trait::async_trait;
 
+use crate::model::ById;
 use crate::model::{ModelError, PrincipalId, ResourceRef};
 
 /// One resource of a path, with its owner and whether it inherits its ancestors' grants.
@@ -176,7 +177,7 @@ impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
 #[derive(Debug, Clone, Default)]
 pub struct Hierarchy {
     /// Where each resource, added or only named as a parent, sits in `entries`.
-    index: HashMap<ResourceRef, usize>,
+    index: HashMap<ResourceRef, usize, ById>,
     /// One entry a resource, its parent by place: a path costs one lookup, not one a level.
     entries: Vec<Entry>,
 }

@@ -1,21 +1,25 @@
 //! Typed identifiers and resource references.
 
+use std::collections::hash_map::RandomState;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::ModelError;
 
-/// The text of an id with a 32-bit FNV-1a tag kept beside it: two different ids almost always
-/// differ in their tags, so comparing them (what matching a recipient to a principal does,
-/// many times a decision) rarely reads the text. A text of up to [`INLINE`] bytes (user names,
-/// numeric and most vendor ids, `kind:id` of short ids) is kept in place, so cloning it
-/// copies 24 bytes and touches no other memory; a longer one is shared (cloning it is a
-/// reference count). Which form a text takes depends on its length alone, so equal texts
-/// always take the same form. Hashing and ordering use the text itself, so a crafted
-/// collision of tags costs a comparison, never a hash table's guarantees.
+/// The text of an id with a 32-bit tag kept beside it: a keyed hash of the text, under a key
+/// drawn at random once a process. Two different ids almost always differ in their tags, so
+/// comparing them (what matching a recipient to a principal does, many times a decision)
+/// rarely reads the text, and hashing an id hashes its tag, not its text. No one outside the
+/// process knows the key, so no one can craft ids whose tags collide: a hash table keyed by
+/// ids keeps its guarantees. A text of up to [`INLINE`] bytes (user names, numeric and most
+/// vendor ids, `kind:id` of short ids) is kept in place, so cloning it copies 24 bytes and
+/// touches no other memory; a longer one is shared (cloning it is a reference count). Which
+/// form a text takes depends on its length alone, so equal texts always take the same form.
+/// Ordering uses the text itself.
 ///
 /// `repr(u8)` lays each form out in the order written, after a one-byte discriminant: the tag
 /// sits at offset 4 in both, so reading it takes one load and no branch.
@@ -33,8 +37,7 @@ const _: () = assert!(std::mem::size_of::<IdText>() == 24);
 
 impl IdText {
     fn new(text: String) -> Self {
-        let tag =
-            text.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        let tag = tag_of(text.as_bytes());
         match u8::try_from(text.len()) {
             Ok(len) if text.len() <= INLINE => {
                 let mut bytes = [0; INLINE];
@@ -85,10 +88,16 @@ impl IdText {
     /// The rare half of `eq`: two tags alike, the texts still to compare.
     fn same_text(&self, other: &Self) -> bool {
         match (self, other) {
-            (Self::Shared { text: a, .. }, Self::Shared { text: b, .. }) if Arc::ptr_eq(a, b) => {
-                true
+            // Texts in place are padded with zeros: comparing the whole arrays is a couple of
+            // word compares, not a call to `memcmp`.
+            (Self::Inline { len: a, bytes: x, .. }, Self::Inline { len: b, bytes: y, .. }) => {
+                a == b && x == y
             }
-            _ => self.as_bytes() == other.as_bytes(),
+            (Self::Shared { text: a, .. }, Self::Shared { text: b, .. }) => {
+                Arc::ptr_eq(a, b) || a == b
+            }
+            // The form follows the length: texts of different forms differ.
+            _ => false,
         }
     }
 }
@@ -97,11 +106,48 @@ impl Eq for IdText {}
 
 impl std::hash::Hash for IdText {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // What `str`'s `Hash` does, without re-checking that the bytes are UTF-8.
-        state.write(self.as_bytes());
-        state.write_u8(0xff);
+        // The tag is already a keyed hash of the text: equal texts have equal tags.
+        state.write_u32(self.tag());
     }
 }
+
+/// The tag of a text: SipHash under the process's random key, folded to 32 bits.
+fn tag_of(text: &[u8]) -> u32 {
+    static KEY: OnceLock<RandomState> = OnceLock::new();
+    let hash = KEY.get_or_init(RandomState::new).hash_one(text);
+    // Folding keeps every bit of the hash in play; the truncation is the point.
+    #[allow(clippy::cast_possible_truncation)]
+    let folded = (hash ^ (hash >> 32)) as u32;
+    folded
+}
+
+/// A [`Hasher`](std::hash::Hasher) for the crate's maps keyed by ids ([`ById`]): an id hashes
+/// to its tag, already a keyed hash, so spreading its bits over 64 is all that is left to do.
+/// Only for keys that hash through [`IdText`]: other bytes are mixed, not keyed.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct TagHasher(u64);
+
+impl std::hash::Hasher for TagHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(u32::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(32) ^ u64::from(n)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// How the crate's maps keyed by ids hash them (see [`TagHasher`]).
+pub(crate) type ById = std::hash::BuildHasherDefault<TagHasher>;
 
 impl PartialOrd for IdText {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {

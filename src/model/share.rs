@@ -114,19 +114,22 @@ pub struct Usage {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "ShareWire", into = "ShareWire")]
+// In this order: what a decision reads of every share that reaches the principal (recipient,
+// extra, expiry, access) fills the first 58 bytes, so it costs one or two cache lines, not three.
+#[repr(C)]
 pub struct Share {
-    id: ShareId,
-    resource: ResourceRef,
-    sharer: PrincipalId,
     recipient: Recipient,
-    access: AccessLevel,
-    reshare: ReshareRights,
-    expires: Option<DateTime<Utc>>,
-    created: DateTime<Utc>,
-    version: u64,
     // What most shares never have, boxed so that a store holding a million shares pays a
     // pointer for it rather than forty bytes.
     extra: Option<Box<Extra>>,
+    expires: Option<DateTime<Utc>>,
+    access: AccessLevel,
+    reshare: ReshareRights,
+    created: DateTime<Utc>,
+    id: ShareId,
+    resource: ResourceRef,
+    sharer: PrincipalId,
+    version: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

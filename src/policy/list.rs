@@ -56,9 +56,11 @@ pub(crate) struct Probe<'a> {
 
 impl<'a> Probe<'a> {
     pub(crate) fn new(principal: &'a Principal) -> Self {
-        let groups = principal.groups();
-        let group_bits = groups.iter().fold(0, |bits, g| bits | 1 << (g.tag() % 64));
-        Self { user: principal.id().tag(), group_bits, groups }
+        Self {
+            user: principal.id().tag(),
+            group_bits: principal.group_bits(),
+            groups: principal.groups(),
+        }
     }
 }
 

@@ -484,15 +484,9 @@ impl Policy {
         for (depth, node) in path.iter().enumerate() {
             let resource = node.resource;
             let grants_reach = depth < reach;
-            // A ShareList's keys rule out the shares to users and groups the principal is not
-            // in without reading them.
-            let keys = (node.keys.len() == node.shares.len()).then_some(node.keys);
-            for (i, share) in node.shares.iter().enumerate() {
-                if keys.is_some_and(|keys| !keys.get(i).is_some_and(|k| k.may_match(&probe))) {
-                    continue;
-                }
+            let mut visit = |share: &'a Share| {
                 if !(grants_reach || share.is_restrict()) || !share.recipient().matches(principal) {
-                    continue;
+                    return;
                 }
                 let cited = Some((share, resource));
                 if share.is_active(now) {
@@ -508,6 +502,17 @@ impl Policy {
                 } else {
                     st.not_started = st.not_started.or(cited);
                 }
+            };
+            if node.keys.len() == node.shares.len() {
+                // A ShareList's keys rule out the shares to users and groups the principal is
+                // not in without reading them.
+                for (key, share) in node.keys.iter().zip(node.shares) {
+                    if key.may_match(&probe) {
+                        visit(share);
+                    }
+                }
+            } else {
+                node.shares.iter().for_each(visit);
             }
         }
         if st.restrict.is_some() {

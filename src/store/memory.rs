@@ -16,6 +16,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::model::ById;
 use crate::model::{
     LinkDigest, LogEntry, LogEvent, PrincipalId, Recipient, ResourceRef, Revision, Share, ShareId,
     ShareLink, ShareType,
@@ -103,11 +104,11 @@ struct Logged {
 struct State {
     revision: Revision,
     shelves: Vec<Shelf>,
-    shelf_of: HashMap<ResourceRef, u32>,
+    shelf_of: HashMap<ResourceRef, u32, ById>,
     by_id: BTreeMap<ShareId, Number>,
     places: Vec<Place>,
     live: usize,
-    by_sharer: HashMap<PrincipalId, Vec<Number>>,
+    by_sharer: HashMap<PrincipalId, Vec<Number>, ById>,
     // `Recipient` hashes and compares as section 3 matches: emails ignoring ASCII case, links
     // by digest; so it is its own index key. Each list holds exactly the live shares under
     // its key, in share-id order.
@@ -116,7 +117,7 @@ struct State {
     by_expiry: BTreeSet<(DateTime<Utc>, Number)>,
     log: Vec<Logged>,
     // The newest log entry of shares no longer stored, for their log.
-    gone: HashMap<ShareId, u32>,
+    gone: HashMap<ShareId, u32, ById>,
 }
 
 fn poisoned() -> StoreError {
@@ -129,8 +130,8 @@ fn full() -> StoreError {
 
 /// Adds `n` under `key` at the place `at` picks in its list, and returns the map's own copy
 /// of the key (so that shares can hold one copy of each text).
-fn index<K: std::hash::Hash + Eq + Clone, T>(
-    map: &mut HashMap<K, Vec<T>>,
+fn index<K: std::hash::Hash + Eq + Clone, T, H: std::hash::BuildHasher>(
+    map: &mut HashMap<K, Vec<T>, H>,
     key: &K,
     n: T,
     at: impl FnOnce(&[T]) -> usize,
@@ -439,7 +440,7 @@ fn id_position(list: &[Keyed], id: &ShareId, places: &[Place], shelves: &[Shelf]
 /// Indexes share `n` by type, sharer and recipient (at the place `at` picks in the
 /// recipient's list); returns the sharer and recipient keys the maps hold.
 fn index_share(
-    by_sharer: &mut HashMap<PrincipalId, Vec<Number>>,
+    by_sharer: &mut HashMap<PrincipalId, Vec<Number>, ById>,
     by_recipient: &mut HashMap<Recipient, Vec<Keyed>>,
     by_type: &mut [Vec<Number>; 11],
     share: &Share,
