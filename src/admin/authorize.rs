@@ -6,7 +6,7 @@ use crate::model::{
     NewShare, Permission, Permissions, Principal, ResourceRef, Revision, Share, SharePatch,
 };
 use crate::policy::{Decision, Node, ShareAction};
-use crate::store::{Applied, PathReader, PathShares, Precondition, ShareStore, StoreError, Write};
+use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Write};
 
 use super::{Admin, AdminError, PathItem, ResourceTree};
 
@@ -18,20 +18,44 @@ fn node<'a>((on, item): (&PathShares<'a>, &'a PathItem)) -> Node<'a> {
     Node::listed(on.resource, item.owner.as_ref(), on.shares).inheriting(item.inherits)
 }
 
-/// The longest path whose nodes are kept on the stack while deciding (longer ones in a `Vec`).
-const SHORT_PATH: usize = 8;
-
-/// Reads a path's shares at once where the store can ([`ShareStore::read_path_ready`]), else
-/// through its future.
-async fn read_path<S: ShareStore>(
-    store: &S,
-    resources: &[ResourceRef],
-    read: &mut PathReader<'_>,
-) -> Result<(), StoreError> {
-    match store.read_path_ready(resources, Revision::ZERO, read) {
-        Some(done) => done,
-        None => store.read_path(resources, Revision::ZERO, read).await,
+/// The reader [`ShareStore::read_path`] calls: it builds the path's nodes from the store's
+/// views and the tree's items and runs `decide` over them once, leaving its answer (with, when
+/// `guard`, the revisions read) in `out`.
+fn reader<'p, R, D: FnOnce(&[Node<'_>]) -> R>(
+    path: &'p [PathItem],
+    guard: bool,
+    decide: &'p mut Option<D>,
+    out: &'p mut Option<(R, Precondition)>,
+) -> impl for<'a> FnMut(&[PathShares<'a>]) + 'p {
+    move |views: &[PathShares<'_>]| {
+        let Some(decide) = decide.take() else { return };
+        let pre = if guard {
+            views.iter().map(|on| (on.resource.clone(), on.revision)).collect()
+        } else {
+            Precondition::none()
+        };
+        // Paths are short: their nodes go on the stack, not in a fresh `Vec`.
+        let n = |i: usize| views.get(i).zip(path.get(i)).map(|(on, item)| node((on, item)));
+        let answer = match (n(0), n(1), n(2), n(3)) {
+            (Some(a), None, ..) => decide(&[a]),
+            (Some(a), Some(b), None, _) => decide(&[a, b]),
+            (Some(a), Some(b), Some(c), None) => decide(&[a, b, c]),
+            _ => decide(&views.iter().zip(path).map(node).collect::<Vec<_>>()),
+        };
+        *out = Some((answer, pre));
     }
+}
+
+/// What [`Admin::on_path_ready`] gives back when the tree or the store would have to wait.
+enum NotReady<D> {
+    /// The tree would wait: nothing was read.
+    Tree(D),
+    /// The store would wait: the path the tree gave.
+    Store(D, Vec<PathItem>),
+}
+
+fn unread() -> AdminError {
+    StoreError::Backend("the store did not read the path".into()).into()
 }
 
 impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
@@ -43,57 +67,70 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         guard: bool,
         decide: impl FnOnce(&[Node<'_>]) -> R + Send,
     ) -> Result<(R, Precondition), AdminError> {
-        let path = match self.tree.path_ready(resource) {
-            Some(path) => path?,
-            None => self.tree.path(resource).await?,
-        };
-        let mut decide = Some(decide);
-        let mut out = None;
-        let mut reader = |views: &[PathShares<'_>]| {
-            // Paths are short: their nodes go on the stack, not in a fresh `Vec`.
-            let len = views.len().min(path.len());
-            let mut short: [Node<'_>; SHORT_PATH];
-            let long: Vec<Node<'_>>;
-            let nodes: &[Node<'_>] = match views.first() {
-                Some(first) if len <= SHORT_PATH => {
-                    short = [Node::new(first.resource, None, &[]); SHORT_PATH];
-                    for (slot, n) in short.iter_mut().zip(views.iter().zip(&path).map(node)) {
-                        *slot = n;
-                    }
-                    &short[..len]
-                }
-                _ => {
-                    long = views.iter().zip(&path).map(node).collect();
-                    &long
-                }
-            };
-            if let Some(decide) = decide.take() {
-                let pre = if guard {
-                    views.iter().map(|on| (on.resource.clone(), on.revision)).collect()
-                } else {
-                    Precondition::none()
-                };
-                out = Some((decide(nodes), pre));
+        // A tree and a store that never wait (in memory) answer without a future; the rest is
+        // boxed, so that the future of every call stays small.
+        match self.on_path_ready(resource, guard, decide) {
+            Ok(done) => done,
+            Err(NotReady::Tree(decide)) => {
+                let path = self.tree.path(resource).await?;
+                Box::pin(self.on_path_read(path, guard, decide)).await
             }
-        };
-        // Short paths name their resources on the stack, not in a fresh `Vec`.
-        let store = &self.store;
-        match path.as_slice() {
-            [a] => read_path(store, std::slice::from_ref(&a.resource), &mut reader).await?,
-            [a, b] => {
-                read_path(store, &[a.resource.clone(), b.resource.clone()], &mut reader).await?
-            }
-            [a, b, c] => {
-                let refs = [a.resource.clone(), b.resource.clone(), c.resource.clone()];
-                read_path(store, &refs, &mut reader).await?;
-            }
-            _ => {
-                let refs: Vec<ResourceRef> =
-                    path.iter().map(|item| item.resource.clone()).collect();
-                read_path(store, &refs, &mut reader).await?;
+            Err(NotReady::Store(decide, path)) => {
+                Box::pin(self.on_path_read(path, guard, decide)).await
             }
         }
-        out.ok_or_else(|| StoreError::Backend("the store did not read the path".into()).into())
+    }
+
+    /// [`on_path`](Self::on_path) where the tree answers at once
+    /// ([`ResourceTree::path_ready`]) and the store too ([`ShareStore::read_path_ready`]).
+    fn on_path_ready<R: Send, D: FnOnce(&[Node<'_>]) -> R + Send>(
+        &self,
+        resource: &ResourceRef,
+        guard: bool,
+        decide: D,
+    ) -> Result<Result<(R, Precondition), AdminError>, NotReady<D>> {
+        let path = match self.tree.path_ready(resource) {
+            Some(Ok(path)) => path,
+            Some(Err(e)) => return Ok(Err(e.into())),
+            None => return Err(NotReady::Tree(decide)),
+        };
+        let (mut decide, mut out) = (Some(decide), None);
+        let done = {
+            let mut read = reader(&path, guard, &mut decide, &mut out);
+            let mut ready =
+                |refs: &[ResourceRef]| self.store.read_path_ready(refs, Revision::ZERO, &mut read);
+            // Short paths name their resources on the stack, not in a fresh `Vec`.
+            match path.as_slice() {
+                [a] => ready(std::slice::from_ref(&a.resource)),
+                [a, b] => ready(&[a.resource.clone(), b.resource.clone()]),
+                [a, b, c] => ready(&[a.resource.clone(), b.resource.clone(), c.resource.clone()]),
+                _ => ready(&path.iter().map(|item| item.resource.clone()).collect::<Vec<_>>()),
+            }
+        };
+        match done {
+            Some(Ok(())) => Ok(out.ok_or_else(unread)),
+            Some(Err(e)) => Ok(Err(e.into())),
+            None => match decide {
+                Some(decide) => Err(NotReady::Store(decide, path)),
+                None => Ok(Err(unread())),
+            },
+        }
+    }
+
+    /// [`on_path`](Self::on_path) through the store's future.
+    async fn on_path_read<R: Send>(
+        &self,
+        path: Vec<PathItem>,
+        guard: bool,
+        decide: impl FnOnce(&[Node<'_>]) -> R + Send,
+    ) -> Result<(R, Precondition), AdminError> {
+        let refs: Vec<ResourceRef> = path.iter().map(|item| item.resource.clone()).collect();
+        let (mut decide, mut out) = (Some(decide), None);
+        {
+            let mut read = reader(&path, guard, &mut decide, &mut out);
+            self.store.read_path(&refs, Revision::ZERO, &mut read).await?;
+        }
+        out.ok_or_else(unread)
     }
 
     /// Decides on the resource's path and applies the write the decision allows, carrying

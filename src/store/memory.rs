@@ -51,8 +51,6 @@ fn prefix(id: &str) -> [u8; 8] {
 
 const NONE: u32 = u32::MAX;
 static EMPTY: ShareList = ShareList::new();
-/// The longest path whose views are kept on the stack while it is read (longer ones in a `Vec`).
-const SHORT_PATH: usize = 8;
 
 /// The reference [`ShareStore`]: every share in memory, indexed for each query of the port,
 /// behind one reader-writer lock. Every call completes at once, without waiting on anything
@@ -659,18 +657,12 @@ impl MemoryStore {
             None => PathShares { resource, shares: &EMPTY, revision: Revision::ZERO },
         };
         // Paths are short: their views go on the stack, not in a fresh `Vec`.
-        match resources.first() {
-            Some(first) if resources.len() <= SHORT_PATH => {
-                let mut views =
-                    [PathShares { resource: first, shares: &EMPTY, revision: Revision::ZERO };
-                        SHORT_PATH];
-                for (slot, resource) in views.iter_mut().zip(resources) {
-                    *slot = view(resource);
-                }
-                Ok(read(&views[..resources.len()]))
-            }
-            _ => Ok(read(&resources.iter().map(view).collect::<Vec<_>>())),
-        }
+        Ok(match resources {
+            [a] => read(&[view(a)]),
+            [a, b] => read(&[view(a), view(b)]),
+            [a, b, c] => read(&[view(a), view(b), view(c)]),
+            _ => read(&resources.iter().map(view).collect::<Vec<_>>()),
+        })
     }
 }
 
