@@ -89,31 +89,33 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         guard: bool,
         decide: D,
     ) -> Result<Result<(R, Precondition), AdminError>, NotReady<D>> {
-        let path = match self.tree.path_ready(resource) {
-            Some(Ok(path)) => path,
-            Some(Err(e)) => return Ok(Err(e.into())),
-            None => return Err(NotReady::Tree(decide)),
-        };
         let (mut decide, mut out) = (Some(decide), None);
-        let done = {
-            let mut read = reader(&path, guard, &mut decide, &mut out);
+        // The store's answer, and the path if the store would wait.
+        let (mut read_path, mut waiting) = (None, None);
+        let tree = self.tree.path_ready(resource, &mut |path| {
+            let mut read = reader(path, guard, &mut decide, &mut out);
             let mut ready =
                 |refs: &[ResourceRef]| self.store.read_path_ready(refs, Revision::ZERO, &mut read);
             // Short paths name their resources on the stack, not in a fresh `Vec`.
-            match path.as_slice() {
+            read_path = match path {
                 [a] => ready(std::slice::from_ref(&a.resource)),
                 [a, b] => ready(&[a.resource.clone(), b.resource.clone()]),
                 [a, b, c] => ready(&[a.resource.clone(), b.resource.clone(), c.resource.clone()]),
                 _ => ready(&path.iter().map(|item| item.resource.clone()).collect::<Vec<_>>()),
+            };
+            if read_path.is_none() {
+                waiting = Some(path.to_vec());
             }
-        };
-        match done {
-            Some(Ok(())) => Ok(out.ok_or_else(unread)),
-            Some(Err(e)) => Ok(Err(e.into())),
-            None => match decide {
-                Some(decide) => Err(NotReady::Store(decide, path)),
+        });
+        match (tree, read_path, decide) {
+            (None, _, Some(decide)) => Err(NotReady::Tree(decide)),
+            (Some(Err(e)), ..) => Ok(Err(e.into())),
+            (Some(Ok(())), None, Some(decide)) => match waiting {
+                Some(path) => Err(NotReady::Store(decide, path)),
                 None => Ok(Err(unread())),
             },
+            (_, Some(Err(e)), _) => Ok(Err(e.into())),
+            _ => Ok(out.ok_or_else(unread)),
         }
     }
 

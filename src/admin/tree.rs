@@ -121,20 +121,26 @@ pub trait ResourceTree: Send + Sync {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError>;
 
     /// [`path`](Self::path) at once, without a future, for a tree that never waits (held in
-    /// memory): `None`, the default, sends the facade to `path`. [`Hierarchy`] answers here,
-    /// so that a decision over it costs no boxed future.
+    /// memory): calls `read` once with the path, which it may keep on the stack. `None`, the
+    /// default, sends the facade to `path`. [`Hierarchy`] answers here, so that a decision over
+    /// it costs no boxed future and no allocation.
     ///
     /// ```
     /// use shareguard::admin::{Hierarchy, ResourceTree};
     ///
     /// let mut tree = Hierarchy::new();
     /// tree.add("folder:f1".parse()?, None, None)?;
-    /// let path = tree.path_ready(&"folder:f1".parse()?).transpose()?;
-    /// assert_eq!(path.map(|p| p.len()), Some(1));
+    /// let mut len = 0;
+    /// tree.path_ready(&"folder:f1".parse()?, &mut |path| len = path.len()).transpose()?;
+    /// assert_eq!(len, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
-        let _ = resource;
+    fn path_ready(
+        &self,
+        resource: &ResourceRef,
+        read: &mut dyn FnMut(&[PathItem]),
+    ) -> Option<Result<(), TreeError>> {
+        let _ = (resource, read);
         None
     }
 }
@@ -144,8 +150,12 @@ impl<T: ResourceTree + ?Sized> ResourceTree for &T {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
         (**self).path(resource).await
     }
-    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
-        (**self).path_ready(resource)
+    fn path_ready(
+        &self,
+        resource: &ResourceRef,
+        read: &mut dyn FnMut(&[PathItem]),
+    ) -> Option<Result<(), TreeError>> {
+        (**self).path_ready(resource, read)
     }
 }
 
@@ -154,8 +164,12 @@ impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
         (**self).path(resource).await
     }
-    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
-        (**self).path_ready(resource)
+    fn path_ready(
+        &self,
+        resource: &ResourceRef,
+        read: &mut dyn FnMut(&[PathItem]),
+    ) -> Option<Result<(), TreeError>> {
+        (**self).path_ready(resource, read)
     }
 }
 
@@ -329,22 +343,43 @@ impl Hierarchy {
 
     /// The path, without the future (the hierarchy never waits).
     pub(crate) fn path_now(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
+        self.with_path(resource, <[PathItem]>::to_vec)
+    }
+
+    /// Runs `read` over the resource's path: on the stack for a path of up to three resources.
+    fn with_path<R>(
+        &self,
+        resource: &ResourceRef,
+        read: impl FnOnce(&[PathItem]) -> R,
+    ) -> Result<R, TreeError> {
         let unknown = || TreeError::Unknown(resource.clone());
-        let mut next = Some(*self.index.get(resource).ok_or_else(unknown)?);
-        let mut path = Vec::with_capacity(2);
-        while let Some(i) = next {
-            let e = self.entries.get(i).ok_or_else(unknown)?;
-            if !e.added {
-                return Err(TreeError::Unknown(e.resource.clone()));
+        let entry = |i: usize| match self.entries.get(i) {
+            Some(e) if e.added => Ok(e),
+            Some(e) => Err(TreeError::Unknown(e.resource.clone())),
+            None => Err(unknown()),
+        };
+        let item = |e: &Entry| PathItem {
+            resource: e.resource.clone(),
+            owner: e.owner.clone(),
+            inherits: e.inherits,
+        };
+        let first = entry(*self.index.get(resource).ok_or_else(unknown)?)?;
+        let Some(p) = first.parent else { return Ok(read(&[item(first)])) };
+        let second = entry(p)?;
+        let Some(q) = second.parent else { return Ok(read(&[item(first), item(second)])) };
+        let third = entry(q)?;
+        let Some(mut next) = third.parent else {
+            return Ok(read(&[item(first), item(second), item(third)]));
+        };
+        let mut path = vec![item(first), item(second), item(third)];
+        loop {
+            let e = entry(next)?;
+            path.push(item(e));
+            match e.parent {
+                Some(p) => next = p,
+                None => return Ok(read(&path)),
             }
-            path.push(PathItem {
-                resource: e.resource.clone(),
-                owner: e.owner.clone(),
-                inherits: e.inherits,
-            });
-            next = e.parent;
         }
-        Ok(path)
     }
 }
 
@@ -353,7 +388,11 @@ impl ResourceTree for Hierarchy {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
         self.path_now(resource)
     }
-    fn path_ready(&self, resource: &ResourceRef) -> Option<Result<Vec<PathItem>, TreeError>> {
-        Some(self.path_now(resource))
+    fn path_ready(
+        &self,
+        resource: &ResourceRef,
+        read: &mut dyn FnMut(&[PathItem]),
+    ) -> Option<Result<(), TreeError>> {
+        Some(self.with_path(resource, read))
     }
 }
