@@ -22,15 +22,20 @@ fn node<'a>((on, item): (&PathShares<'a>, &'a PathItem)) -> Node<'a> {
 const SHORT_PATH: usize = 8;
 
 /// Reads a path's shares at once where the store can ([`ShareStore::read_path_ready`]), else
-/// through its future.
+/// through its future: only those that may reach `reaching`, when given
+/// ([`ShareStore::read_path_reaching`]).
 async fn read_path<S: ShareStore>(
     store: &S,
     resources: &[ResourceRef],
+    reaching: Option<&Principal>,
     read: &mut PathReader<'_>,
 ) -> Result<(), StoreError> {
-    match store.read_path_ready(resources, Revision::ZERO, read) {
-        Some(done) => done,
-        None => store.read_path(resources, Revision::ZERO, read).await,
+    match (store.read_path_ready(resources, Revision::ZERO, read), reaching) {
+        (Some(done), _) => done,
+        (None, None) => store.read_path(resources, Revision::ZERO, read).await,
+        (None, Some(principal)) => {
+            store.read_path_reaching(resources, principal, Revision::ZERO, read).await
+        }
     }
 }
 
@@ -41,6 +46,19 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         &self,
         resource: &ResourceRef,
         guard: bool,
+        decide: impl FnOnce(&[Node<'_>]) -> R + Send,
+    ) -> Result<(R, Precondition), AdminError> {
+        self.on_path_reaching(resource, guard, None, decide).await
+    }
+
+    /// [`on_path`](Self::on_path), the path read with only the shares that may reach
+    /// `reaching` when given: for decisions about that principal's own access, which no
+    /// other share can change ([`ShareStore::read_path_reaching`]).
+    pub(super) async fn on_path_reaching<R: Send>(
+        &self,
+        resource: &ResourceRef,
+        guard: bool,
+        reaching: Option<&Principal>,
         decide: impl FnOnce(&[Node<'_>]) -> R + Send,
     ) -> Result<(R, Precondition), AdminError> {
         let path = match self.tree.path_ready(resource) {
@@ -79,18 +97,21 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         // Short paths name their resources on the stack, not in a fresh `Vec`.
         let store = &self.store;
         match path.as_slice() {
-            [a] => read_path(store, std::slice::from_ref(&a.resource), &mut reader).await?,
+            [a] => {
+                read_path(store, std::slice::from_ref(&a.resource), reaching, &mut reader).await?
+            }
             [a, b] => {
-                read_path(store, &[a.resource.clone(), b.resource.clone()], &mut reader).await?
+                read_path(store, &[a.resource.clone(), b.resource.clone()], reaching, &mut reader)
+                    .await?
             }
             [a, b, c] => {
                 let refs = [a.resource.clone(), b.resource.clone(), c.resource.clone()];
-                read_path(store, &refs, &mut reader).await?;
+                read_path(store, &refs, reaching, &mut reader).await?;
             }
             _ => {
                 let refs: Vec<ResourceRef> =
                     path.iter().map(|item| item.resource.clone()).collect();
-                read_path(store, &refs, &mut reader).await?;
+                read_path(store, &refs, reaching, &mut reader).await?;
             }
         }
         out.ok_or_else(|| StoreError::Backend("the store did not read the path".into()).into())
@@ -153,7 +174,9 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         now: DateTime<Utc>,
     ) -> Result<Decision, AdminError> {
         let (decision, _) = self
-            .on_path(resource, false, |path| self.policy.check(principal, permission, path, now))
+            .on_path_reaching(resource, false, Some(principal), |path| {
+                self.policy.check(principal, permission, path, now)
+            })
             .await?;
         super::trace::decision(&decision);
         Ok(decision)
@@ -195,7 +218,9 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         now: DateTime<Utc>,
     ) -> Result<Permissions, AdminError> {
         let (held, _) = self
-            .on_path(resource, false, |path| self.policy.permissions(principal, path, now))
+            .on_path_reaching(resource, false, Some(principal), |path| {
+                self.policy.permissions(principal, path, now)
+            })
             .await?;
         Ok(held)
     }
