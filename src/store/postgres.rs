@@ -30,7 +30,7 @@ use super::{
 };
 
 /// The schema version this crate writes, and the newest it can open.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// How often a write is tried again after a serialization failure or a deadlock (the
 /// errors a serializable database such as CockroachDB returns under contention).
@@ -108,6 +108,16 @@ CREATE INDEX shares_pending ON {s}.shares (id) WHERE pending;
 CREATE INDEX shares_by_start ON {s}.shares (starts_s, starts_ns) WHERE starts_s IS NOT NULL;
 "#;
 
+/// Schema version 4: the path index leads with the resource and then the recipient's index
+/// key, so that a decision reads only the shares on a path that may reach its principal
+/// ([`ShareStore::read_path_reaching`]) — the shares to other users and groups are ruled out
+/// in the index, without reading their rows. It replaces `shares_by_resource`
+/// (`resource, incarnation`), whose every use it serves.
+pub(crate) const MIGRATION_V4: &str = r#"
+CREATE INDEX shares_by_path ON {s}.shares (resource, rtype, rkey);
+DROP INDEX {s}.shares_by_resource;
+"#;
+
 const SHARE_COLUMNS: &str = "incarnation, id, resource, sharer, recipient, access, reshare, \
      message, created_s, created_ns, expires_s, expires_ns, visits, visited_s, visited_ns, version, \
      starts_s, starts_ns, pending, max_uses, password";
@@ -123,6 +133,7 @@ pub(crate) struct Sql {
     pub(crate) resource_revisions: String,
     pub(crate) by_id: String,
     pub(crate) path: String,
+    pub(crate) path_reaching: String,
     pub(crate) reaching: String,
     pub(crate) link: String,
     pub(crate) expired: String,
@@ -168,6 +179,35 @@ impl Sql {
                  LEFT JOIN {{s}}.shares s ON s.resource = k.res COLLATE \"C\" \
                  ORDER BY k.ord, s.incarnation",
                 prefixed("s.", SHARE_COLUMNS)
+            )),
+            // `path`, with only the shares that may reach a principal: those to the user `$2`,
+            // to one of the groups `$3`, and to every other kind of recipient. Each is a range
+            // of `shares_by_path` (`resource`, `rtype`, `rkey`), so the shares to other users
+            // and groups are never read (one probe per group, `$3` without repeats: a
+            // `rkey = ANY($3)` may be planned as a filter on the resource's group rows); the
+            // other kinds are the `rtype` ranges around `group` and `user`, so a kind added
+            // later is read too.
+            path_reaching: q(&format!(
+                "SELECT k.ord, st.revision, r.revision, {} \
+                 FROM unnest($1::text[]) WITH ORDINALITY AS k(res, ord) \
+                 JOIN {{s}}.state st ON st.id = 1 \
+                 LEFT JOIN {{s}}.resources r ON r.resource = k.res COLLATE \"C\" \
+                 LEFT JOIN LATERAL ( \
+                   SELECT {SHARE_COLUMNS} FROM {{s}}.shares WHERE resource = k.res COLLATE \"C\" \
+                     AND rtype = 'user' AND rkey = $2::text COLLATE \"C\" \
+                   UNION ALL SELECT {} FROM unnest($3::text[]) AS g(key) \
+                     JOIN {{s}}.shares sg ON sg.resource = k.res COLLATE \"C\" \
+                     AND sg.rtype = 'group' AND sg.rkey = g.key COLLATE \"C\" \
+                   UNION ALL SELECT {SHARE_COLUMNS} FROM {{s}}.shares \
+                     WHERE resource = k.res COLLATE \"C\" AND rtype < 'group' \
+                   UNION ALL SELECT {SHARE_COLUMNS} FROM {{s}}.shares \
+                     WHERE resource = k.res COLLATE \"C\" AND rtype > 'group' AND rtype < 'user' \
+                   UNION ALL SELECT {SHARE_COLUMNS} FROM {{s}}.shares \
+                     WHERE resource = k.res COLLATE \"C\" AND rtype > 'user' \
+                 ) s ON true \
+                 ORDER BY k.ord, s.incarnation",
+                prefixed("s.", SHARE_COLUMNS),
+                prefixed("sg.", SHARE_COLUMNS)
             )),
             // One statement (one snapshot, one round trip): the count of the ids reached
             // by the keys `$1`/`$2`, and the shares of the page after `$3` (none: the
@@ -278,7 +318,7 @@ fn quote(schema: &str) -> String {
 /// pure Rust (no libpq), MSRV-compatible, and `sqlx` with SQLite support would clash with
 /// `rusqlite`'s `libsqlite3-sys`.
 ///
-/// # Schema (version 3)
+/// # Schema (version 4)
 ///
 /// The tables live in one PostgreSQL schema (`shareguard` by default, [`PgStore::open_in`]
 /// names another): `shares` (one row per share, its recipient as a type `rtype` and key
@@ -294,11 +334,15 @@ fn quote(schema: &str) -> String {
 /// `schema_version` row. Version 1 holds the tables and the indexes of the lookups; version 2
 /// adds the indexes of the expired shares and of the shares of a type; version 3 adds a
 /// share's start, pending flag, use limit and password (the PHC string of its hash, never the
-/// password) with partial indexes of the used-up links, the pending and the scheduled shares.
+/// password) with partial indexes of the used-up links, the pending and the scheduled shares;
+/// version 4 replaces the index of the shares on a resource (`resource, incarnation`) with
+/// `shares_by_path` (`resource, rtype, rkey`).
 ///
 /// Every query of the port is answered by an index (the `EXPLAIN` test in
 /// `tests/postgres_store.rs` checks each at 100 000 shares): shares by id (primary key), on a
-/// resource (`shares_by_resource`), reaching a principal (one `shares_by_recipient` range per
+/// resource (`shares_by_path`; a decision's read, [`ShareStore::read_path_reaching`], takes
+/// only its ranges of the principal's id, its groups and the other kinds of recipient, so
+/// the shares to other users and groups are ruled out without reading them), reaching a principal (one `shares_by_recipient` range per
 /// recipient key the principal has: user id, group ids, role chain, email in ASCII lower
 /// case, audiences), a link by digest (`shares_by_recipient`), lists by sharer, resource,
 /// recipient, type or expiry, the log by share, resource or revision.
@@ -933,7 +977,7 @@ impl PgStore {
     /// The schema version this version of the crate writes and can open.
     ///
     /// ```
-    /// assert_eq!(shareguard::store::PgStore::SCHEMA_VERSION, 3);
+    /// assert_eq!(shareguard::store::PgStore::SCHEMA_VERSION, 4);
     /// ```
     pub const SCHEMA_VERSION: i64 = SCHEMA_VERSION;
 
@@ -1065,6 +1109,61 @@ impl PgStore {
             .await
     }
 
+    /// The path read: every share on each resource, or (with `reaching`: a user id and its
+    /// groups) only those that may reach that principal.
+    async fn path(
+        &self,
+        resources: &[ResourceRef],
+        reaching: Option<(String, Vec<String>)>,
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Result<(), StoreError> {
+        let names: Vec<String> = resources.iter().map(|r| r.as_str().to_owned()).collect();
+        let count = resources.len();
+        let lists = self
+            .run(move |pool, sql| async move {
+                let client = pool.get().await.map_err(pool_error)?;
+                let rows = match &reaching {
+                    None => query(&client, &sql.path, &[&names]).await?,
+                    Some((user, groups)) => {
+                        query(&client, &sql.path_reaching, &[&names, user, groups]).await?
+                    }
+                };
+                let mut lists: Vec<(Vec<Share>, Revision)> =
+                    (0..count).map(|_| (Vec::new(), Revision::ZERO)).collect();
+                let mut store = Revision::ZERO;
+                for row in &rows {
+                    let ord: i64 = get(row, 0)?;
+                    store = Revision::new(from_sql_u64(get(row, 1)?, "revision")?);
+                    let slot = usize::try_from(ord - 1)
+                        .ok()
+                        .and_then(|i| lists.get_mut(i))
+                        .ok_or_else(|| corrupt("path row", ord))?;
+                    if let Some(rev) = get::<Option<i64>>(row, 2)? {
+                        slot.1 = Revision::new(from_sql_u64(rev, "resource revision")?);
+                    }
+                    if get::<Option<&str>>(row, 4)?.is_some() {
+                        slot.0.push(decode_share(row, 3)?.share);
+                    }
+                }
+                if count == 0 {
+                    let client_rows = query(&client, &sql.revision, &[]).await?;
+                    if let Some(row) = client_rows.first() {
+                        store = Revision::new(from_sql_u64(get(row, 0)?, "revision")?);
+                    }
+                }
+                if store < at_least {
+                    return Err(StoreError::NotYet { wanted: at_least, actual: store });
+                }
+                Ok(lists)
+            })
+            .await?;
+        let lists: Vec<(ShareList, Revision)> =
+            lists.into_iter().map(|(shares, rev)| (ShareList::from(shares), rev)).collect();
+        super::sql::hand_over(resources, &lists, read);
+        Ok(())
+    }
+
     /// Runs `work` as a task on the store's runtime and awaits it from any executor.
     async fn run<T, F, Fut>(&self, work: F) -> Result<T, StoreError>
     where
@@ -1164,6 +1263,7 @@ async fn migrate(pool: &Pool, sql: &Sql, shown: &str) -> Result<(), StoreError> 
             0 => MIGRATION_V1,
             1 => MIGRATION_V2,
             2 => MIGRATION_V3,
+            3 => MIGRATION_V4,
             _ => return Ok(()),
         };
         tx.batch_execute(&step.replace("{s}", &s)).await.map_err(cannot)?;
@@ -1299,7 +1399,7 @@ impl ShareStore for PgStore {
         .await
     }
 
-    /// One statement (one snapshot), O(Σ (log n + k)) by `shares_by_resource` and the
+    /// One statement (one snapshot), O(Σ (log n + k)) by `shares_by_path` and the
     /// `resources` key; `read` runs on the caller's side, once the rows are in.
     async fn read_path(
         &self,
@@ -1307,45 +1407,26 @@ impl ShareStore for PgStore {
         at_least: Revision,
         read: &mut PathReader<'_>,
     ) -> Result<(), StoreError> {
-        let names: Vec<String> = resources.iter().map(|r| r.as_str().to_owned()).collect();
-        let count = resources.len();
-        let lists = self
-            .run(move |pool, sql| async move {
-                let client = pool.get().await.map_err(pool_error)?;
-                let rows = query(&client, &sql.path, &[&names]).await?;
-                let mut lists: Vec<(Vec<Share>, Revision)> =
-                    (0..count).map(|_| (Vec::new(), Revision::ZERO)).collect();
-                let mut store = Revision::ZERO;
-                for row in &rows {
-                    let ord: i64 = get(row, 0)?;
-                    store = Revision::new(from_sql_u64(get(row, 1)?, "revision")?);
-                    let slot = usize::try_from(ord - 1)
-                        .ok()
-                        .and_then(|i| lists.get_mut(i))
-                        .ok_or_else(|| corrupt("path row", ord))?;
-                    if let Some(rev) = get::<Option<i64>>(row, 2)? {
-                        slot.1 = Revision::new(from_sql_u64(rev, "resource revision")?);
-                    }
-                    if get::<Option<&str>>(row, 4)?.is_some() {
-                        slot.0.push(decode_share(row, 3)?.share);
-                    }
-                }
-                if count == 0 {
-                    let client_rows = query(&client, &sql.revision, &[]).await?;
-                    if let Some(row) = client_rows.first() {
-                        store = Revision::new(from_sql_u64(get(row, 0)?, "revision")?);
-                    }
-                }
-                if store < at_least {
-                    return Err(StoreError::NotYet { wanted: at_least, actual: store });
-                }
-                Ok(lists)
-            })
-            .await?;
-        let lists: Vec<(ShareList, Revision)> =
-            lists.into_iter().map(|(shares, rev)| (ShareList::from(shares), rev)).collect();
-        super::sql::hand_over(resources, &lists, read);
-        Ok(())
+        self.path(resources, None, at_least, read).await
+    }
+
+    /// As `read_path`, filtered in the statement: the shares to the principal's id, to its
+    /// groups, and to every other kind of recipient, each a range of `shares_by_path`
+    /// (O(Σ (log n + m)) for the `m` shares that may reach it: the shares to other users
+    /// and groups are neither read from the table nor sent).
+    async fn read_path_reaching(
+        &self,
+        resources: &[ResourceRef],
+        principal: &Principal,
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Result<(), StoreError> {
+        let mut groups: Vec<String> =
+            principal.groups().iter().map(|g| g.as_str().to_owned()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let reaching = (principal.id().as_str().to_owned(), groups);
+        self.path(resources, Some(reaching), at_least, read).await
     }
 
     /// One statement, one round trip: the ids by one `shares_by_recipient` range per key
@@ -1637,6 +1718,15 @@ mod tests {
                     vec![Box::new(vec![text("folder:f1"), text("folder:f2")])],
                 ),
                 (
+                    "shares on a path that may reach a principal",
+                    sql.path_reaching.clone(),
+                    vec![
+                        Box::new(vec![text("folder:f1"), text("folder:f2")]),
+                        Box::new(text("u42")),
+                        Box::new(vec![text("g7"), text("g8")]),
+                    ],
+                ),
+                (
                     "shares reaching, first page",
                     sql.reaching.clone(),
                     vec![
@@ -1768,6 +1858,27 @@ mod tests {
                     );
                 }
             }
+            // A decision's read rules out the shares to other users and groups in the index:
+            // no row is read from the table only to be dropped. (`folder:f0` holds ten shares
+            // to the group `g0`, `folder:f3` five to the user `u3` and five to `u10003`.)
+            let names = vec![text("folder:f0"), text("folder:f3")];
+            let (user, groups) = (text("u3"), vec![text("g7")]);
+            let params: [&(dyn ToSql + Sync); 3] = [&names, &user, &groups];
+            let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", sql.path_reaching);
+            let plan: Vec<String> = client
+                .query(&explain, &params)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect();
+            assert!(
+                !plan.iter().any(|l| l.contains("Rows Removed by Filter")),
+                "the path read for a principal filters rows after reading them:\n{}",
+                plan.join("\n")
+            );
+            let rows = client.query(&sql.path_reaching, &params).await.unwrap();
+            assert_eq!(rows.len(), 6, "five shares to `u3` on `folder:f3`, none on `folder:f0`");
             client.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
         });
     }
