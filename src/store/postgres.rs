@@ -123,6 +123,56 @@ const SHARE_COLUMNS: &str = "incarnation, id, resource, sharer, recipient, acces
      starts_s, starts_ns, pending, max_uses, password";
 const LOG_COLUMNS: &str = "revision, share, resource, actor, at_s, at_ns, event";
 
+/// Up to this many resources, a path statement names each as a parameter of its own
+/// ([`Sql::path_statement`]).
+const SCALAR_PATH: usize = 8;
+
+/// Up to this many groups (after padding), a path statement names each as a parameter.
+const SCALAR_GROUPS: usize = 64;
+
+/// How many group parameters a path statement for a principal in `groups` groups takes:
+/// none, or the next power of two (so that few statements are prepared per connection).
+fn padded_groups(groups: usize) -> usize {
+    if groups == 0 { 0 } else { groups.next_power_of_two() }
+}
+
+/// The parameters of [`Sql::path_statement`], in its order: the resources (each, or one
+/// array), then for a principal its id and its groups (each, padded with `''`, or one array).
+struct PathParams {
+    names: Vec<String>,
+    reaching: Option<(String, Vec<String>)>,
+}
+
+impl PathParams {
+    fn statement(&self, sql: &Sql) -> String {
+        let groups = self.reaching.as_ref().map(|(_, groups)| groups.len());
+        sql.path_statement(self.names.len(), groups)
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        if (1..=SCALAR_PATH).contains(&self.names.len()) {
+            params.extend(self.names.iter().map(|n| n as &(dyn ToSql + Sync)));
+        } else {
+            params.push(&self.names);
+        }
+        if let Some((user, groups)) = &self.reaching {
+            params.push(user);
+            let padded = padded_groups(groups.len());
+            if padded > SCALAR_GROUPS {
+                params.push(groups);
+            } else {
+                params.extend(groups.iter().map(|g| g as &(dyn ToSql + Sync)));
+                params.extend((groups.len()..padded).map(|_| &NO_GROUP as &(dyn ToSql + Sync)));
+            }
+        }
+        params
+    }
+}
+
+/// The padding of a path statement's groups: no group has an empty id.
+const NO_GROUP: &str = "";
+
 /// The statements of one store, with its schema's name in them.
 #[derive(Debug)]
 pub(crate) struct Sql {
@@ -132,8 +182,6 @@ pub(crate) struct Sql {
     pub(crate) revision: String,
     pub(crate) resource_revisions: String,
     pub(crate) by_id: String,
-    pub(crate) path: String,
-    pub(crate) path_reaching: String,
     pub(crate) reaching: String,
     pub(crate) link: String,
     pub(crate) expired: String,
@@ -169,46 +217,6 @@ impl Sql {
                 "SELECT resource, revision FROM {s}.resources WHERE resource = ANY($1::text[])",
             ),
             by_id: q(&format!("SELECT {SHARE_COLUMNS} FROM {{s}}.shares WHERE id = $1")),
-            // Joins, not a subquery per row: each resource's revision is looked up once,
-            // not once for each of its shares (half the statement's time at 100 a resource).
-            path: q(&format!(
-                "SELECT k.ord, st.revision, r.revision, {} \
-                 FROM unnest($1::text[]) WITH ORDINALITY AS k(res, ord) \
-                 JOIN {{s}}.state st ON st.id = 1 \
-                 LEFT JOIN {{s}}.resources r ON r.resource = k.res COLLATE \"C\" \
-                 LEFT JOIN {{s}}.shares s ON s.resource = k.res COLLATE \"C\" \
-                 ORDER BY k.ord, s.incarnation",
-                prefixed("s.", SHARE_COLUMNS)
-            )),
-            // `path`, with only the shares that may reach a principal: those to the user `$2`,
-            // to one of the groups `$3`, and to every other kind of recipient. Each is a range
-            // of `shares_by_path` (`resource`, `rtype`, `rkey`), so the shares to other users
-            // and groups are never read (one probe per group, `$3` without repeats: a
-            // `rkey = ANY($3)` may be planned as a filter on the resource's group rows); the
-            // other kinds are the `rtype` ranges around `group` and `user`, so a kind added
-            // later is read too.
-            path_reaching: q(&format!(
-                "SELECT k.ord, st.revision, r.revision, {} \
-                 FROM unnest($1::text[]) WITH ORDINALITY AS k(res, ord) \
-                 JOIN {{s}}.state st ON st.id = 1 \
-                 LEFT JOIN {{s}}.resources r ON r.resource = k.res COLLATE \"C\" \
-                 LEFT JOIN LATERAL ( \
-                   SELECT {SHARE_COLUMNS} FROM {{s}}.shares WHERE resource = k.res COLLATE \"C\" \
-                     AND rtype = 'user' AND rkey = $2::text COLLATE \"C\" \
-                   UNION ALL SELECT {} FROM unnest($3::text[]) AS g(key) \
-                     JOIN {{s}}.shares sg ON sg.resource = k.res COLLATE \"C\" \
-                     AND sg.rtype = 'group' AND sg.rkey = g.key COLLATE \"C\" \
-                   UNION ALL SELECT {SHARE_COLUMNS} FROM {{s}}.shares \
-                     WHERE resource = k.res COLLATE \"C\" AND rtype < 'group' \
-                   UNION ALL SELECT {SHARE_COLUMNS} FROM {{s}}.shares \
-                     WHERE resource = k.res COLLATE \"C\" AND rtype > 'group' AND rtype < 'user' \
-                   UNION ALL SELECT {SHARE_COLUMNS} FROM {{s}}.shares \
-                     WHERE resource = k.res COLLATE \"C\" AND rtype > 'user' \
-                 ) s ON true \
-                 ORDER BY k.ord, s.incarnation",
-                prefixed("s.", SHARE_COLUMNS),
-                prefixed("sg.", SHARE_COLUMNS)
-            )),
             // One statement (one snapshot, one round trip): the count of the ids reached
             // by the keys `$1`/`$2`, and the shares of the page after `$3` (none: the
             // first) of `$4`; a row with a null share when the page is empty.
@@ -272,6 +280,76 @@ impl Sql {
                  GROUP BY resource \
                  ON CONFLICT (resource) DO UPDATE SET revision = excluded.revision"),
         }
+    }
+
+    /// The statement that reads the shares on a path of `resources` (see
+    /// [`PathParams`] for its parameters): every share on each, or, with `groups` (how many
+    /// the principal is in), only those that may reach a principal.
+    ///
+    /// Joins, not a subquery per row: each resource's revision is looked up once, not once
+    /// for each of its shares. For a principal, each kind of share is a range of
+    /// `shares_by_path` (`resource, rtype, rkey`): the user's id, one probe per group (an
+    /// `rkey = ANY(…)` may be planned as a filter over the resource's group rows), and the
+    /// `rtype` ranges around `group` and `user` (every other kind, one added later too), so
+    /// the shares to other users and groups are never read.
+    ///
+    /// Each resource and group is a parameter of its own (up to [`SCALAR_PATH`] resources
+    /// and [`SCALAR_GROUPS`] groups, these padded with `''`, which no group id is, to a
+    /// power of two): the server then plans the statement once per connection. An array
+    /// parameter makes its generic plan look ten rows wide, so it would be planned again
+    /// at every call (~0.5 ms, more than it takes to run).
+    pub(crate) fn path_statement(&self, resources: usize, groups: Option<usize>) -> String {
+        let s = quote(&self.schema);
+        let scalar = (1..=SCALAR_PATH).contains(&resources);
+        let mut next = if scalar { resources + 1 } else { 2 };
+        let keys = if scalar {
+            let rows: Vec<String> =
+                (1..=resources).map(|i| format!("({i}::int8, ${i}::text)")).collect();
+            format!("(VALUES {}) AS k(ord, res)", rows.join(", "))
+        } else {
+            "unnest($1::text[]) WITH ORDINALITY AS k(res, ord)".to_owned()
+        };
+        let on = "resource = k.res COLLATE \"C\"";
+        let shares = match groups {
+            None => format!("LEFT JOIN {s}.shares s ON s.{on}"),
+            Some(groups) => {
+                let user = next;
+                next += 1;
+                let mut branches = vec![format!(
+                    "SELECT {SHARE_COLUMNS} FROM {s}.shares WHERE {on} AND rtype = 'user' \
+                     AND rkey = ${user}::text COLLATE \"C\""
+                )];
+                let padded = padded_groups(groups);
+                if padded > 0 {
+                    let source = if padded <= SCALAR_GROUPS {
+                        let rows: Vec<String> =
+                            (next..next + padded).map(|i| format!("(${i}::text)")).collect();
+                        format!("(VALUES {}) AS g(key)", rows.join(", "))
+                    } else {
+                        format!("unnest(${next}::text[]) AS g(key)")
+                    };
+                    branches.push(format!(
+                        "SELECT {} FROM {source} JOIN {s}.shares sg ON sg.{on} \
+                         AND sg.rtype = 'group' AND sg.rkey = g.key COLLATE \"C\"",
+                        prefixed("sg.", SHARE_COLUMNS)
+                    ));
+                }
+                for range in
+                    ["rtype < 'group'", "rtype > 'group' AND rtype < 'user'", "rtype > 'user'"]
+                {
+                    branches.push(format!(
+                        "SELECT {SHARE_COLUMNS} FROM {s}.shares WHERE {on} AND {range}"
+                    ));
+                }
+                format!("LEFT JOIN LATERAL ({}) s ON true", branches.join(" UNION ALL "))
+            }
+        };
+        format!(
+            "SELECT k.ord, st.revision, r.revision, {} FROM {keys} \
+             JOIN {s}.state st ON st.id = 1 \
+             LEFT JOIN {s}.resources r ON r.{on} {shares} ORDER BY k.ord, s.incarnation",
+            prefixed("s.", SHARE_COLUMNS)
+        )
     }
 
     /// The page query of a list: the filter, the cursor, one row more than the page.
@@ -1123,12 +1201,8 @@ impl PgStore {
         let lists = self
             .run(move |pool, sql| async move {
                 let client = pool.get().await.map_err(pool_error)?;
-                let rows = match &reaching {
-                    None => query(&client, &sql.path, &[&names]).await?,
-                    Some((user, groups)) => {
-                        query(&client, &sql.path_reaching, &[&names, user, groups]).await?
-                    }
-                };
+                let asked = PathParams { names, reaching };
+                let rows = query(&client, &asked.statement(&sql), &asked.params()).await?;
                 let mut lists: Vec<(Vec<Share>, Revision)> =
                     (0..count).map(|_| (Vec::new(), Revision::ZERO)).collect();
                 let mut store = Revision::ZERO;
@@ -1654,6 +1728,38 @@ mod tests {
 
     type Params = Vec<Box<dyn ToSql + Sync + Send>>;
 
+    /// A path statement takes as many parameters as `PathParams` gives it, for every path
+    /// length and group count on both sides of the scalar limits.
+    #[test]
+    fn a_path_statement_takes_the_parameters_given() {
+        let sql = Sql::new("s");
+        for resources in 0..=SCALAR_PATH + 2 {
+            for groups in std::iter::once(None).chain((0..=SCALAR_GROUPS + 2).map(Some)) {
+                let asked = PathParams {
+                    names: (0..resources).map(|i| format!("folder:f{i}")).collect(),
+                    reaching: groups
+                        .map(|g| ("u1".to_owned(), (0..g).map(|i| format!("g{i}")).collect())),
+                };
+                let statement = asked.statement(&sql);
+                let highest = statement
+                    .split('$')
+                    .skip(1)
+                    .filter_map(|rest| {
+                        let digits: String =
+                            rest.chars().take_while(char::is_ascii_digit).collect();
+                        digits.parse::<usize>().ok()
+                    })
+                    .max()
+                    .unwrap_or(0);
+                assert_eq!(
+                    highest,
+                    asked.params().len(),
+                    "{resources} resources, {groups:?} groups"
+                );
+            }
+        }
+    }
+
     /// The plan of every query of the port at 100 000 shares (and their log): none reads
     /// the shares or the log table from end to end. Skipped (saying so) without
     /// `SHAREGUARD_PG_URL`, failed without it in CI.
@@ -1714,16 +1820,32 @@ mod tests {
                 ("share by id", sql.by_id.clone(), vec![Box::new(text("s000123"))]),
                 (
                     "shares on a path",
-                    sql.path.clone(),
-                    vec![Box::new(vec![text("folder:f1"), text("folder:f2")])],
+                    sql.path_statement(2, None),
+                    vec![Box::new(text("folder:f1")), Box::new(text("folder:f2"))],
+                ),
+                (
+                    "shares on a long path",
+                    sql.path_statement(9, None),
+                    vec![Box::new((0..9).map(|i| format!("folder:f{i}")).collect::<Vec<_>>())],
                 ),
                 (
                     "shares on a path that may reach a principal",
-                    sql.path_reaching.clone(),
+                    sql.path_statement(2, Some(2)),
                     vec![
-                        Box::new(vec![text("folder:f1"), text("folder:f2")]),
+                        Box::new(text("folder:f1")),
+                        Box::new(text("folder:f2")),
                         Box::new(text("u42")),
-                        Box::new(vec![text("g7"), text("g8")]),
+                        Box::new(text("g7")),
+                        Box::new(text("g8")),
+                    ],
+                ),
+                (
+                    "shares on a long path that may reach a principal in many groups",
+                    sql.path_statement(9, Some(65)),
+                    vec![
+                        Box::new((0..9).map(|i| format!("folder:f{i}")).collect::<Vec<_>>()),
+                        Box::new(text("u42")),
+                        Box::new((0..65).map(|i| format!("g{i}")).collect::<Vec<_>>()),
                     ],
                 ),
                 (
@@ -1861,10 +1983,12 @@ mod tests {
             // A decision's read rules out the shares to other users and groups in the index:
             // no row is read from the table only to be dropped. (`folder:f0` holds ten shares
             // to the group `g0`, `folder:f3` five to the user `u3` and five to `u10003`.)
-            let names = vec![text("folder:f0"), text("folder:f3")];
-            let (user, groups) = (text("u3"), vec![text("g7")]);
-            let params: [&(dyn ToSql + Sync); 3] = [&names, &user, &groups];
-            let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", sql.path_reaching);
+            let asked = PathParams {
+                names: vec![text("folder:f0"), text("folder:f3")],
+                reaching: Some((text("u3"), vec![text("g7")])),
+            };
+            let (statement, params) = (asked.statement(sql), asked.params());
+            let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {statement}");
             let plan: Vec<String> = client
                 .query(&explain, &params)
                 .await
@@ -1877,8 +2001,34 @@ mod tests {
                 "the path read for a principal filters rows after reading them:\n{}",
                 plan.join("\n")
             );
-            let rows = client.query(&sql.path_reaching, &params).await.unwrap();
+            let rows = client.query(&statement, &params).await.unwrap();
             assert_eq!(rows.len(), 6, "five shares to `u3` on `folder:f3`, none on `folder:f0`");
+            // The path statements are planned once per connection, not at every call: after
+            // the server's five trial runs, it keeps their generic plan.
+            for groups in [None, Some(1), Some(3)] {
+                let statement = sql.path_statement(1, groups);
+                let prepared = client.prepare(&statement).await.unwrap();
+                for i in 0..10 {
+                    let asked = PathParams {
+                        names: vec![format!("folder:f{i}")],
+                        reaching: groups.map(|g| (format!("u{i}"), (0..g).map(|k| format!("g{k}")).collect())),
+                    };
+                    client.query(&prepared, &asked.params()).await.unwrap();
+                }
+                let plans = client
+                    .query_one(
+                        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                         WHERE statement = $1",
+                        &[&statement],
+                    )
+                    .await
+                    .unwrap();
+                let (generic, custom): (i64, i64) = (plans.get(0), plans.get(1));
+                assert!(
+                    generic >= 5 && custom <= 5,
+                    "{groups:?} groups: planned at every call ({generic} generic, {custom} custom plans)"
+                );
+            }
             client.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
         });
     }
