@@ -3,8 +3,8 @@
 //! and p99 of 2 000 single calls printed), create-with-log, a shared-with-me page of 50, a
 //! `changes_since` page of 1 000, and checks per second with 1, 4 and 16 concurrent tasks
 //! (printed). Calls are awaited from the bench thread with `pollster`, as a synchronous
-//! caller would; the store runs its work on a Tokio runtime, on a pool of 16 connections
-//! (`POOL` sets another size).
+//! caller would; the store runs its work on a Tokio runtime, on a pool of 4 connections (two
+//! per core of the 2-core machine that runs server and bench; `POOL` sets another size).
 //!
 //! ```sh
 //! eval "$(bash .ci/postgres.sh start)"
@@ -39,9 +39,10 @@ fn size() -> u64 {
     std::env::var("SHARES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
 }
 
-/// The pool's connections (`POOL`; 16 unless told).
+/// The pool's connections (`POOL`; 4 unless told: with 16 on 2 cores, 16 tasks checked less
+/// per second than 4 in three runs of four, BENCHMARKS.md).
 fn pool_size() -> usize {
-    std::env::var("POOL").ok().and_then(|s| s.parse().ok()).unwrap_or(16)
+    std::env::var("POOL").ok().and_then(|s| s.parse().ok()).unwrap_or(4)
 }
 
 /// `n` shares on 10 000 documents to 20 000 users and 2 000 groups; 1 in 20 000 reaches bob.

@@ -389,7 +389,11 @@ fn quote(schema: &str) -> String {
 ///
 /// The store runs on a [`deadpool_postgres::Pool`]: [`PgStore::open`] takes one the service
 /// already has (TLS, pool size and timeouts are the service's), [`PgStore::connect`] makes one
-/// from a URL (no TLS, 16 connections). It needs a Tokio runtime: it is opened inside one and
+/// from a URL (no TLS, two connections per core of this machine, 4 to 16). Size a pool to
+/// what the server can run at once (about two connections per server core): on a pool larger
+/// than that, more concurrent tasks make checks per second fall rather than level off (the
+/// server's processes contend for its cores), while tasks beyond the pool's size wait their
+/// turn on it (BENCHMARKS.md). It needs a Tokio runtime: it is opened inside one and
 /// runs every operation as a task on it, so the caller may await its futures from any
 /// executor (the conformance suite drives it with `pollster`), and a caller that stops
 /// awaiting never leaves a transaction half-run on a pooled connection. Why these crates:
@@ -1118,8 +1122,10 @@ impl PgStore {
     }
 
     /// Opens the store at a PostgreSQL URL (or key-value connection string) on a pool of
-    /// its own (16 connections, no TLS), in the schema `shareguard`. A service with TLS or
-    /// pool settings of its own builds its pool and calls [`PgStore::open`].
+    /// its own (no TLS; two connections per core of this machine, at least 4 and at most
+    /// 16, which suits a server on this machine), in the schema `shareguard`. A service with
+    /// TLS, a server with cores of its own or pool settings of its own builds its pool and
+    /// calls [`PgStore::open`].
     ///
     /// ```no_run
     /// use shareguard::store::PgStore;
@@ -1129,7 +1135,9 @@ impl PgStore {
     /// # drop(store); Ok(()) }
     /// ```
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::open_in(pool_for(url, 16)?, Self::DEFAULT_SCHEMA).await
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Self::open_in(pool_for(url, cores.saturating_mul(2).clamp(4, 16))?, Self::DEFAULT_SCHEMA)
+            .await
     }
 
     /// The PostgreSQL schema the store's tables are in.
