@@ -3,7 +3,8 @@
 //! and p99 of 2 000 single calls printed), create-with-log, a shared-with-me page of 50, a
 //! `changes_since` page of 1 000, and checks per second with 1, 4 and 16 concurrent tasks
 //! (printed). Calls are awaited from the bench thread with `pollster`, as a synchronous
-//! caller would; the store runs its work on a Tokio runtime.
+//! caller would; the store runs its work on a Tokio runtime, on a pool of 4 connections (two
+//! per core of the 2-core machine that runs server and bench; `POOL` sets another size).
 //!
 //! ```sh
 //! eval "$(bash .ci/postgres.sh start)"
@@ -36,6 +37,12 @@ const GROUPS: u64 = 2_000;
 
 fn size() -> u64 {
     std::env::var("SHARES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
+}
+
+/// The pool's connections (`POOL`; 4 unless told: with 16 on 2 cores, 16 tasks checked less
+/// per second than 4 in three runs of four, BENCHMARKS.md).
+fn pool_size() -> usize {
+    std::env::var("POOL").ok().and_then(|s| s.parse().ok()).unwrap_or(4)
 }
 
 /// `n` shares on 10 000 documents to 20 000 users and 2 000 groups; 1 in 20 000 reaches bob.
@@ -79,7 +86,7 @@ fn postgres(c: &mut Criterion) {
     let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
     let config: tokio_postgres::Config = url.parse().unwrap();
     let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
-    let pool = deadpool_postgres::Pool::builder(manager).max_size(16).build().unwrap();
+    let pool = deadpool_postgres::Pool::builder(manager).max_size(pool_size()).build().unwrap();
     let store = rt.block_on(PgStore::open_in(pool, &schema)).unwrap();
 
     let n = size();

@@ -353,7 +353,7 @@ fn migrates_a_version_2_schema_with_data_to_version_3() {
             .unwrap()
             .get(0)
     };
-    assert_eq!(q("SELECT version FROM {s}.schema_version WHERE id = 1"), 3);
+    assert_eq!(q("SELECT version FROM {s}.schema_version WHERE id = 1"), PgStore::SCHEMA_VERSION);
     assert_eq!(
         q("SELECT COUNT(*) FROM {s}.shares WHERE starts_s IS NULL AND starts_ns IS NULL \
            AND NOT pending AND max_uses IS NULL AND password IS NULL"),
@@ -380,6 +380,80 @@ fn migrates_a_version_2_schema_with_data_to_version_3() {
     RT.block_on(client.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))).unwrap();
 }
 
+/// Version 3's step as shareguard wrote it, frozen here.
+const V3_STEP: &str = "ALTER TABLE {s}.shares ADD COLUMN starts_s INT8, ADD COLUMN starts_ns INT8, \
+    ADD COLUMN pending BOOLEAN NOT NULL DEFAULT false, ADD COLUMN max_uses INT8, \
+    ADD COLUMN password TEXT; \
+    CREATE INDEX shares_used_up ON {s}.shares (id) WHERE max_uses IS NOT NULL AND visits >= max_uses; \
+    CREATE INDEX shares_pending ON {s}.shares (id) WHERE pending; \
+    CREATE INDEX shares_by_start ON {s}.shares (starts_s, starts_ns) WHERE starts_s IS NOT NULL; \
+    UPDATE {s}.schema_version SET version = 3;";
+
+#[test]
+fn migrates_a_version_3_schema_with_data_to_version_4() {
+    use shareguard::{Principal, PrincipalKind};
+    let Some(url) = url("migrates_a_version_3_schema_with_data_to_version_4") else { return };
+    let schema = fresh_schema();
+    let client = raw(&url);
+    let digest = shareguard::model::LinkToken::presented("tok-1").unwrap().digest().to_hex();
+    let v3 = format!(
+        "{}\n{}\nINSERT INTO \"{schema}\".shares (id, incarnation, resource, sharer, rtype, rkey, \
+         recipient, access, reshare, created_s, created_ns, visits, version, pending) VALUES \
+         ('grp', 6, 'document:d1', 'alice', 'group', 'eng', '{{\"type\":\"group\",\"id\":\"eng\"}}', \
+         '\"editor\"', 0, {}, 0, 0, 1, true);",
+        version_2_schema(&schema, &digest),
+        V3_STEP.replace("{s}", &format!("\"{schema}\"")),
+        t(0).timestamp()
+    );
+    RT.block_on(client.batch_execute(&v3)).unwrap();
+    let store = store_in(&url, &schema);
+    let q = |text: &str| -> i64 {
+        RT.block_on(client.query_one(&text.replace("{s}", &format!("\"{schema}\"")), &[]))
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(q("SELECT version FROM {s}.schema_version WHERE id = 1"), 4);
+    let index = |name: &str| -> i64 {
+        RT.block_on(client.query_one(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
+            &[&schema, &name],
+        ))
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(index("shares_by_path"), 1, "version 4's path index");
+    assert_eq!(index("shares_by_resource"), 0, "the index it replaces is gone");
+
+    // The old rows read through the new index: all of them on the path, or those that may
+    // reach a principal, with the revisions as they were.
+    let path = [res("document:d1"), res("folder:f1")];
+    let read = |reaching: Option<&Principal>| -> Vec<(Vec<String>, u64)> {
+        let mut got = Vec::new();
+        let mut keep = |views: &[shareguard::store::PathShares<'_>]| {
+            got = views
+                .iter()
+                .map(|v| {
+                    let ids = v.shares.iter().map(|s| s.id().to_string()).collect();
+                    (ids, v.revision.get())
+                })
+                .collect();
+        };
+        match reaching {
+            Some(p) => b(store.read_path_reaching(&path, p, Revision::ZERO, &mut keep)),
+            None => b(store.read_path(&path, Revision::ZERO, &mut keep)),
+        }
+        .unwrap();
+        got
+    };
+    let owned = |ids: &[&str], rev: u64| (ids.iter().map(|s| (*s).to_owned()).collect(), rev);
+    assert_eq!(read(None), [owned(&["link1", "grp"], 4), owned(&["old"], 1)]);
+    let carol = Principal::builder("carol", PrincipalKind::Internal).build().unwrap();
+    assert_eq!(read(Some(&carol)), [owned(&["link1"], 4), owned(&[], 1)]);
+    let eng = Principal::builder("bob", PrincipalKind::Internal).group("eng").build().unwrap();
+    assert_eq!(read(Some(&eng)), [owned(&["link1", "grp"], 4), owned(&["old"], 1)]);
+    RT.block_on(client.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))).unwrap();
+}
+
 #[test]
 fn a_newer_schema_is_refused_and_left_alone() {
     let Some(url) = url("a_newer_schema_is_refused_and_left_alone") else { return };
@@ -394,7 +468,7 @@ fn a_newer_schema_is_refused_and_left_alone() {
     assert!(
         matches!(
             &opened,
-            Err(StoreError::Open(OpenError::NewerSchema { found: 99, supported: 3, .. }))
+            Err(StoreError::Open(OpenError::NewerSchema { found: 99, supported: 4, .. }))
         ),
         "{opened:?}"
     );

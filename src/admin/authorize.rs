@@ -67,16 +67,29 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         guard: bool,
         decide: impl FnOnce(&[Node<'_>]) -> R + Send,
     ) -> Result<(R, Precondition), AdminError> {
+        self.on_path_reaching(resource, guard, None, decide).await
+    }
+
+    /// [`on_path`](Self::on_path), the path read with only the shares that may reach
+    /// `reaching` when given: for decisions about that principal's own access, which no
+    /// other share can change ([`ShareStore::read_path_reaching`]).
+    pub(super) async fn on_path_reaching<R: Send>(
+        &self,
+        resource: &ResourceRef,
+        guard: bool,
+        reaching: Option<&Principal>,
+        decide: impl FnOnce(&[Node<'_>]) -> R + Send,
+    ) -> Result<(R, Precondition), AdminError> {
         // A tree and a store that never wait (in memory) answer without a future; the rest is
         // boxed, so that the future of every call stays small.
         match self.on_path_ready(resource, guard, decide) {
             Ok(done) => done,
             Err(NotReady::Tree(decide)) => {
                 let path = self.tree.path(resource).await?;
-                Box::pin(self.on_path_read(path, guard, decide)).await
+                Box::pin(self.on_path_read(path, guard, reaching, decide)).await
             }
             Err(NotReady::Store(decide, path)) => {
-                Box::pin(self.on_path_read(path, guard, decide)).await
+                Box::pin(self.on_path_read(path, guard, reaching, decide)).await
             }
         }
     }
@@ -119,18 +132,25 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         }
     }
 
-    /// [`on_path`](Self::on_path) through the store's future.
+    /// [`on_path_reaching`](Self::on_path_reaching) through the store's future.
     async fn on_path_read<R: Send>(
         &self,
         path: Vec<PathItem>,
         guard: bool,
+        reaching: Option<&Principal>,
         decide: impl FnOnce(&[Node<'_>]) -> R + Send,
     ) -> Result<(R, Precondition), AdminError> {
         let refs: Vec<ResourceRef> = path.iter().map(|item| item.resource.clone()).collect();
         let (mut decide, mut out) = (Some(decide), None);
         {
             let mut read = reader(&path, guard, &mut decide, &mut out);
-            self.store.read_path(&refs, Revision::ZERO, &mut read).await?;
+            match reaching {
+                Some(principal) => {
+                    let store = &self.store;
+                    store.read_path_reaching(&refs, principal, Revision::ZERO, &mut read).await?;
+                }
+                None => self.store.read_path(&refs, Revision::ZERO, &mut read).await?,
+            }
         }
         out.ok_or_else(unread)
     }
@@ -192,7 +212,9 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         now: DateTime<Utc>,
     ) -> Result<Decision, AdminError> {
         let (decision, _) = self
-            .on_path(resource, false, |path| self.policy.check(principal, permission, path, now))
+            .on_path_reaching(resource, false, Some(principal), |path| {
+                self.policy.check(principal, permission, path, now)
+            })
             .await?;
         super::trace::decision(&decision);
         Ok(decision)
@@ -234,7 +256,9 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         now: DateTime<Utc>,
     ) -> Result<Permissions, AdminError> {
         let (held, _) = self
-            .on_path(resource, false, |path| self.policy.permissions(principal, path, now))
+            .on_path_reaching(resource, false, Some(principal), |path| {
+                self.policy.permissions(principal, path, now)
+            })
             .await?;
         Ok(held)
     }

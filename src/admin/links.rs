@@ -265,7 +265,9 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
             return Ok(None);
         }
         let (permissions, _) = self
-            .on_path(share.resource(), false, |path| self.policy.permissions(principal, path, now))
+            .on_path_reaching(share.resource(), false, Some(principal), |path| {
+                self.policy.permissions(principal, path, now)
+            })
             .await?;
         Ok((!permissions.is_empty())
             .then(|| OpenedLink { share: share.without_token(), permissions }))

@@ -37,10 +37,10 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use crate::admin::{Admin, AdminError, Hierarchy};
 use crate::model::{
     AccessLevel, Audience, Email, Level, LinkDigest, LinkPassword, LinkToken, LogEntry, LogEvent,
-    NewShare, Password, Permissions, Principal, PrincipalId, PrincipalKind, Recipient,
+    NewShare, Password, Permission, Permissions, Principal, PrincipalId, PrincipalKind, Recipient,
     ReshareRights, ResourceRef, Revision, Share, ShareId, ShareLink, SharePatch, ShareType,
 };
-use crate::policy::Policy;
+use crate::policy::{Node, Policy};
 
 use super::{
     AccessEntry, Applied, BatchOutcome, Cursor, GrantItem, Page, Paged, PathReader, Precondition,
@@ -245,6 +245,7 @@ macro_rules! conformance_checks {
             list_filters,
             paging_edges,
             shares_on_path,
+            path_reaching_decides_as_the_whole_path,
             shares_reaching,
             who_has_access,
             batch_grant_per_item,
@@ -686,6 +687,182 @@ pub fn shares_on_path(store: &dyn ShareStore) {
     let ahead = revision(store).next();
     let mut never: Box<PathReader<'_>> = Box::new(|_| panic!("no read of a state not reached"));
     match b(store.read_path(&[res("folder:f1")], ahead, &mut *never)) {
+        Err(StoreError::NotYet { wanted, .. }) => assert_eq!(wanted, ahead),
+        other => panic!("a revision the store has not reached is NotYet, got {other:?}"),
+    }
+}
+
+/// What one path read gave: each resource's shares and revision.
+type PathRead = Vec<(ResourceRef, Vec<Share>, Revision)>;
+
+fn path_read(
+    store: &dyn ShareStore,
+    resources: &[ResourceRef],
+    reaching: Option<&Principal>,
+) -> PathRead {
+    let mut got = Vec::new();
+    let mut keep: Box<PathReader<'_>> = Box::new(|views| {
+        got = views.iter().map(|v| (v.resource.clone(), v.shares.to_vec(), v.revision)).collect();
+    });
+    match reaching {
+        Some(p) => b(store.read_path_reaching(resources, p, Revision::ZERO, &mut *keep)),
+        None => b(store.read_path(resources, Revision::ZERO, &mut *keep)),
+    }
+    .unwrap();
+    drop(keep);
+    got
+}
+
+/// Whether a share's recipient may be the principal: every kind but a user other than it and
+/// a group it is not in (what [`ShareStore::read_path_reaching`] must give at least).
+fn may_reach(share: &Share, principal: &Principal) -> bool {
+    match share.recipient() {
+        Recipient::User { id } => id == principal.id(),
+        Recipient::Group { id } => principal.in_group(id),
+        _ => true,
+    }
+}
+
+/// `read_path_reaching` gives, on each resource, every share `read_path` gives that may
+/// reach the principal (all but those to other users and to groups it is not in), in the
+/// same order, nothing that is not on the resource, and the same revisions (those of the
+/// whole resource, so a write carrying them covers every share); `at_least` is as for
+/// `read_path`. So [`Policy::check`] (with its evidence) and [`Policy::permissions`] over it
+/// answer as over the whole path, for principals of every kind (a user id that is also a
+/// group's, a group that is also a user's id, groups, none, a partner, an anonymous link
+/// holder) and every permission.
+///
+/// ```
+/// use shareguard::{MemoryStore, store::conformance};
+///
+/// conformance::path_reaching_decides_as_the_whole_path(&MemoryStore::new());
+/// ```
+pub fn path_reaching_decides_as_the_whole_path(store: &dyn ShareStore) {
+    let role = |id: &str| Recipient::Role { id: id.parse().unwrap() };
+    let world = [
+        ("a-root-org", "folder:root", Recipient::Organization, AccessLevel::Viewer),
+        ("b-root-eng", "folder:root", group("eng"), AccessLevel::Editor),
+        ("c-f1-bob", "folder:f1", user("bob"), AccessLevel::Commenter),
+        ("d-f1-carol", "folder:f1", user("carol"), AccessLevel::Manager),
+        ("e-f1-sales", "folder:f1", group("sales"), AccessLevel::Editor),
+        ("f-d1-user-eng", "document:d1", user("eng"), AccessLevel::Editor),
+        ("g-d1-group-carol", "document:d1", group("carol"), AccessLevel::Manager),
+        ("h-d1-bob", "document:d1", user("bob"), AccessLevel::Viewer),
+        ("i-d1-staff", "document:d1", group("staff"), AccessLevel::Restrict),
+        ("j-d1-role", "document:d1", role("rep"), AccessLevel::Commenter),
+        ("k-d1-email", "document:d1", email("bob@corp.example"), AccessLevel::Editor),
+        ("l-d1-link", "document:d1", link("tok-1", false), AccessLevel::Viewer),
+        ("m-d1-partners", "document:d1", Recipient::PartnerUsers, AccessLevel::Commenter),
+        ("n-d1-public", "document:d1", Recipient::Public, AccessLevel::Viewer),
+        ("o-d1-dave", "document:d1", user("dave"), AccessLevel::Restrict),
+        ("p-d1-ops", "document:d1", group("ops"), AccessLevel::Manager),
+    ];
+    for (id, resource, recipient, access) in world {
+        create(store, share(id, resource, "alice", recipient, access));
+    }
+    // Not active, but cited: an expired share and a pending one.
+    create(
+        store,
+        share("q-d1-bob-expired", "document:d1", "alice", user("bob"), AccessLevel::Manager)
+            .with_expiry(Some(t(10))),
+    );
+    create(
+        store,
+        share("r-f1-carol-pending", "folder:f1", "alice", user("carol"), AccessLevel::Editor)
+            .with_pending(true),
+    );
+    // Many shares to others on the document, before and after the ones that reach.
+    for i in 0..40 {
+        let recipient = if i % 2 == 0 { user(&format!("u{i}")) } else { group(&format!("g{i}")) };
+        create(
+            store,
+            share(&format!("z{i:02}"), "document:d1", "alice", recipient, AccessLevel::Manager),
+        );
+    }
+    create(
+        store,
+        share("zz-d1-ops-late", "document:d1", "alice", group("ops"), AccessLevel::Viewer),
+    );
+
+    let who = |id: &str, kind: PrincipalKind, groups: &[&str]| {
+        let mut builder = Principal::builder(id, kind);
+        for g in groups {
+            builder = builder.group(*g);
+        }
+        builder
+    };
+    let principals = [
+        who("bob", PrincipalKind::Internal, &["eng", "staff"])
+            .role("rep")
+            .email("Bob@Corp.Example")
+            .link_token(&token("tok-1"))
+            .build()
+            .unwrap(),
+        who("bob", PrincipalKind::Internal, &["eng"]).build().unwrap(),
+        who("carol", PrincipalKind::Internal, &[]).build().unwrap(),
+        who("eng", PrincipalKind::Internal, &["carol"]).build().unwrap(),
+        who("erin", PrincipalKind::Internal, &["ops", "sales", "u2"]).build().unwrap(),
+        who("dave", PrincipalKind::Partner, &["ops"]).build().unwrap(),
+        who("u4", PrincipalKind::External, &["g5", "g7"]).build().unwrap(),
+        who("anon", PrincipalKind::Anonymous, &[]).link_token(&token("tok-1")).build().unwrap(),
+    ];
+    let paths = [
+        vec![res("document:d1"), res("folder:f1"), res("folder:root")],
+        vec![res("folder:f1"), res("folder:root")],
+        vec![res("document:d1")],
+        vec![res("folder:none"), res("document:d1")],
+    ];
+    let policy = Policy::default();
+    for path in &paths {
+        let whole = path_read(store, path, None);
+        for p in &principals {
+            let part = path_read(store, path, Some(p));
+            let names: Vec<&ResourceRef> = part.iter().map(|(r, _, _)| r).collect();
+            assert_eq!(names, path.iter().collect::<Vec<_>>(), "one list per resource, in order");
+            for ((resource, all, revision), (_, some, rev)) in whole.iter().zip(&part) {
+                let who = format!("{} ({:?}, groups {:?})", p.id(), p.kind(), p.groups());
+                assert_eq!(rev, revision, "{resource} for {who}: the whole resource's revision");
+                let mut rest = all.iter();
+                for s in some {
+                    assert!(
+                        rest.any(|a| a == s),
+                        "{resource} for {who}: `{}` is not on the resource, or out of order",
+                        s.id()
+                    );
+                }
+                let missing: Vec<&str> = all
+                    .iter()
+                    .filter(|s| may_reach(s, p) && !some.contains(s))
+                    .map(|s| s.id().as_str())
+                    .collect();
+                assert!(
+                    missing.is_empty(),
+                    "{resource} for {who}: dropped {missing:?}, which may reach"
+                );
+            }
+            let nodes = |read: &PathRead| -> Vec<(ResourceRef, Vec<Share>)> {
+                read.iter().map(|(r, s, _)| (r.clone(), s.clone())).collect()
+            };
+            let (all, some) = (nodes(&whole), nodes(&part));
+            let all: Vec<Node<'_>> = all.iter().map(|(r, s)| Node::new(r, None, s)).collect();
+            let some: Vec<Node<'_>> = some.iter().map(|(r, s)| Node::new(r, None, s)).collect();
+            for now in [t(0), t(60)] {
+                for permission in Permission::ALL {
+                    assert_eq!(
+                        policy.check(p, permission, &some, now),
+                        policy.check(p, permission, &all, now),
+                        "{} {permission:?} on {}: the decision over the shares that may reach it",
+                        p.id(),
+                        path[0]
+                    );
+                }
+                assert_eq!(policy.permissions(p, &some, now), policy.permissions(p, &all, now));
+            }
+        }
+    }
+    let ahead = revision(store).next();
+    let mut never: Box<PathReader<'_>> = Box::new(|_| panic!("no read of a state not reached"));
+    match b(store.read_path_reaching(&[res("folder:f1")], &principals[0], ahead, &mut *never)) {
         Err(StoreError::NotYet { wanted, .. }) => assert_eq!(wanted, ahead),
         other => panic!("a revision the store has not reached is NotYet, got {other:?}"),
     }

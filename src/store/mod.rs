@@ -968,6 +968,47 @@ pub trait ShareStore: Send + Sync {
         None
     }
 
+    /// [`read_path`](Self::read_path) for a decision about the principal's own access
+    /// ([`Admin::check`](crate::Admin::check), [`Admin::permissions`](crate::Admin::permissions)):
+    /// the shares on the path that may reach it. Each resource's list holds at least every
+    /// share `read_path` gives whose recipient is neither a user other than the principal nor
+    /// a group the principal is not in (no other share can match it, so the policy decides
+    /// the same), in the same order; an adapter may give more (the default, `read_path`,
+    /// gives all). The revisions are those of the whole resource, as `read_path` gives them
+    /// (a write carrying them still covers every share on it), and `at_least` is as there.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use shareguard::{AccessLevel, MemoryStore, Principal, PrincipalKind, Recipient, Share, ShareStore};
+    /// use shareguard::model::Revision;
+    ///
+    /// # pollster::block_on(async {
+    /// let store = MemoryStore::new();
+    /// let to = |id: &str| Ok::<_, shareguard::ModelError>(Recipient::User { id: id.parse()? });
+    /// for (id, who) in [("s1", "bob"), ("s2", "carol")] {
+    ///     store.create(Share::new(id.parse()?, "folder:f1".parse()?, "alice".parse()?, to(who)?,
+    ///         AccessLevel::Viewer, Utc::now()), &"alice".parse()?, Utc::now()).await?;
+    /// }
+    /// let bob = Principal::builder("bob", PrincipalKind::Internal).build()?;
+    /// let mut seen = Vec::new();
+    /// store.read_path_reaching(&["folder:f1".parse()?], &bob, Revision::ZERO, &mut |views| {
+    ///     seen = views[0].shares.iter().map(|s| s.id().to_string()).collect();
+    /// }).await?;
+    /// assert!(seen.contains(&"s1".to_owned()), "bob's share is always given");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    async fn read_path_reaching(
+        &self,
+        resources: &[ResourceRef],
+        principal: &Principal,
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Result<(), StoreError> {
+        let _ = principal;
+        self.read_path(resources, at_least, read).await
+    }
+
     /// The shares whose recipient matches the principal ([`Principal::recipient_keys`]),
     /// `public` shares only if `include_public`, by share id, a page of them. Activity is not
     /// filtered: the caller decides with the policy.
@@ -1249,6 +1290,9 @@ macro_rules! forward_store {
             }
             fn read_path_ready(&self, resources: &[ResourceRef], at_least: Revision, read: &mut PathReader<'_>) -> Option<Result<(), StoreError>> {
                 (**self).read_path_ready(resources, at_least, read)
+            }
+            async fn read_path_reaching(&self, resources: &[ResourceRef], principal: &Principal, at_least: Revision, read: &mut PathReader<'_>) -> Result<(), StoreError> {
+                (**self).read_path_reaching(resources, principal, at_least, read).await
             }
             async fn shares_reaching(&self, principal: &Principal, include_public: bool, page: &Page) -> Result<Paged<Share>, StoreError> {
                 (**self).shares_reaching(principal, include_public, page).await

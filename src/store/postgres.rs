@@ -30,7 +30,7 @@ use super::{
 };
 
 /// The schema version this crate writes, and the newest it can open.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// How often a write is tried again after a serialization failure or a deadlock (the
 /// errors a serializable database such as CockroachDB returns under contention).
@@ -108,10 +108,70 @@ CREATE INDEX shares_pending ON {s}.shares (id) WHERE pending;
 CREATE INDEX shares_by_start ON {s}.shares (starts_s, starts_ns) WHERE starts_s IS NOT NULL;
 "#;
 
+/// Schema version 4: the path index leads with the resource and then the recipient's index
+/// key, so that a decision reads only the shares on a path that may reach its principal
+/// ([`ShareStore::read_path_reaching`]) — the shares to other users and groups are ruled out
+/// in the index, without reading their rows. It replaces `shares_by_resource`
+/// (`resource, incarnation`), whose every use it serves.
+pub(crate) const MIGRATION_V4: &str = r#"
+CREATE INDEX shares_by_path ON {s}.shares (resource, rtype, rkey);
+DROP INDEX {s}.shares_by_resource;
+"#;
+
 const SHARE_COLUMNS: &str = "incarnation, id, resource, sharer, recipient, access, reshare, \
      message, created_s, created_ns, expires_s, expires_ns, visits, visited_s, visited_ns, version, \
      starts_s, starts_ns, pending, max_uses, password";
 const LOG_COLUMNS: &str = "revision, share, resource, actor, at_s, at_ns, event";
+
+/// Up to this many resources, a path statement names each as a parameter of its own
+/// ([`Sql::path_statement`]).
+const SCALAR_PATH: usize = 8;
+
+/// Up to this many groups (after padding), a path statement names each as a parameter.
+const SCALAR_GROUPS: usize = 64;
+
+/// How many group parameters a path statement for a principal in `groups` groups takes:
+/// none, or the next power of two (so that few statements are prepared per connection).
+fn padded_groups(groups: usize) -> usize {
+    if groups == 0 { 0 } else { groups.next_power_of_two() }
+}
+
+/// The parameters of [`Sql::path_statement`], in its order: the resources (each, or one
+/// array), then for a principal its id and its groups (each, padded with `''`, or one array).
+struct PathParams {
+    names: Vec<String>,
+    reaching: Option<(String, Vec<String>)>,
+}
+
+impl PathParams {
+    fn statement(&self, sql: &Sql) -> String {
+        let groups = self.reaching.as_ref().map(|(_, groups)| groups.len());
+        sql.path_statement(self.names.len(), groups)
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        if (1..=SCALAR_PATH).contains(&self.names.len()) {
+            params.extend(self.names.iter().map(|n| n as &(dyn ToSql + Sync)));
+        } else {
+            params.push(&self.names);
+        }
+        if let Some((user, groups)) = &self.reaching {
+            params.push(user);
+            let padded = padded_groups(groups.len());
+            if padded > SCALAR_GROUPS {
+                params.push(groups);
+            } else {
+                params.extend(groups.iter().map(|g| g as &(dyn ToSql + Sync)));
+                params.extend((groups.len()..padded).map(|_| &NO_GROUP as &(dyn ToSql + Sync)));
+            }
+        }
+        params
+    }
+}
+
+/// The padding of a path statement's groups: no group has an empty id.
+const NO_GROUP: &str = "";
 
 /// The statements of one store, with its schema's name in them.
 #[derive(Debug)]
@@ -122,7 +182,6 @@ pub(crate) struct Sql {
     pub(crate) revision: String,
     pub(crate) resource_revisions: String,
     pub(crate) by_id: String,
-    pub(crate) path: String,
     pub(crate) reaching: String,
     pub(crate) link: String,
     pub(crate) expired: String,
@@ -158,17 +217,6 @@ impl Sql {
                 "SELECT resource, revision FROM {s}.resources WHERE resource = ANY($1::text[])",
             ),
             by_id: q(&format!("SELECT {SHARE_COLUMNS} FROM {{s}}.shares WHERE id = $1")),
-            // Joins, not a subquery per row: each resource's revision is looked up once,
-            // not once for each of its shares (half the statement's time at 100 a resource).
-            path: q(&format!(
-                "SELECT k.ord, st.revision, r.revision, {} \
-                 FROM unnest($1::text[]) WITH ORDINALITY AS k(res, ord) \
-                 JOIN {{s}}.state st ON st.id = 1 \
-                 LEFT JOIN {{s}}.resources r ON r.resource = k.res COLLATE \"C\" \
-                 LEFT JOIN {{s}}.shares s ON s.resource = k.res COLLATE \"C\" \
-                 ORDER BY k.ord, s.incarnation",
-                prefixed("s.", SHARE_COLUMNS)
-            )),
             // One statement (one snapshot, one round trip): the count of the ids reached
             // by the keys `$1`/`$2`, and the shares of the page after `$3` (none: the
             // first) of `$4`; a row with a null share when the page is empty.
@@ -234,6 +282,76 @@ impl Sql {
         }
     }
 
+    /// The statement that reads the shares on a path of `resources` (see
+    /// [`PathParams`] for its parameters): every share on each, or, with `groups` (how many
+    /// the principal is in), only those that may reach a principal.
+    ///
+    /// Joins, not a subquery per row: each resource's revision is looked up once, not once
+    /// for each of its shares. For a principal, each kind of share is a range of
+    /// `shares_by_path` (`resource, rtype, rkey`): the user's id, one probe per group (an
+    /// `rkey = ANY(…)` may be planned as a filter over the resource's group rows), and the
+    /// `rtype` ranges around `group` and `user` (every other kind, one added later too), so
+    /// the shares to other users and groups are never read.
+    ///
+    /// Each resource and group is a parameter of its own (up to [`SCALAR_PATH`] resources
+    /// and [`SCALAR_GROUPS`] groups, these padded with `''`, which no group id is, to a
+    /// power of two): the server then plans the statement once per connection. An array
+    /// parameter makes its generic plan look ten rows wide, so it would be planned again
+    /// at every call (~0.5 ms, more than it takes to run).
+    pub(crate) fn path_statement(&self, resources: usize, groups: Option<usize>) -> String {
+        let s = quote(&self.schema);
+        let scalar = (1..=SCALAR_PATH).contains(&resources);
+        let mut next = if scalar { resources + 1 } else { 2 };
+        let keys = if scalar {
+            let rows: Vec<String> =
+                (1..=resources).map(|i| format!("({i}::int8, ${i}::text)")).collect();
+            format!("(VALUES {}) AS k(ord, res)", rows.join(", "))
+        } else {
+            "unnest($1::text[]) WITH ORDINALITY AS k(res, ord)".to_owned()
+        };
+        let on = "resource = k.res COLLATE \"C\"";
+        let shares = match groups {
+            None => format!("LEFT JOIN {s}.shares s ON s.{on}"),
+            Some(groups) => {
+                let user = next;
+                next += 1;
+                let mut branches = vec![format!(
+                    "SELECT {SHARE_COLUMNS} FROM {s}.shares WHERE {on} AND rtype = 'user' \
+                     AND rkey = ${user}::text COLLATE \"C\""
+                )];
+                let padded = padded_groups(groups);
+                if padded > 0 {
+                    let source = if padded <= SCALAR_GROUPS {
+                        let rows: Vec<String> =
+                            (next..next + padded).map(|i| format!("(${i}::text)")).collect();
+                        format!("(VALUES {}) AS g(key)", rows.join(", "))
+                    } else {
+                        format!("unnest(${next}::text[]) AS g(key)")
+                    };
+                    branches.push(format!(
+                        "SELECT {} FROM {source} JOIN {s}.shares sg ON sg.{on} \
+                         AND sg.rtype = 'group' AND sg.rkey = g.key COLLATE \"C\"",
+                        prefixed("sg.", SHARE_COLUMNS)
+                    ));
+                }
+                for range in
+                    ["rtype < 'group'", "rtype > 'group' AND rtype < 'user'", "rtype > 'user'"]
+                {
+                    branches.push(format!(
+                        "SELECT {SHARE_COLUMNS} FROM {s}.shares WHERE {on} AND {range}"
+                    ));
+                }
+                format!("LEFT JOIN LATERAL ({}) s ON true", branches.join(" UNION ALL "))
+            }
+        };
+        format!(
+            "SELECT k.ord, st.revision, r.revision, {} FROM {keys} \
+             JOIN {s}.state st ON st.id = 1 \
+             LEFT JOIN {s}.resources r ON r.{on} {shares} ORDER BY k.ord, s.incarnation",
+            prefixed("s.", SHARE_COLUMNS)
+        )
+    }
+
     /// The page query of a list: the filter, the cursor, one row more than the page.
     pub(crate) fn list_page(&self, clause: &str, next_param: usize, after: bool) -> String {
         let mut sql = format!("SELECT {SHARE_COLUMNS} FROM {}.shares{clause}", quote(&self.schema));
@@ -271,14 +389,18 @@ fn quote(schema: &str) -> String {
 ///
 /// The store runs on a [`deadpool_postgres::Pool`]: [`PgStore::open`] takes one the service
 /// already has (TLS, pool size and timeouts are the service's), [`PgStore::connect`] makes one
-/// from a URL (no TLS, 16 connections). It needs a Tokio runtime: it is opened inside one and
+/// from a URL (no TLS, two connections per core of this machine, 4 to 16). Size a pool to
+/// what the server can run at once (about two connections per server core): on a pool larger
+/// than that, more concurrent tasks make checks per second fall rather than level off (the
+/// server's processes contend for its cores), while tasks beyond the pool's size wait their
+/// turn on it (BENCHMARKS.md). It needs a Tokio runtime: it is opened inside one and
 /// runs every operation as a task on it, so the caller may await its futures from any
 /// executor (the conformance suite drives it with `pollster`), and a caller that stops
 /// awaiting never leaves a transaction half-run on a pooled connection. Why these crates:
 /// pure Rust (no libpq), MSRV-compatible, and `sqlx` with SQLite support would clash with
 /// `rusqlite`'s `libsqlite3-sys`.
 ///
-/// # Schema (version 3)
+/// # Schema (version 4)
 ///
 /// The tables live in one PostgreSQL schema (`shareguard` by default, [`PgStore::open_in`]
 /// names another): `shares` (one row per share, its recipient as a type `rtype` and key
@@ -294,11 +416,15 @@ fn quote(schema: &str) -> String {
 /// `schema_version` row. Version 1 holds the tables and the indexes of the lookups; version 2
 /// adds the indexes of the expired shares and of the shares of a type; version 3 adds a
 /// share's start, pending flag, use limit and password (the PHC string of its hash, never the
-/// password) with partial indexes of the used-up links, the pending and the scheduled shares.
+/// password) with partial indexes of the used-up links, the pending and the scheduled shares;
+/// version 4 replaces the index of the shares on a resource (`resource, incarnation`) with
+/// `shares_by_path` (`resource, rtype, rkey`).
 ///
 /// Every query of the port is answered by an index (the `EXPLAIN` test in
 /// `tests/postgres_store.rs` checks each at 100 000 shares): shares by id (primary key), on a
-/// resource (`shares_by_resource`), reaching a principal (one `shares_by_recipient` range per
+/// resource (`shares_by_path`; a decision's read, [`ShareStore::read_path_reaching`], takes
+/// only its ranges of the principal's id, its groups and the other kinds of recipient, so
+/// the shares to other users and groups are ruled out without reading them), reaching a principal (one `shares_by_recipient` range per
 /// recipient key the principal has: user id, group ids, role chain, email in ASCII lower
 /// case, audiences), a link by digest (`shares_by_recipient`), lists by sharer, resource,
 /// recipient, type or expiry, the log by share, resource or revision.
@@ -933,7 +1059,7 @@ impl PgStore {
     /// The schema version this version of the crate writes and can open.
     ///
     /// ```
-    /// assert_eq!(shareguard::store::PgStore::SCHEMA_VERSION, 3);
+    /// assert_eq!(shareguard::store::PgStore::SCHEMA_VERSION, 4);
     /// ```
     pub const SCHEMA_VERSION: i64 = SCHEMA_VERSION;
 
@@ -996,8 +1122,10 @@ impl PgStore {
     }
 
     /// Opens the store at a PostgreSQL URL (or key-value connection string) on a pool of
-    /// its own (16 connections, no TLS), in the schema `shareguard`. A service with TLS or
-    /// pool settings of its own builds its pool and calls [`PgStore::open`].
+    /// its own (no TLS; two connections per core of this machine, at least 4 and at most
+    /// 16, which suits a server on this machine), in the schema `shareguard`. A service with
+    /// TLS, a server with cores of its own or pool settings of its own builds its pool and
+    /// calls [`PgStore::open`].
     ///
     /// ```no_run
     /// use shareguard::store::PgStore;
@@ -1007,7 +1135,9 @@ impl PgStore {
     /// # drop(store); Ok(()) }
     /// ```
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::open_in(pool_for(url, 16)?, Self::DEFAULT_SCHEMA).await
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Self::open_in(pool_for(url, cores.saturating_mul(2).clamp(4, 16))?, Self::DEFAULT_SCHEMA)
+            .await
     }
 
     /// The PostgreSQL schema the store's tables are in.
@@ -1063,6 +1193,57 @@ impl PgStore {
         let actor = actor.clone();
         self.run(move |pool, sql| async move { import(&pool, &sql, shares, &actor, at).await })
             .await
+    }
+
+    /// The path read: every share on each resource, or (with `reaching`: a user id and its
+    /// groups) only those that may reach that principal.
+    async fn path(
+        &self,
+        resources: &[ResourceRef],
+        reaching: Option<(String, Vec<String>)>,
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Result<(), StoreError> {
+        let names: Vec<String> = resources.iter().map(|r| r.as_str().to_owned()).collect();
+        let count = resources.len();
+        let lists = self
+            .run(move |pool, sql| async move {
+                let client = pool.get().await.map_err(pool_error)?;
+                let asked = PathParams { names, reaching };
+                let rows = query(&client, &asked.statement(&sql), &asked.params()).await?;
+                let mut lists: Vec<(Vec<Share>, Revision)> =
+                    (0..count).map(|_| (Vec::new(), Revision::ZERO)).collect();
+                let mut store = Revision::ZERO;
+                for row in &rows {
+                    let ord: i64 = get(row, 0)?;
+                    store = Revision::new(from_sql_u64(get(row, 1)?, "revision")?);
+                    let slot = usize::try_from(ord - 1)
+                        .ok()
+                        .and_then(|i| lists.get_mut(i))
+                        .ok_or_else(|| corrupt("path row", ord))?;
+                    if let Some(rev) = get::<Option<i64>>(row, 2)? {
+                        slot.1 = Revision::new(from_sql_u64(rev, "resource revision")?);
+                    }
+                    if get::<Option<&str>>(row, 4)?.is_some() {
+                        slot.0.push(decode_share(row, 3)?.share);
+                    }
+                }
+                if count == 0 {
+                    let client_rows = query(&client, &sql.revision, &[]).await?;
+                    if let Some(row) = client_rows.first() {
+                        store = Revision::new(from_sql_u64(get(row, 0)?, "revision")?);
+                    }
+                }
+                if store < at_least {
+                    return Err(StoreError::NotYet { wanted: at_least, actual: store });
+                }
+                Ok(lists)
+            })
+            .await?;
+        let lists: Vec<(ShareList, Revision)> =
+            lists.into_iter().map(|(shares, rev)| (ShareList::from(shares), rev)).collect();
+        super::sql::hand_over(resources, &lists, read);
+        Ok(())
     }
 
     /// Runs `work` as a task on the store's runtime and awaits it from any executor.
@@ -1164,6 +1345,7 @@ async fn migrate(pool: &Pool, sql: &Sql, shown: &str) -> Result<(), StoreError> 
             0 => MIGRATION_V1,
             1 => MIGRATION_V2,
             2 => MIGRATION_V3,
+            3 => MIGRATION_V4,
             _ => return Ok(()),
         };
         tx.batch_execute(&step.replace("{s}", &s)).await.map_err(cannot)?;
@@ -1299,7 +1481,7 @@ impl ShareStore for PgStore {
         .await
     }
 
-    /// One statement (one snapshot), O(Σ (log n + k)) by `shares_by_resource` and the
+    /// One statement (one snapshot), O(Σ (log n + k)) by `shares_by_path` and the
     /// `resources` key; `read` runs on the caller's side, once the rows are in.
     async fn read_path(
         &self,
@@ -1307,45 +1489,26 @@ impl ShareStore for PgStore {
         at_least: Revision,
         read: &mut PathReader<'_>,
     ) -> Result<(), StoreError> {
-        let names: Vec<String> = resources.iter().map(|r| r.as_str().to_owned()).collect();
-        let count = resources.len();
-        let lists = self
-            .run(move |pool, sql| async move {
-                let client = pool.get().await.map_err(pool_error)?;
-                let rows = query(&client, &sql.path, &[&names]).await?;
-                let mut lists: Vec<(Vec<Share>, Revision)> =
-                    (0..count).map(|_| (Vec::new(), Revision::ZERO)).collect();
-                let mut store = Revision::ZERO;
-                for row in &rows {
-                    let ord: i64 = get(row, 0)?;
-                    store = Revision::new(from_sql_u64(get(row, 1)?, "revision")?);
-                    let slot = usize::try_from(ord - 1)
-                        .ok()
-                        .and_then(|i| lists.get_mut(i))
-                        .ok_or_else(|| corrupt("path row", ord))?;
-                    if let Some(rev) = get::<Option<i64>>(row, 2)? {
-                        slot.1 = Revision::new(from_sql_u64(rev, "resource revision")?);
-                    }
-                    if get::<Option<&str>>(row, 4)?.is_some() {
-                        slot.0.push(decode_share(row, 3)?.share);
-                    }
-                }
-                if count == 0 {
-                    let client_rows = query(&client, &sql.revision, &[]).await?;
-                    if let Some(row) = client_rows.first() {
-                        store = Revision::new(from_sql_u64(get(row, 0)?, "revision")?);
-                    }
-                }
-                if store < at_least {
-                    return Err(StoreError::NotYet { wanted: at_least, actual: store });
-                }
-                Ok(lists)
-            })
-            .await?;
-        let lists: Vec<(ShareList, Revision)> =
-            lists.into_iter().map(|(shares, rev)| (ShareList::from(shares), rev)).collect();
-        super::sql::hand_over(resources, &lists, read);
-        Ok(())
+        self.path(resources, None, at_least, read).await
+    }
+
+    /// As `read_path`, filtered in the statement: the shares to the principal's id, to its
+    /// groups, and to every other kind of recipient, each a range of `shares_by_path`
+    /// (O(Σ (log n + m)) for the `m` shares that may reach it: the shares to other users
+    /// and groups are neither read from the table nor sent).
+    async fn read_path_reaching(
+        &self,
+        resources: &[ResourceRef],
+        principal: &Principal,
+        at_least: Revision,
+        read: &mut PathReader<'_>,
+    ) -> Result<(), StoreError> {
+        let mut groups: Vec<String> =
+            principal.groups().iter().map(|g| g.as_str().to_owned()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let reaching = (principal.id().as_str().to_owned(), groups);
+        self.path(resources, Some(reaching), at_least, read).await
     }
 
     /// One statement, one round trip: the ids by one `shares_by_recipient` range per key
@@ -1573,6 +1736,38 @@ mod tests {
 
     type Params = Vec<Box<dyn ToSql + Sync + Send>>;
 
+    /// A path statement takes as many parameters as `PathParams` gives it, for every path
+    /// length and group count on both sides of the scalar limits.
+    #[test]
+    fn a_path_statement_takes_the_parameters_given() {
+        let sql = Sql::new("s");
+        for resources in 0..=SCALAR_PATH + 2 {
+            for groups in std::iter::once(None).chain((0..=SCALAR_GROUPS + 2).map(Some)) {
+                let asked = PathParams {
+                    names: (0..resources).map(|i| format!("folder:f{i}")).collect(),
+                    reaching: groups
+                        .map(|g| ("u1".to_owned(), (0..g).map(|i| format!("g{i}")).collect())),
+                };
+                let statement = asked.statement(&sql);
+                let highest = statement
+                    .split('$')
+                    .skip(1)
+                    .filter_map(|rest| {
+                        let digits: String =
+                            rest.chars().take_while(char::is_ascii_digit).collect();
+                        digits.parse::<usize>().ok()
+                    })
+                    .max()
+                    .unwrap_or(0);
+                assert_eq!(
+                    highest,
+                    asked.params().len(),
+                    "{resources} resources, {groups:?} groups"
+                );
+            }
+        }
+    }
+
     /// The plan of every query of the port at 100 000 shares (and their log): none reads
     /// the shares or the log table from end to end. Skipped (saying so) without
     /// `SHAREGUARD_PG_URL`, failed without it in CI.
@@ -1633,8 +1828,33 @@ mod tests {
                 ("share by id", sql.by_id.clone(), vec![Box::new(text("s000123"))]),
                 (
                     "shares on a path",
-                    sql.path.clone(),
-                    vec![Box::new(vec![text("folder:f1"), text("folder:f2")])],
+                    sql.path_statement(2, None),
+                    vec![Box::new(text("folder:f1")), Box::new(text("folder:f2"))],
+                ),
+                (
+                    "shares on a long path",
+                    sql.path_statement(9, None),
+                    vec![Box::new((0..9).map(|i| format!("folder:f{i}")).collect::<Vec<_>>())],
+                ),
+                (
+                    "shares on a path that may reach a principal",
+                    sql.path_statement(2, Some(2)),
+                    vec![
+                        Box::new(text("folder:f1")),
+                        Box::new(text("folder:f2")),
+                        Box::new(text("u42")),
+                        Box::new(text("g7")),
+                        Box::new(text("g8")),
+                    ],
+                ),
+                (
+                    "shares on a long path that may reach a principal in many groups",
+                    sql.path_statement(9, Some(65)),
+                    vec![
+                        Box::new((0..9).map(|i| format!("folder:f{i}")).collect::<Vec<_>>()),
+                        Box::new(text("u42")),
+                        Box::new((0..65).map(|i| format!("g{i}")).collect::<Vec<_>>()),
+                    ],
                 ),
                 (
                     "shares reaching, first page",
@@ -1767,6 +1987,55 @@ mod tests {
                         plan.join("\n")
                     );
                 }
+            }
+            // A decision's read rules out the shares to other users and groups in the index:
+            // no row is read from the table only to be dropped. (`folder:f0` holds ten shares
+            // to the group `g0`, `folder:f3` five to the user `u3` and five to `u10003`.)
+            let asked = PathParams {
+                names: vec![text("folder:f0"), text("folder:f3")],
+                reaching: Some((text("u3"), vec![text("g7")])),
+            };
+            let (statement, params) = (asked.statement(sql), asked.params());
+            let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {statement}");
+            let plan: Vec<String> = client
+                .query(&explain, &params)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect();
+            assert!(
+                !plan.iter().any(|l| l.contains("Rows Removed by Filter")),
+                "the path read for a principal filters rows after reading them:\n{}",
+                plan.join("\n")
+            );
+            let rows = client.query(&statement, &params).await.unwrap();
+            assert_eq!(rows.len(), 6, "five shares to `u3` on `folder:f3`, none on `folder:f0`");
+            // The path statements are planned once per connection, not at every call: after
+            // the server's five trial runs, it keeps their generic plan.
+            for groups in [None, Some(1), Some(3)] {
+                let statement = sql.path_statement(1, groups);
+                let prepared = client.prepare(&statement).await.unwrap();
+                for i in 0..10 {
+                    let asked = PathParams {
+                        names: vec![format!("folder:f{i}")],
+                        reaching: groups.map(|g| (format!("u{i}"), (0..g).map(|k| format!("g{k}")).collect())),
+                    };
+                    client.query(&prepared, &asked.params()).await.unwrap();
+                }
+                let plans = client
+                    .query_one(
+                        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                         WHERE statement = $1",
+                        &[&statement],
+                    )
+                    .await
+                    .unwrap();
+                let (generic, custom): (i64, i64) = (plans.get(0), plans.get(1));
+                assert!(
+                    generic >= 5 && custom <= 5,
+                    "{groups:?} groups: planned at every call ({generic} generic, {custom} custom plans)"
+                );
             }
             client.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
         });
