@@ -484,35 +484,18 @@ impl Policy {
         for (depth, node) in path.iter().enumerate() {
             let resource = node.resource;
             let grants_reach = depth < reach;
-            let mut visit = |share: &'a Share| {
-                if !(grants_reach || share.is_restrict()) || !share.recipient().matches(principal) {
-                    return;
-                }
-                let cited = Some((share, resource));
-                if share.is_active(now) {
-                    if share.is_restrict() {
-                        st.restrict = st.restrict.or(cited);
-                    } else {
-                        self.count_grant(&mut st, principal, share, cited, want);
-                    }
-                } else if share.is_restrict() {
-                    // An inactive restrict is not a grant: it plays no part.
-                } else if share.has_expired(now) {
-                    st.expired_grant = st.expired_grant.or(cited);
-                } else {
-                    st.not_started = st.not_started.or(cited);
-                }
-            };
             if node.keys.len() == node.shares.len() {
                 // A ShareList's keys rule out the shares to users and groups the principal is
                 // not in without reading them.
                 for (key, share) in node.keys.iter().zip(node.shares) {
                     if key.may_match(&probe) {
-                        visit(share);
+                        self.visit(&mut st, principal, share, resource, grants_reach, now, want);
                     }
                 }
             } else {
-                node.shares.iter().for_each(visit);
+                for share in node.shares {
+                    self.visit(&mut st, principal, share, resource, grants_reach, now, want);
+                }
             }
         }
         if st.restrict.is_some() {
@@ -527,6 +510,39 @@ impl Policy {
             st.accepted -= Permissions::MANAGEMENT;
         }
         st
+    }
+
+    /// Adds one share of the path to the standing, if it reaches the principal (grants only
+    /// where `grants_reach`, restricts everywhere).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments, reason = "the walk's state, passed down one level")]
+    fn visit<'a>(
+        &self,
+        st: &mut Standing<'a>,
+        principal: &Principal,
+        share: &'a Share,
+        resource: &'a ResourceRef,
+        grants_reach: bool,
+        now: DateTime<Utc>,
+        want: Option<Permission>,
+    ) {
+        if !(grants_reach || share.is_restrict()) || !share.recipient().matches(principal) {
+            return;
+        }
+        let cited = Some((share, resource));
+        if share.is_active(now) {
+            if share.is_restrict() {
+                st.restrict = st.restrict.or(cited);
+            } else {
+                self.count_grant(st, principal, share, cited, want);
+            }
+        } else if share.is_restrict() {
+            // An inactive restrict is not a grant: it plays no part.
+        } else if share.has_expired(now) {
+            st.expired_grant = st.expired_grant.or(cited);
+        } else {
+            st.not_started = st.not_started.or(cited);
+        }
     }
 
     /// Adds an active matching grant to the standing: what it gives if it is accepted,
