@@ -901,6 +901,18 @@ proptest! {
             .map(|(n, list)| Node::listed(&n.resource, n.owner.as_ref(), list))
             .collect();
         same_decisions(&world, &world.nodes(), &listed)?;
+        // A principal read from JSON rebuilds its filter of group tags: it is decided for as
+        // the principal it was written from.
+        let policy = Policy::new(world.settings.clone());
+        for p in &world.principals {
+            let read_back: Principal = serde_json::from_str(&serde_json::to_string(p).unwrap()).unwrap();
+            for perm in Permission::ALL {
+                prop_assert_eq!(
+                    policy.check(&read_back, perm, &listed, world.now),
+                    policy.check(p, perm, &listed, world.now)
+                );
+            }
+        }
     }
 
     /// Through any sequence of changes a `ShareList` holds what a `Vec` given the same changes
