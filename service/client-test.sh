@@ -3,13 +3,19 @@
 # port over a throw-away SQLite file with example.json, replay the seeds' curl requests with
 # curl, check status codes and bodies, stop it. Cleans up on any exit (trap).
 #
-#   bash service/client-test.sh          (from anywhere; needs cargo and curl)
+#   bash service/client-test.sh [--built]   (from anywhere; needs cargo and curl)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# As CI's test run built it (the workspace, every feature), so that this is a no-op there.
-cargo build --quiet --workspace --all-features --bins
+# `--built`: the binary the test run built (`cargo test --workspace --all-features` links it,
+# for the service's own tests); `cargo build` would resolve features without the
+# dev-dependencies and build the library and the service a second time.
 bin=target/debug/shareguard-service
+if [ "${1:-}" = "--built" ]; then
+    [ -x "$bin" ] || { echo "client-test.sh: no $bin: run the tests first" >&2; exit 1; }
+else
+    cargo build --quiet -p shareguard-service --all-features
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/shareguard-service-client.XXXXXX")
 pid=
