@@ -804,6 +804,8 @@ enum ListOp {
     Replace(usize, Share),
     Retain(u8),
     Extend(Vec<Share>),
+    /// `shrink_to_fit`: keys move back in place when few are left.
+    Shrink,
 }
 
 fn list_op() -> impl Strategy<Value = ListOp> {
@@ -813,6 +815,7 @@ fn list_op() -> impl Strategy<Value = ListOp> {
         (0usize..8, arbitrary::share()).prop_map(|(i, s)| ListOp::Replace(i, s)),
         any::<u8>().prop_map(ListOp::Retain),
         proptest::collection::vec(arbitrary::share(), 0..3).prop_map(ListOp::Extend),
+        Just(ListOp::Shrink),
     ]
 }
 
@@ -845,6 +848,7 @@ fn apply(list: &mut ShareList, plain: &mut Vec<Share>, op: ListOp) {
             list.extend(v.clone());
             plain.extend(v);
         }
+        ListOp::Shrink => list.shrink_to_fit(),
     }
 }
 

@@ -96,10 +96,124 @@ impl<'a> Probe<'a> {
 /// assert!(!Policy::default().allows(&bob, Permission::Edit, &[Node::listed(&doc, None, &shares)], now));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ShareList {
     shares: Vec<Share>,
-    keys: Vec<RecipientKey>,
+    keys: Keys,
+}
+
+impl PartialEq for ShareList {
+    /// The shares (the keys follow from them).
+    fn eq(&self, other: &Self) -> bool {
+        self.shares == other.shares
+    }
+}
+
+/// How many keys a list keeps in place.
+const IN_PLACE: usize = 3;
+
+/// A list's keys: up to [`IN_PLACE`] in the list itself (most resources have a few shares, and
+/// their keys then cost no allocation of their own, nor a cache miss to reach), more on the heap.
+#[derive(Clone)]
+enum Keys {
+    InPlace { len: u8, keys: [RecipientKey; IN_PLACE] },
+    Heap(Vec<RecipientKey>),
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
+
+impl Keys {
+    const NONE: Self =
+        Self::InPlace { len: 0, keys: [RecipientKey { tag: 0, kind: KeyKind::Other }; IN_PLACE] };
+
+    fn of(shares: &[Share]) -> Self {
+        let mut keys = Self::NONE;
+        keys.reserve_exact(shares.len());
+        for share in shares {
+            keys.push(RecipientKey::of(share));
+        }
+        keys
+    }
+
+    fn as_slice(&self) -> &[RecipientKey] {
+        match self {
+            Self::InPlace { len, keys } => keys.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(keys) => keys,
+        }
+    }
+
+    fn get_mut(&mut self, index: usize) -> Option<&mut RecipientKey> {
+        match self {
+            Self::InPlace { len, keys } => keys.get_mut(..usize::from(*len))?.get_mut(index),
+            Self::Heap(keys) => keys.get_mut(index),
+        }
+    }
+
+    fn push(&mut self, key: RecipientKey) {
+        match self {
+            Self::InPlace { len, keys } => match keys.get_mut(usize::from(*len)) {
+                Some(slot) => {
+                    *slot = key;
+                    *len += 1;
+                }
+                None => {
+                    let mut heap = Vec::with_capacity(2 * IN_PLACE);
+                    heap.extend_from_slice(keys);
+                    heap.push(key);
+                    *self = Self::Heap(heap);
+                }
+            },
+            Self::Heap(keys) => keys.push(key),
+        }
+    }
+
+    fn remove(&mut self, index: usize) {
+        match self {
+            Self::InPlace { len, keys } => {
+                let n = usize::from(*len);
+                if index < n {
+                    keys.copy_within(index + 1..n, index);
+                    *len -= 1;
+                }
+            }
+            Self::Heap(keys) => {
+                if index < keys.len() {
+                    keys.remove(index);
+                }
+            }
+        }
+    }
+
+    fn reserve_exact(&mut self, additional: usize) {
+        let len = self.as_slice().len();
+        match self {
+            Self::Heap(keys) => keys.reserve_exact(additional),
+            Self::InPlace { .. } if len + additional > IN_PLACE => {
+                let mut heap = Vec::with_capacity(len + additional);
+                heap.extend_from_slice(self.as_slice());
+                *self = Self::Heap(heap);
+            }
+            Self::InPlace { .. } => {}
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        if let Self::Heap(keys) = self {
+            if keys.len() <= IN_PLACE {
+                let mut in_place = Self::NONE;
+                for &key in keys.iter() {
+                    in_place.push(key);
+                }
+                *self = in_place;
+            } else {
+                keys.shrink_to_fit();
+            }
+        }
+    }
 }
 
 impl ShareList {
@@ -113,7 +227,7 @@ impl ShareList {
     /// ```
     #[must_use]
     pub const fn new() -> Self {
-        Self { shares: Vec::new(), keys: Vec::new() }
+        Self { shares: Vec::new(), keys: Keys::NONE }
     }
 
     /// The shares, in the order they were added.
@@ -135,7 +249,7 @@ impl ShareList {
     }
 
     pub(crate) fn keys(&self) -> &[RecipientKey] {
-        &self.keys
+        self.keys.as_slice()
     }
 
     /// Adds a share at the end.
@@ -222,14 +336,8 @@ impl ShareList {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&Share) -> bool) {
-        let mut kept = Vec::with_capacity(self.shares.len());
-        self.shares.retain(|share| {
-            let k = keep(share);
-            kept.push(k);
-            k
-        });
-        let mut kept = kept.into_iter();
-        self.keys.retain(|_| kept.next().unwrap_or(false));
+        self.shares.retain(|share| keep(share));
+        self.keys = Keys::of(&self.shares);
     }
 
     /// Makes room for `additional` more shares, and no more (a list built once to a known
@@ -293,7 +401,7 @@ impl std::ops::Deref for ShareList {
 
 impl From<Vec<Share>> for ShareList {
     fn from(shares: Vec<Share>) -> Self {
-        let keys = shares.iter().map(RecipientKey::of).collect();
+        let keys = Keys::of(&shares);
         Self { shares, keys }
     }
 }
