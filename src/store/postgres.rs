@@ -498,6 +498,19 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// A read-only repeatable-read transaction: its statements see one snapshot.
+async fn snapshot(
+    client: &mut deadpool_postgres::Object,
+) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(pg)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 
@@ -1563,13 +1576,7 @@ impl ShareStore for PgStore {
         self.run(move |pool, sql| async move {
             let (clause, mut values) = where_clause(&filter);
             let mut client = pool.get().await.map_err(pool_error)?;
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg)?;
+            let tx = snapshot(&mut client).await?;
             let params: Vec<&(dyn ToSql + Sync)> =
                 values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect();
             let total = count(&tx, &sql.list_count(&clause), &params).await?;
@@ -1611,13 +1618,7 @@ impl ShareStore for PgStore {
         let (id, page) = (id.clone(), page.clone());
         self.run(move |pool, sql| async move {
             let mut client = pool.get().await.map_err(pool_error)?;
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg)?;
+            let tx = snapshot(&mut client).await?;
             let incarnation = match find(&tx, &sql, id.as_str()).await? {
                 Some(stored) => Some(stored.incarnation),
                 None => {
@@ -1654,13 +1655,7 @@ impl ShareStore for PgStore {
         let (resource, page) = (resource.clone(), page.clone());
         self.run(move |pool, sql| async move {
             let mut client = pool.get().await.map_err(pool_error)?;
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg)?;
+            let tx = snapshot(&mut client).await?;
             let total = count(&tx, &sql.log_count_resource, &[&resource.as_str()]).await?;
             let limit = sql_int(page.count.saturating_add(1));
             let rows =
@@ -1707,13 +1702,7 @@ impl ShareStore for PgStore {
         self.run(move |pool, sql| async move {
             let mut client = pool.get().await.map_err(pool_error)?;
             // One snapshot for both halves.
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg)?;
+            let tx = snapshot(&mut client).await?;
             let most = sql_int(limit);
             let mut expired = shares_of(&query(&tx, &sql.expired, &[&secs, &nanos, &most]).await?)?;
             expired.extend(shares_of(&query(&tx, &sql.used_up, &[&most]).await?)?);
