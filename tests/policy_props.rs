@@ -167,6 +167,16 @@ mod naive {
         grants(s.access(), s.reshare())
     }
 
+    /// What an active grant gives its recipient; SEMANTICS.md 8: a public share or a link
+    /// never gives management.
+    pub(crate) fn share_gives(s: &Share) -> Permissions {
+        if matches!(class(s.recipient()), Class::Public | Class::Link) {
+            share_grants(s) - management()
+        } else {
+            share_grants(s)
+        }
+    }
+
     pub(crate) fn active(expires: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
         match expires {
             None => true,
@@ -257,11 +267,7 @@ mod naive {
                     }
                     if is_active {
                         st.active_grant = true;
-                        // SEMANTICS.md 8: a public share or a link never gives management.
-                        let mut grants = share_grants(s);
-                        if matches!(class(s.recipient()), Class::Public | Class::Link) {
-                            grants -= management();
-                        }
+                        let grants = share_gives(s);
                         st.unconstrained |= grants;
                         if self.enabled(p, class(s.recipient())) {
                             st.held |= grants;
@@ -468,7 +474,7 @@ mod naive {
                 for n in path {
                     for s in n.shares() {
                         if s.access() == AccessLevel::Restrict
-                            || !share_grants(s).contains(Permissions::from(perm))
+                            || !share_gives(s).contains(Permissions::from(perm))
                             || !active(s.expires(), now)
                             || !self.enabled(actor, class(s.recipient()))
                             || !matches(s.recipient(), actor)

@@ -802,6 +802,25 @@ fn create_escalation_cases() {
     allow(&forever.create(&bob, &new_share(user("carol"), AccessLevel::Viewer)), Reason::Share);
 }
 
+/// 6.4 counts only the grants that give a permission in 4.5: a public manager share gives no
+/// re-share right (section 8), so it does not lift the limit an expiring grant of one sets.
+/// (Found by `no_create_escalates` in CI: the limit was lifted.)
+#[test]
+fn a_public_manager_share_does_not_extend_the_hold_on_a_reshare_right() {
+    let bob = internal("bob");
+    let until = now() + Duration::days(1);
+    let w = World::new()
+        .on_doc(
+            share("b", "document:d1", user("bob"), AccessLevel::Viewer)
+                .with_reshare(ReshareRights::INTERNAL | ReshareRights::GRANT)
+                .with_expiry(Some(until)),
+        )
+        .on_folder(share("p", "folder:f1", Recipient::Public, AccessLevel::Manager));
+    let new = new_share(user("carol"), AccessLevel::None).reshare(ReshareRights::INTERNAL);
+    deny(&w.create(&bob, &new), Reason::Escalation);
+    allow(&w.create(&bob, &new.clone().expires(until)), Reason::Share);
+}
+
 #[test]
 fn owner_and_admin_exemptions() {
     let w = World::new();

@@ -289,8 +289,6 @@ impl Policy {
         None
     }
 
-    /// Whether giving `added` to `recipient` until `expires` escalates the actor's own
-    /// access (SEMANTICS.md 6.4).
     /// Whether making (or changing to) `share`, adding `added`, escalates (SEMANTICS.md 6.4).
     fn escalation(
         &self,
@@ -342,9 +340,6 @@ impl Policy {
         None
     }
 
-    /// When the actor's hold on a permission ends: the latest expiry among the active,
-    /// enabled grants reaching it that give the permission, or `None` if one of them never
-    /// expires (or none gives it).
     /// When the actor's hold on `permission` ends: `None` if some grant that gives it (4.5)
     /// never expires, else the latest expiry among them (a link with a use limit counts as
     /// expiring at `now`).
@@ -359,7 +354,7 @@ impl Policy {
         let reach = super::granting(path);
         for share in path.iter().take(reach).flat_map(|n| n.shares()) {
             if share.is_restrict()
-                || !share.permissions().has(permission)
+                || !super::granted_by(share).has(permission)
                 || !share.is_active(now)
                 || share.is_pending()
                 || !share.recipient().matches(actor)

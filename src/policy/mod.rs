@@ -197,6 +197,17 @@ impl<'a> Node<'a> {
     }
 }
 
+/// What an active grant gives its recipient before settings take anything away: its
+/// permissions, less management through a public share or a link (SEMANTICS.md section 8).
+fn granted_by(share: &crate::model::Share) -> Permissions {
+    let granted = share.permissions();
+    if matches!(share.recipient().class(), RecipientClass::Public | RecipientClass::Link) {
+        granted - Permissions::MANAGEMENT
+    } else {
+        granted
+    }
+}
+
 /// How many nodes of `path`, from the first, have grants that reach the first: up to and
 /// including the first node that does not inherit (SEMANTICS.md section 10).
 pub(crate) fn granting(path: &[Node<'_>]) -> usize {
@@ -556,11 +567,7 @@ impl Policy {
         want: Option<Permission>,
     ) {
         st.active_grant = st.active_grant.or(cited);
-        let mut granted = share.permissions();
-        if matches!(share.recipient().class(), RecipientClass::Public | RecipientClass::Link) {
-            // No management through a public share or a link (SEMANTICS.md section 8).
-            granted -= Permissions::MANAGEMENT;
-        }
+        let granted = granted_by(share);
         let gives = want.is_some_and(|p| granted.has(p));
         st.accepted |= granted;
         if share.is_pending() {
