@@ -1,12 +1,9 @@
 //! The service's resource tree: the second, read-only port.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry as Entry_;
-
 use async_trait::async_trait;
 
-use crate::model::ById;
 use crate::model::{ModelError, PrincipalId, ResourceRef};
+use crate::model::{TagIndex, Tagged};
 
 /// One resource of a path, with its owner and whether it inherits its ancestors' grants.
 ///
@@ -191,7 +188,7 @@ impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
 #[derive(Debug, Clone, Default)]
 pub struct Hierarchy {
     /// Where each resource, added or only named as a parent, sits in `entries`.
-    index: HashMap<ResourceRef, usize, ById>,
+    index: TagIndex,
     /// One entry a resource, its parent by place: a path costs one lookup, not one a level.
     entries: Vec<Entry>,
 }
@@ -199,7 +196,7 @@ pub struct Hierarchy {
 #[derive(Debug, Clone)]
 struct Entry {
     resource: ResourceRef,
-    parent: Option<usize>,
+    parent: Option<u32>,
     owner: Option<PrincipalId>,
     /// Added (not only named as a parent).
     added: bool,
@@ -253,8 +250,8 @@ impl Hierarchy {
             if *p == resource {
                 return Err(ModelError::Cycle { field: "resources", cycle });
             }
-            let mut next = self.index.get(p).and_then(|&i| self.entries.get(i)?.parent);
-            while let Some(e) = next.and_then(|i| self.entries.get(i)) {
+            let mut next = self.find(p).and_then(|i| self.entry(i)?.parent);
+            while let Some(e) = next.and_then(|i| self.entry(i)) {
                 cycle.push(e.resource.to_string());
                 if e.resource == resource {
                     return Err(ModelError::Cycle { field: "resources", cycle });
@@ -262,31 +259,44 @@ impl Hierarchy {
                 next = e.parent;
             }
         }
-        let parent = parent.map(|p| self.place(p));
-        let at = self.place(resource);
-        if let Some(e) = self.entries.get_mut(at) {
+        let parent = parent.map(|p| self.place(p)).transpose()?;
+        let at = self.place(resource)?;
+        if let Some(e) = self.entries.get_mut(at as usize) {
             *e = Entry { parent, owner, added: true, ..e.clone() };
         }
         Ok(())
     }
 
     /// The resource's place in `entries`, made (not added) if it has none.
-    fn place(&mut self, resource: ResourceRef) -> usize {
-        let next = self.entries.len();
-        match self.index.entry(resource) {
-            Entry_::Occupied(e) => *e.get(),
-            Entry_::Vacant(e) => {
-                self.entries.push(Entry {
-                    resource: e.key().clone(),
-                    parent: None,
-                    owner: None,
-                    added: false,
-                    inherits: true,
-                });
-                e.insert(next);
-                next
-            }
+    fn place(&mut self, resource: ResourceRef) -> Result<u32, ModelError> {
+        if let Some(at) = self.find(&resource) {
+            return Ok(at);
         }
+        let at = u32::try_from(self.entries.len()).ok().filter(|&at| at < u32::MAX).ok_or_else(
+            || ModelError::Invalid {
+                field: "resource",
+                value: resource.to_string(),
+                reason: "the hierarchy holds 2^32 - 1 resources, its most",
+            },
+        )?;
+        self.index.insert(resource.tag(), at);
+        self.entries.push(Entry {
+            resource,
+            parent: None,
+            owner: None,
+            added: false,
+            inherits: true,
+        });
+        Ok(at)
+    }
+
+    /// The resource's place in `entries`, if it has one.
+    fn find(&self, resource: &ResourceRef) -> Option<u32> {
+        self.index.get(resource.tag(), |at| self.entry(at).is_some_and(|e| e.resource == *resource))
+    }
+
+    fn entry(&self, at: u32) -> Option<&Entry> {
+        self.entries.get(at as usize)
     }
 
     /// Cuts (`false`) or restores (`true`) the resource's inheritance of its ancestors'
@@ -310,7 +320,7 @@ impl Hierarchy {
         resource: &ResourceRef,
         inherits: bool,
     ) -> Result<(), ModelError> {
-        match self.index.get(resource).and_then(|&i| self.entries.get_mut(i)) {
+        match self.find(resource).and_then(|i| self.entries.get_mut(i as usize)) {
             Some(e) if e.added => {
                 e.inherits = inherits;
                 Ok(())
@@ -338,7 +348,7 @@ impl Hierarchy {
     /// ```
     #[must_use]
     pub fn contains(&self, resource: &ResourceRef) -> bool {
-        self.index.get(resource).and_then(|&i| self.entries.get(i)).is_some_and(|e| e.added)
+        self.find(resource).and_then(|i| self.entry(i)).is_some_and(|e| e.added)
     }
 
     /// The path, without the future (the hierarchy never waits).
@@ -353,7 +363,7 @@ impl Hierarchy {
         read: impl FnOnce(&[PathItem]) -> R,
     ) -> Result<R, TreeError> {
         let unknown = || TreeError::Unknown(resource.clone());
-        let entry = |i: usize| match self.entries.get(i) {
+        let entry = |i: u32| match self.entry(i) {
             Some(e) if e.added => Ok(e),
             Some(e) => Err(TreeError::Unknown(e.resource.clone())),
             None => Err(unknown()),
@@ -363,7 +373,7 @@ impl Hierarchy {
             owner: e.owner.clone(),
             inherits: e.inherits,
         };
-        let first = entry(*self.index.get(resource).ok_or_else(unknown)?)?;
+        let first = entry(self.find(resource).ok_or_else(unknown)?)?;
         let Some(p) = first.parent else { return Ok(read(&[item(first)])) };
         let second = entry(p)?;
         let Some(q) = second.parent else { return Ok(read(&[item(first), item(second)])) };

@@ -439,6 +439,12 @@ impl ResourceRef {
     }
 }
 
+impl Tagged for ResourceRef {
+    fn tag(&self) -> u32 {
+        self.text.tag()
+    }
+}
+
 impl FromStr for ResourceRef {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -14,6 +14,7 @@ mod principal;
 mod recipient;
 mod settings;
 mod share;
+mod tag_index;
 pub(crate) mod time;
 
 pub use access::{AccessLevel, Level, ReshareRights};
@@ -29,4 +30,5 @@ pub use principal::{AdminRight, AdminRights, Principal, PrincipalBuilder, Princi
 pub use recipient::{Recipient, RecipientClass, ShareType};
 pub use settings::{EmailDomains, RequireAcceptance, Settings};
 pub use share::{FieldChange, NewShare, Share, SharePatch, ShareState, Usage};
+pub(crate) use tag_index::TagIndex;
 pub use time::{EARLIEST_TIME, LATEST_TIME, check_time};

@@ -16,7 +16,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::model::ById;
+use crate::model::{ById, TagIndex, Tagged};
 use crate::model::{
     LinkDigest, LogEntry, LogEvent, PrincipalId, Recipient, ResourceRef, Revision, Share, ShareId,
     ShareLink, ShareType,
@@ -83,8 +83,9 @@ struct Place {
 
 const FREE: Place = Place { resource: NONE, index: NONE, last_log: NONE };
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shelf {
+    resource: ResourceRef,
     shares: ShareList,
     numbers: Vec<Number>,
     revision: Revision,
@@ -102,7 +103,8 @@ struct Logged {
 struct State {
     revision: Revision,
     shelves: Vec<Shelf>,
-    shelf_of: HashMap<ResourceRef, u32, ById>,
+    /// Each resource's shelf.
+    shelf_index: TagIndex,
     by_id: BTreeMap<ShareId, Number>,
     places: Vec<Place>,
     live: usize,
@@ -167,19 +169,33 @@ impl State {
     }
 
     fn revision_of(&self, resource: &ResourceRef) -> Revision {
-        self.shelf_of
-            .get(resource)
-            .and_then(|&s| self.shelves.get(s as usize))
-            .map_or(Revision::ZERO, |shelf| shelf.revision)
+        self.shelf_of(resource).map_or(Revision::ZERO, |shelf| shelf.revision)
     }
 
+    fn shelf_number(&self, resource: &ResourceRef) -> Option<u32> {
+        self.shelf_index.get(resource.tag(), |s| {
+            self.shelves.get(s as usize).is_some_and(|shelf| shelf.resource == *resource)
+        })
+    }
+
+    fn shelf_of(&self, resource: &ResourceRef) -> Option<&Shelf> {
+        self.shelves.get(self.shelf_number(resource)? as usize)
+    }
+
+    /// The resource's shelf, made if it has none.
     fn shelf(&mut self, resource: &ResourceRef) -> Result<u32, StoreError> {
-        if let Some(&s) = self.shelf_of.get(resource) {
+        if let Some(s) = self.shelf_number(resource) {
             return Ok(s);
         }
         let s = u32::try_from(self.shelves.len()).ok().filter(|s| *s < NONE).ok_or_else(full)?;
-        self.shelves.push(Shelf { last_log: NONE, ..Shelf::default() });
-        self.shelf_of.insert(resource.clone(), s);
+        self.shelves.push(Shelf {
+            resource: resource.clone(),
+            shares: ShareList::new(),
+            numbers: Vec::new(),
+            revision: Revision::ZERO,
+            last_log: NONE,
+        });
+        self.shelf_index.insert(resource.tag(), s);
         Ok(s)
     }
 
@@ -197,9 +213,8 @@ impl State {
         );
         // Emails are equal ignoring case, links by digest: keep each share's own spelling.
         let exact = !matches!(share.recipient(), Recipient::Email { .. } | Recipient::Link(_));
-        let resource = self.shelf_of.get_key_value(share.resource()).map(|(k, _)| k);
-        share.share_text(resource, Some(&sharer), exact.then_some(&recipient));
         let shelf = self.shelves.get_mut(s as usize).ok_or_else(full)?;
+        share.share_text(Some(&shelf.resource), Some(&sharer), exact.then_some(&recipient));
         let index = u32::try_from(shelf.shares.len()).map_err(|_| full())?;
         if let Some(expires) = share.expires() {
             self.by_expiry.insert((expires, n));
@@ -576,7 +591,7 @@ impl MemoryStore {
                 <[Keyed]>::len,
             );
             let exact = !matches!(share.recipient(), Recipient::Email { .. } | Recipient::Link(_));
-            let resource = state.shelf_of.get_key_value(share.resource()).map(|(k, _)| k);
+            let resource = state.shelves.get(s as usize).map(|shelf| &shelf.resource);
             share.share_text(resource, Some(&sharer), exact.then_some(&recipient));
             if let Some(expires) = share.expires() {
                 expiring.push((expires, n));
@@ -648,11 +663,7 @@ impl MemoryStore {
         if state.revision < at_least {
             return Err(StoreError::NotYet { wanted: at_least, actual: state.revision });
         }
-        let view = |resource| match state
-            .shelf_of
-            .get(resource)
-            .and_then(|&s| state.shelves.get(s as usize))
-        {
+        let view = |resource| match state.shelf_of(resource) {
             Some(shelf) => PathShares { resource, shares: &shelf.shares, revision: shelf.revision },
             None => PathShares { resource, shares: &EMPTY, revision: Revision::ZERO },
         };
@@ -803,7 +814,7 @@ impl ShareStore for MemoryStore {
         let recipient_numbers: Vec<Number>;
         let mut candidates: Vec<&[Number]> = Vec::new();
         if let Some(resource) = &filter.resource {
-            let shelf = state.shelf_of.get(resource).and_then(|&s| state.shelves.get(s as usize));
+            let shelf = state.shelf_of(resource);
             candidates.push(shelf.map_or(&[][..], |s| s.numbers.as_slice()));
         }
         if let Some(sharer) = &filter.shared_by {
@@ -902,11 +913,7 @@ impl ShareStore for MemoryStore {
         page: &Page,
     ) -> Result<Paged<LogEntry>, StoreError> {
         let state = self.read()?;
-        let last = state
-            .shelf_of
-            .get(resource)
-            .and_then(|&s| state.shelves.get(s as usize))
-            .map_or(NONE, |shelf| shelf.last_log);
+        let last = state.shelf_of(resource).map_or(NONE, |shelf| shelf.last_log);
         Ok(log_page(state.log_chain(last, |l| l.prev_for_resource), page))
     }
 
