@@ -83,7 +83,10 @@ struct Place {
 
 const FREE: Place = Place { resource: NONE, index: NONE, last_log: NONE };
 
+/// What a read of the resource's shares needs (its id, to confirm the index's place, and its
+/// list) comes first, in the first of the shelf's two cache lines.
 #[derive(Debug)]
+#[repr(C, align(64))]
 struct Shelf {
     resource: ResourceRef,
     shares: ShareList,
@@ -91,6 +94,8 @@ struct Shelf {
     revision: Revision,
     last_log: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Shelf>() == 128);
 
 #[derive(Debug)]
 struct Logged {
