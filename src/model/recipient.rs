@@ -347,39 +347,34 @@ impl Recipient {
         let anonymous = principal.kind() == PrincipalKind::Anonymous;
         match self {
             Recipient::Public => true,
-            Recipient::Link(_) => self.matches_by_other_fields(principal),
+            Recipient::Link(_) => self.matches_by_address_or_token(principal),
             _ if anonymous => false,
             Recipient::User { id } => principal.id() == id,
             Recipient::Group { id } => principal.in_group(id),
-            Recipient::Organization => principal.kind() == PrincipalKind::Internal,
-            Recipient::PartnerUsers => principal.kind() == PrincipalKind::Partner,
-            Recipient::CustomerUsers => principal.kind() == PrincipalKind::Customer,
-            _ => self.matches_by_other_fields(principal),
-        }
-    }
-
-    /// `matches` for the recipients that read more of the principal than its id, kind and
-    /// groups. Not inlined, so that a decision's walk does not load those fields of the
-    /// principal (other cache lines) for shares that never need them.
-    #[inline(never)]
-    fn matches_by_other_fields(&self, principal: &Principal) -> bool {
-        match self {
-            Recipient::Link(link) => {
-                principal.link_digests().iter().any(|d| link.accepts(d))
-                    && link.audience().admits(principal)
-            }
             Recipient::Role { id } => principal.role() == Some(id),
             Recipient::RoleAndSubordinates { id } => principal.has_role_or_reports_to(id),
             Recipient::RoleAndInternalSubordinates { id } => {
                 principal.kind() == PrincipalKind::Internal && principal.has_role_or_reports_to(id)
             }
+            Recipient::Organization => principal.kind() == PrincipalKind::Internal,
+            Recipient::PartnerUsers => principal.kind() == PrincipalKind::Partner,
+            Recipient::CustomerUsers => principal.kind() == PrincipalKind::Customer,
+            Recipient::Email { .. } => self.matches_by_address_or_token(principal),
+        }
+    }
+
+    /// `matches` for an email or link recipient. Not inlined, so that a decision's walk does
+    /// not load the principal's addresses and link digests (cache lines past the first two)
+    /// for the shares, nearly all, that never need them.
+    #[inline(never)]
+    fn matches_by_address_or_token(&self, principal: &Principal) -> bool {
+        match self {
+            Recipient::Link(link) => {
+                principal.link_digests().iter().any(|d| link.accepts(d))
+                    && link.audience().admits(principal)
+            }
             Recipient::Email { email } => principal.emails().contains(email),
-            Recipient::User { .. }
-            | Recipient::Group { .. }
-            | Recipient::Organization
-            | Recipient::PartnerUsers
-            | Recipient::CustomerUsers
-            | Recipient::Public => self.matches(principal), // decided there, never sent here
+            _ => self.matches(principal), // decided there, never sent here
         }
     }
 }
