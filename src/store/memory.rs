@@ -83,8 +83,8 @@ struct Place {
 
 const FREE: Place = Place { resource: NONE, index: NONE, last_log: NONE };
 
-/// What a read of the resource's shares needs (its id, to confirm the index's place, and its
-/// list) comes first, in the first of the shelf's two cache lines.
+/// What a read of the resource's shares needs comes first: its id (which confirms the index's
+/// place) and its list, the first 80 of the shelf's 128 bytes, two aligned cache lines.
 #[derive(Debug)]
 #[repr(C, align(64))]
 struct Shelf {
