@@ -8,21 +8,21 @@ use crate::model::{
 use crate::policy::{Decision, Node, ShareAction};
 use crate::store::{Applied, PathShares, Precondition, ShareStore, StoreError, Write};
 
-use super::{Admin, AdminError, PathItem, ResourceTree};
+use super::{Admin, AdminError, PathItem, PathStep, ResourceTree};
 
 /// How often a write whose decision went stale is decided again before [`AdminError::Busy`].
 pub(super) const ATTEMPTS: usize = 8;
 
 /// The node of one resource of a path: the store's view of it and the tree's owner.
-fn node<'a>((on, item): (&PathShares<'a>, &'a PathItem)) -> Node<'a> {
-    Node::listed(on.resource, item.owner.as_ref(), on.shares).inheriting(item.inherits)
+fn node<'a>((on, step): (&PathShares<'a>, &PathStep<'a>)) -> Node<'a> {
+    Node::listed(on.resource, step.owner, on.shares).inheriting(step.inherits)
 }
 
 /// The reader [`ShareStore::read_path`] calls: it builds the path's nodes from the store's
 /// views and the tree's items and runs `decide` over them once, leaving its answer (with, when
 /// `guard`, the revisions read) in `out`.
 fn reader<'p, R, D: FnOnce(&[Node<'_>]) -> R>(
-    path: &'p [PathItem],
+    path: &'p [PathStep<'p>],
     guard: bool,
     decide: &'p mut Option<D>,
     out: &'p mut Option<(R, Precondition)>,
@@ -35,7 +35,7 @@ fn reader<'p, R, D: FnOnce(&[Node<'_>]) -> R>(
             Precondition::none()
         };
         // Paths are short: their nodes go on the stack, not in a fresh `Vec`.
-        let n = |i: usize| views.get(i).zip(path.get(i)).map(|(on, item)| node((on, item)));
+        let n = |i: usize| views.get(i).zip(path.get(i)).map(node);
         let answer = match (n(0), n(1), n(2), n(3)) {
             (Some(a), None, ..) => decide(&[a]),
             (Some(a), Some(b), None, _) => decide(&[a, b]),
@@ -108,16 +108,16 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         let tree = self.tree.path_ready(resource, &mut |path| {
             let mut read = reader(path, guard, &mut decide, &mut out);
             let mut ready =
-                |refs: &[ResourceRef]| self.store.read_path_ready(refs, Revision::ZERO, &mut read);
+                |refs: &[&ResourceRef]| self.store.read_path_ready(refs, Revision::ZERO, &mut read);
             // Short paths name their resources on the stack, not in a fresh `Vec`.
             read_path = match path {
-                [a] => ready(std::slice::from_ref(&a.resource)),
-                [a, b] => ready(&[a.resource.clone(), b.resource.clone()]),
-                [a, b, c] => ready(&[a.resource.clone(), b.resource.clone(), c.resource.clone()]),
-                _ => ready(&path.iter().map(|item| item.resource.clone()).collect::<Vec<_>>()),
+                [a] => ready(&[a.resource]),
+                [a, b] => ready(&[a.resource, b.resource]),
+                [a, b, c] => ready(&[a.resource, b.resource, c.resource]),
+                _ => ready(&path.iter().map(|step| step.resource).collect::<Vec<_>>()),
             };
             if read_path.is_none() {
-                waiting = Some(path.to_vec());
+                waiting = Some(path.iter().map(|&step| PathItem::from(step)).collect());
             }
         });
         match (tree, read_path, decide) {
@@ -141,9 +141,10 @@ impl<S: ShareStore, T: ResourceTree> Admin<S, T> {
         decide: impl FnOnce(&[Node<'_>]) -> R + Send,
     ) -> Result<(R, Precondition), AdminError> {
         let refs: Vec<ResourceRef> = path.iter().map(|item| item.resource.clone()).collect();
+        let steps: Vec<PathStep<'_>> = path.iter().map(PathItem::step).collect();
         let (mut decide, mut out) = (Some(decide), None);
         {
-            let mut read = reader(&path, guard, &mut decide, &mut out);
+            let mut read = reader(&steps, guard, &mut decide, &mut out);
             match reaching {
                 Some(principal) => {
                     let store = &self.store;

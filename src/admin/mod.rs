@@ -37,7 +37,7 @@ use chrono::{DateTime, Utc};
 
 pub use error::AdminError;
 pub use links::{LinkRequest, NewLink, OpenedLink};
-pub use tree::{Hierarchy, PathItem, ResourceTree, TreeError};
+pub use tree::{Hierarchy, PathItem, PathStep, ResourceTree, TreeError};
 
 use crate::model::{
     LogEntry, NewShare, Permission, Principal, PrincipalId, Recipient, ResourceRef, Revision,

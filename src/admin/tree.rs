@@ -44,6 +44,53 @@ impl PathItem {
     pub fn new(resource: ResourceRef, owner: Option<PrincipalId>) -> Self {
         Self { resource, owner, inherits: true }
     }
+
+    /// The item, borrowed.
+    ///
+    /// ```
+    /// use shareguard::admin::PathItem;
+    /// let item = PathItem::new("folder:f1".parse()?, None);
+    /// assert_eq!(item.step().resource, &item.resource);
+    /// # Ok::<(), shareguard::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn step(&self) -> PathStep<'_> {
+        PathStep { resource: &self.resource, owner: self.owner.as_ref(), inherits: self.inherits }
+    }
+}
+
+/// One resource of a path, borrowed from the tree that holds it: what
+/// [`ResourceTree::path_ready`] hands its reader, so that a decision over a tree in memory
+/// copies no ids (an id longer than 16 bytes is shared, and each copy is an atomic count).
+///
+/// ```
+/// use shareguard::admin::{PathItem, PathStep};
+///
+/// let item = PathItem::new("folder:f1".parse()?, Some("alice".parse()?));
+/// let step: PathStep<'_> = item.step();
+/// assert_eq!(step.owner.map(|o| o.as_str()), Some("alice"));
+/// assert_eq!(PathItem::from(step), item);
+/// # Ok::<(), shareguard::ModelError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathStep<'a> {
+    /// The resource.
+    pub resource: &'a ResourceRef,
+    /// Its owner, if it has one.
+    pub owner: Option<&'a PrincipalId>,
+    /// Whether the resource inherits its ancestors' grants (SEMANTICS.md section 10).
+    pub inherits: bool,
+}
+
+impl From<PathStep<'_>> for PathItem {
+    /// The step, owned.
+    fn from(step: PathStep<'_>) -> Self {
+        Self {
+            resource: step.resource.clone(),
+            owner: step.owner.cloned(),
+            inherits: step.inherits,
+        }
+    }
 }
 
 /// Why the resource tree could not give a path.
@@ -118,9 +165,9 @@ pub trait ResourceTree: Send + Sync {
     async fn path(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError>;
 
     /// [`path`](Self::path) at once, without a future, for a tree that never waits (held in
-    /// memory): calls `read` once with the path, which it may keep on the stack. `None`, the
-    /// default, sends the facade to `path`. [`Hierarchy`] answers here, so that a decision over
-    /// it costs no boxed future and no allocation.
+    /// memory): calls `read` once with the path, borrowed, which it may keep on the stack.
+    /// `None`, the default, sends the facade to `path`. [`Hierarchy`] answers here, so that a
+    /// decision over it costs no boxed future, no allocation and no copy of an id.
     ///
     /// ```
     /// use shareguard::admin::{Hierarchy, ResourceTree};
@@ -135,7 +182,7 @@ pub trait ResourceTree: Send + Sync {
     fn path_ready(
         &self,
         resource: &ResourceRef,
-        read: &mut dyn FnMut(&[PathItem]),
+        read: &mut dyn FnMut(&[PathStep<'_>]),
     ) -> Option<Result<(), TreeError>> {
         let _ = (resource, read);
         None
@@ -150,7 +197,7 @@ impl<T: ResourceTree + ?Sized> ResourceTree for &T {
     fn path_ready(
         &self,
         resource: &ResourceRef,
-        read: &mut dyn FnMut(&[PathItem]),
+        read: &mut dyn FnMut(&[PathStep<'_>]),
     ) -> Option<Result<(), TreeError>> {
         (**self).path_ready(resource, read)
     }
@@ -164,7 +211,7 @@ impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
     fn path_ready(
         &self,
         resource: &ResourceRef,
-        read: &mut dyn FnMut(&[PathItem]),
+        read: &mut dyn FnMut(&[PathStep<'_>]),
     ) -> Option<Result<(), TreeError>> {
         (**self).path_ready(resource, read)
     }
@@ -206,6 +253,12 @@ struct Entry {
 }
 
 const _: () = assert!(std::mem::size_of::<Entry>() == 64);
+
+impl Entry {
+    fn step(&self) -> PathStep<'_> {
+        PathStep { resource: &self.resource, owner: self.owner.as_ref(), inherits: self.inherits }
+    }
+}
 
 impl Hierarchy {
     /// An empty hierarchy.
@@ -357,14 +410,14 @@ impl Hierarchy {
 
     /// The path, without the future (the hierarchy never waits).
     pub(crate) fn path_now(&self, resource: &ResourceRef) -> Result<Vec<PathItem>, TreeError> {
-        self.with_path(resource, <[PathItem]>::to_vec)
+        self.with_path(resource, |path| path.iter().map(|&step| PathItem::from(step)).collect())
     }
 
     /// Runs `read` over the resource's path: on the stack for a path of up to three resources.
     fn with_path<R>(
         &self,
         resource: &ResourceRef,
-        read: impl FnOnce(&[PathItem]) -> R,
+        read: impl FnOnce(&[PathStep<'_>]) -> R,
     ) -> Result<R, TreeError> {
         let unknown = || TreeError::Unknown(resource.clone());
         let entry = |i: u32| match self.entry(i) {
@@ -372,11 +425,7 @@ impl Hierarchy {
             Some(e) => Err(TreeError::Unknown(e.resource.clone())),
             None => Err(unknown()),
         };
-        let item = |e: &Entry| PathItem {
-            resource: e.resource.clone(),
-            owner: e.owner.clone(),
-            inherits: e.inherits,
-        };
+        let item = Entry::step;
         let first = entry(self.find(resource).ok_or_else(unknown)?)?;
         let Some(p) = first.parent else { return Ok(read(&[item(first)])) };
         let second = entry(p)?;
@@ -405,7 +454,7 @@ impl ResourceTree for Hierarchy {
     fn path_ready(
         &self,
         resource: &ResourceRef,
-        read: &mut dyn FnMut(&[PathItem]),
+        read: &mut dyn FnMut(&[PathStep<'_>]),
     ) -> Option<Result<(), TreeError>> {
         Some(self.with_path(resource, read))
     }

@@ -187,6 +187,14 @@ impl State {
         self.shelves.get(self.shelf_number(resource)? as usize)
     }
 
+    /// The shares on the resource, for a path read.
+    fn view<'a>(&'a self, resource: &'a ResourceRef) -> PathShares<'a> {
+        match self.shelf_of(resource) {
+            Some(shelf) => PathShares { resource, shares: &shelf.shares, revision: shelf.revision },
+            None => PathShares { resource, shares: &EMPTY, revision: Revision::ZERO },
+        }
+    }
+
     /// The resource's shelf, made if it has none.
     fn shelf(&mut self, resource: &ResourceRef) -> Result<u32, StoreError> {
         if let Some(s) = self.shelf_number(resource) {
@@ -658,9 +666,9 @@ impl MemoryStore {
     }
 
     /// [`ShareStore::read_path`] without the future: the reader runs under the read lock.
-    pub(crate) fn read_path_now<R>(
+    pub(crate) fn read_path_now<R, Id: std::borrow::Borrow<ResourceRef>>(
         &self,
-        resources: &[ResourceRef],
+        resources: &[Id],
         at_least: Revision,
         read: impl FnOnce(&[PathShares<'_>]) -> R,
     ) -> Result<R, StoreError> {
@@ -668,10 +676,8 @@ impl MemoryStore {
         if state.revision < at_least {
             return Err(StoreError::NotYet { wanted: at_least, actual: state.revision });
         }
-        let view = |resource| match state.shelf_of(resource) {
-            Some(shelf) => PathShares { resource, shares: &shelf.shares, revision: shelf.revision },
-            None => PathShares { resource, shares: &EMPTY, revision: Revision::ZERO },
-        };
+        let view =
+            |resource| state.view(<Id as std::borrow::Borrow<ResourceRef>>::borrow(resource));
         // Paths are short: their views go on the stack, not in a fresh `Vec`.
         Ok(match resources {
             [a] => read(&[view(a)]),
@@ -728,7 +734,7 @@ impl ShareStore for MemoryStore {
 
     fn read_path_ready(
         &self,
-        resources: &[ResourceRef],
+        resources: &[&ResourceRef],
         at_least: Revision,
         read: &mut PathReader<'_>,
     ) -> Option<Result<(), StoreError>> {

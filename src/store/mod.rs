@@ -944,23 +944,24 @@ pub trait ShareStore: Send + Sync {
 
     /// [`read_path`](Self::read_path) at once, without a future, for a store that never
     /// waits (its shares in memory): `None`, the default, sends the caller to `read_path`.
-    /// [`MemoryStore`] answers here, so that a decision over it
-    /// costs no boxed future.
+    /// [`MemoryStore`] answers here, so that a decision over it costs no boxed future. The
+    /// resources are borrowed (from the tree's path), so a path costs no copies of their ids.
     ///
     /// ```
-    /// use shareguard::{MemoryStore, ShareStore};
+    /// use shareguard::{MemoryStore, ResourceRef, ShareStore};
     /// use shareguard::model::Revision;
     ///
     /// let store = MemoryStore::new();
+    /// let folder: ResourceRef = "folder:f1".parse()?;
     /// let mut read = 0;
-    /// let done = store.read_path_ready(&["folder:f1".parse()?], Revision::ZERO, &mut |views| read = views.len());
+    /// let done = store.read_path_ready(&[&folder], Revision::ZERO, &mut |views| read = views.len());
     /// assert!(matches!(done, Some(Ok(()))));
     /// assert_eq!(read, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn read_path_ready(
         &self,
-        resources: &[ResourceRef],
+        resources: &[&ResourceRef],
         at_least: Revision,
         read: &mut PathReader<'_>,
     ) -> Option<Result<(), StoreError>> {
@@ -1288,7 +1289,7 @@ macro_rules! forward_store {
             async fn read_path(&self, resources: &[ResourceRef], at_least: Revision, read: &mut PathReader<'_>) -> Result<(), StoreError> {
                 (**self).read_path(resources, at_least, read).await
             }
-            fn read_path_ready(&self, resources: &[ResourceRef], at_least: Revision, read: &mut PathReader<'_>) -> Option<Result<(), StoreError>> {
+            fn read_path_ready(&self, resources: &[&ResourceRef], at_least: Revision, read: &mut PathReader<'_>) -> Option<Result<(), StoreError>> {
                 (**self).read_path_ready(resources, at_least, read)
             }
             async fn read_path_reaching(&self, resources: &[ResourceRef], principal: &Principal, at_least: Revision, read: &mut PathReader<'_>) -> Result<(), StoreError> {

@@ -63,14 +63,17 @@ impl Ids {
         fn make<T: std::str::FromStr<Err = ModelError>>(
             n: usize,
             prefix: &str,
+            pad: &str,
         ) -> Result<Vec<T>, String> {
-            (0..n).map(|i| format!("{prefix}{i}").parse().map_err(err)).collect()
+            (0..n).map(|i| format!("{prefix}{pad}{i}").parse().map_err(err)).collect()
         }
+        // `ID_PAD` lengthens every id: past 16 bytes an id's text is shared, not held in place.
+        let pad = std::env::var("ID_PAD").unwrap_or_default();
         Ok(Self {
-            users: make(w.users, "u")?,
-            groups: make(w.group_parent.len(), "g")?,
-            documents: make(w.documents(), "document:d")?,
-            folders: make(w.folders, "folder:f")?,
+            users: make(w.users, "u", &pad)?,
+            groups: make(w.group_parent.len(), "g", &pad)?,
+            documents: make(w.documents(), "document:d", &pad)?,
+            folders: make(w.folders, "folder:f", &pad)?,
         })
     }
 
