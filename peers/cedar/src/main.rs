@@ -2,7 +2,8 @@
 //! hand-written baseline, every decision compared, each engine timed over the same queries.
 //!
 //! Sizes come from `USERS`, `GROUPS`, `FOLDERS`, `DOCUMENTS`, `GRANTS`, `QUERIES`, `SEED` and
-//! `REPETITIONS`. Progress goes to stderr; the figures, one `name=value` a line, to stdout.
+//! `REPETITIONS`; `ID_PAD` lengthens shareguard's ids. Progress goes to stderr; the figures,
+//! one `name=value` a line, to stdout.
 //! Exits 1 if any query has a mismatch.
 
 mod baseline;
