@@ -425,19 +425,18 @@ impl Hierarchy {
             Some(e) => Err(TreeError::Unknown(e.resource.clone())),
             None => Err(unknown()),
         };
-        let item = Entry::step;
         let first = entry(self.find(resource).ok_or_else(unknown)?)?;
-        let Some(p) = first.parent else { return Ok(read(&[item(first)])) };
+        let Some(p) = first.parent else { return Ok(read(&[first.step()])) };
         let second = entry(p)?;
-        let Some(q) = second.parent else { return Ok(read(&[item(first), item(second)])) };
+        let Some(q) = second.parent else { return Ok(read(&[first.step(), second.step()])) };
         let third = entry(q)?;
         let Some(mut next) = third.parent else {
-            return Ok(read(&[item(first), item(second), item(third)]));
+            return Ok(read(&[first.step(), second.step(), third.step()]));
         };
-        let mut path = vec![item(first), item(second), item(third)];
+        let mut path = vec![first.step(), second.step(), third.step()];
         loop {
             let e = entry(next)?;
-            path.push(item(e));
+            path.push(e.step());
             match e.parent {
                 Some(p) => next = p,
                 None => return Ok(read(&path)),
