@@ -821,6 +821,30 @@ fn a_public_manager_share_does_not_extend_the_hold_on_a_reshare_right() {
     allow(&w.create(&bob, &new.clone().expires(until)), Reason::Share);
 }
 
+/// 6.4: a grant of the actor's that is a link with a use limit counts as expiring at `now` (it
+/// may be used up at any moment), so a share of what only it gives always outlives it.
+#[test]
+fn a_link_with_a_use_limit_holds_for_the_escalation_limit_only_until_now() {
+    let bob = Principal::builder("bob", PrincipalKind::Internal)
+        .link_token(&token("tok"))
+        .build()
+        .unwrap();
+    let world = |max_uses| {
+        World::new()
+            .on_doc(
+                share("r", "document:d1", user("bob"), AccessLevel::None)
+                    .with_reshare(ReshareRights::INTERNAL),
+            )
+            .on_doc(
+                share("l", "document:d1", link("tok"), AccessLevel::Viewer).with_max_uses(max_uses),
+            )
+    };
+    let new = new_share(user("carol"), AccessLevel::Viewer);
+    allow(&world(None).create(&bob, &new), Reason::Share);
+    deny(&world(Some(5)).create(&bob, &new), Reason::Escalation);
+    deny(&world(Some(5)).create(&bob, &new.clone().expires(now() + ns(1))), Reason::Escalation);
+}
+
 #[test]
 fn owner_and_admin_exemptions() {
     let w = World::new();
