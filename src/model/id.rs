@@ -75,7 +75,22 @@ impl IdText {
 /// them (two equal ids have equal tags; the converse needs the text).
 pub(crate) trait Tagged {
     fn tag(&self) -> u32;
+
+    /// The id's bit in a 64-bit filter of a few ids (a principal's own and its groups').
+    fn filter_bit(&self) -> u64 {
+        1 << filter_index(self.tag())
+    }
 }
+
+/// Which bit of a 64-bit filter of ids stands for an id with this tag: 0 to 62. Bit 63
+/// ([`ANYONE`]) is every filter's, for what is not an id.
+pub(crate) const fn filter_index(tag: u32) -> u8 {
+    // Below 63: the remainder fits.
+    (tag % 63) as u8
+}
+
+/// The bit of a 64-bit filter of ids that every filter holds.
+pub(crate) const ANYONE: u8 = 63;
 
 impl PartialEq for IdText {
     #[inline]

@@ -21,7 +21,7 @@ pub use access::{AccessLevel, Level, ReshareRights};
 pub use directory::Directory;
 pub use error::ModelError;
 pub use event::{LogEntry, LogEvent, Revision};
-pub(crate) use id::{ById, Tagged};
+pub(crate) use id::{ANYONE, ById, Tagged, filter_index};
 pub use id::{Email, GroupId, PrincipalId, ResourceKind, ResourceRef, RoleId, ShareId};
 pub use link::{Audience, LinkDigest, LinkToken, ShareLink};
 pub use password::{LinkPassword, LinkUnlock, Password};

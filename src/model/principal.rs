@@ -429,7 +429,8 @@ impl Principal {
         &self.groups.ids
     }
 
-    /// The filter of the principal's group tags (bit `tag % 64` of each), made once.
+    /// The filter of the principal's group tags (the [filter bit](Tagged::filter_bit) of each),
+    /// made once.
     #[inline]
     pub(crate) fn group_bits(&self) -> u64 {
         self.groups.bits
@@ -861,13 +862,13 @@ impl PrincipalBuilder {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Groups {
     ids: Vec<GroupId>,
-    /// Bit `tag % 64` of each group's tag.
+    /// The [filter bit](Tagged::filter_bit) of each group.
     bits: u64,
 }
 
 impl Groups {
     fn bit(group: &GroupId) -> u64 {
-        1 << (group.tag() % 64)
+        group.filter_bit()
     }
 
     fn is_empty(&self) -> bool {

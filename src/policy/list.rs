@@ -1,7 +1,7 @@
 //! [`ShareList`]: the shares on one resource, with the compact index of their recipients that
 //! the policy scans before it reads a share.
 
-use crate::model::Tagged;
+use crate::model::{ANYONE, Tagged, filter_index};
 use crate::model::{GroupId, Principal, Recipient, Share};
 
 /// Eight bytes a share: enough to rule out most shares on a path without reading them.
@@ -9,6 +9,9 @@ use crate::model::{GroupId, Principal, Recipient, Share};
 pub(crate) struct RecipientKey {
     tag: u32,
     kind: KeyKind,
+    /// Which bit of a [`Probe`]'s filter the recipient needs: its tag's, or the bit every
+    /// filter holds for a recipient that is not a user or a group.
+    bit: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,42 +26,48 @@ enum KeyKind {
 
 impl RecipientKey {
     fn of(share: &Share) -> Self {
-        match share.recipient() {
-            Recipient::User { id } => Self { tag: id.tag(), kind: KeyKind::User },
-            Recipient::Group { id } => Self { tag: id.tag(), kind: KeyKind::Group },
-            _ => Self { tag: 0, kind: KeyKind::Other },
-        }
+        let (tag, kind) = match share.recipient() {
+            Recipient::User { id } => (id.tag(), KeyKind::User),
+            Recipient::Group { id } => (id.tag(), KeyKind::Group),
+            _ => return Self::OTHER,
+        };
+        Self { tag, kind, bit: filter_index(tag) }
     }
+
+    const OTHER: Self = Self { tag: 0, kind: KeyKind::Other, bit: ANYONE };
 
     /// False only when the share's recipient cannot be the principal the probe was made
     /// for: a user or group recipient whose tag is not among the principal's. True means
     /// "read the share".
     #[inline]
     pub(crate) fn may_match(self, probe: &Probe<'_>) -> bool {
-        // Without branches until a share passes the filter: the kinds come in no order a
-        // processor could predict.
-        let user = (self.kind == KeyKind::User) & (probe.user == self.tag);
-        let group = (self.kind == KeyKind::Group) & (probe.group_bits >> (self.tag % 64) & 1 != 0);
-        if !(user | group | (self.kind == KeyKind::Other)) {
+        // One test rules out most keys: the user's, its groups' and the anyone bit are the
+        // only ones set, a handful of 64.
+        if probe.bits >> self.bit & 1 == 0 {
             return false;
         }
-        !group || probe.groups.iter().any(|g| g.tag() == self.tag)
+        match self.kind {
+            KeyKind::User => probe.user == self.tag,
+            KeyKind::Group => probe.groups.iter().any(|g| g.tag() == self.tag),
+            KeyKind::Other => true,
+        }
     }
 }
 
-/// A principal's tags, gathered once a decision: its id's, and a 64-bit filter of its
-/// groups' (bit `tag % 64`), so that most shares to groups it is not in cost one test.
+/// A principal's tags, gathered once a decision: its id's, and a 64-bit filter of its own,
+/// its groups' and the anyone bit, so that most shares to others cost one test.
 pub(crate) struct Probe<'a> {
     user: u32,
-    group_bits: u64,
+    bits: u64,
     groups: &'a [GroupId],
 }
 
 impl<'a> Probe<'a> {
     pub(crate) fn new(principal: &'a Principal) -> Self {
+        let id = principal.id();
         Self {
-            user: principal.id().tag(),
-            group_bits: principal.group_bits(),
+            user: id.tag(),
+            bits: principal.group_bits() | id.filter_bit() | 1 << ANYONE,
             groups: principal.groups(),
         }
     }
@@ -127,8 +136,7 @@ impl Default for Keys {
 }
 
 impl Keys {
-    const NONE: Self =
-        Self::InPlace { len: 0, keys: [RecipientKey { tag: 0, kind: KeyKind::Other }; IN_PLACE] };
+    const NONE: Self = Self::InPlace { len: 0, keys: [RecipientKey::OTHER; IN_PLACE] };
 
     fn of(shares: &[Share]) -> Self {
         let mut keys = Self::NONE;
