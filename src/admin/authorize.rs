@@ -35,11 +35,10 @@ fn reader<'p, R, D: FnOnce(&[Node<'_>]) -> R>(
             Precondition::none()
         };
         // Paths are short: their nodes go on the stack, not in a fresh `Vec`.
-        let n = |i: usize| views.get(i).zip(path.get(i)).map(node);
-        let answer = match (n(0), n(1), n(2), n(3)) {
-            (Some(a), None, ..) => decide(&[a]),
-            (Some(a), Some(b), None, _) => decide(&[a, b]),
-            (Some(a), Some(b), Some(c), None) => decide(&[a, b, c]),
+        let answer = match (views, path) {
+            ([a], [x]) => decide(&[node((a, x))]),
+            ([a, b], [x, y]) => decide(&[node((a, x)), node((b, y))]),
+            ([a, b, c], [x, y, z]) => decide(&[node((a, x)), node((b, y)), node((c, z))]),
             _ => decide(&views.iter().zip(path).map(node).collect::<Vec<_>>()),
         };
         *out = Some((answer, pre));
