@@ -353,14 +353,9 @@ impl Policy {
         let mut latest: Option<DateTime<Utc>> = None;
         let reach = super::granting(path);
         for share in path.iter().take(reach).flat_map(|n| n.shares()) {
-            if share.is_restrict()
-                || !super::granted_by(share).has(permission)
-                || !share.is_active(now)
-                || share.is_pending()
-                || !share.recipient().matches(actor)
-                || !share.is_unlocked_for(actor)
-                || !self.enables(share, actor)
-            {
+            let gives = matches!(self.effect(share, actor, now),
+                super::Effect::Grant { granted, hold: super::Hold::Enabled } if granted.has(permission));
+            if !gives {
                 continue;
             }
             let ends = if share.max_uses().is_some() { Some(now) } else { share.expires() };

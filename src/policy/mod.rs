@@ -353,6 +353,34 @@ struct Standing<'a> {
 /// A share and the resource of the path that carries it.
 type Cited<'a> = Option<(&'a Share, &'a ResourceRef)>;
 
+/// What one share does for a principal at a moment ([`Policy::effect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Its recipient is someone else, or it is a restrict not in force.
+    Nothing,
+    /// An active restrict on the principal.
+    Restrict,
+    /// A grant to the principal that has expired or is used up.
+    Expired,
+    /// A grant to the principal that has not started.
+    NotStarted,
+    /// An active grant to the principal: what it gives, and whether it holds now.
+    Grant { granted: Permissions, hold: Hold },
+}
+
+/// Whether an active grant that reaches the principal gives what it grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// Not yet accepted.
+    Pending,
+    /// A link whose password the principal has not given.
+    Locked,
+    /// Switched off by the settings (4.3).
+    Disabled,
+    /// It gives what it grants.
+    Enabled,
+}
+
 impl Policy {
     /// A policy under these settings.
     ///
@@ -537,59 +565,70 @@ impl Policy {
         now: DateTime<Utc>,
         want: Option<Permission>,
     ) {
-        if !(grants_reach || share.is_restrict()) || !share.recipient().matches(principal) {
+        if !(grants_reach || share.is_restrict()) {
             return;
         }
         let cited = Some((share, resource));
-        if share.is_active(now) {
-            if share.is_restrict() {
-                st.restrict = st.restrict.or(cited);
-            } else {
-                self.count_grant(st, principal, share, cited, want);
+        match self.effect(share, principal, now) {
+            Effect::Nothing => {}
+            Effect::Restrict => st.restrict = st.restrict.or(cited),
+            Effect::Expired => st.expired_grant = st.expired_grant.or(cited),
+            Effect::NotStarted => st.not_started = st.not_started.or(cited),
+            Effect::Grant { granted, hold } => {
+                st.active_grant = st.active_grant.or(cited);
+                st.accepted |= granted;
+                let gives = want.is_some_and(|p| granted.has(p));
+                match hold {
+                    Hold::Pending if gives => st.pending_giver = st.pending_giver.or(cited),
+                    Hold::Pending => {}
+                    Hold::Locked => st.locked = st.locked.or(cited),
+                    Hold::Disabled | Hold::Enabled => {
+                        let enabled = hold == Hold::Enabled;
+                        st.unconstrained |= granted;
+                        if enabled {
+                            st.held |= granted;
+                        }
+                        if gives {
+                            st.unconstrained_giver = st.unconstrained_giver.or(cited);
+                            if enabled {
+                                st.giver = st.giver.or(cited);
+                            }
+                        }
+                    }
+                }
             }
-        } else if share.is_restrict() {
-            // An inactive restrict is not a grant: it plays no part.
-        } else if share.has_expired(now) {
-            st.expired_grant = st.expired_grant.or(cited);
-        } else {
-            st.not_started = st.not_started.or(cited);
         }
     }
 
-    /// Adds an active matching grant to the standing: what it gives if it is accepted,
-    /// unlocked and enabled, and otherwise what it would give.
-    fn count_grant<'a>(
-        &self,
-        st: &mut Standing<'a>,
-        principal: &Principal,
-        share: &'a Share,
-        cited: Cited<'a>,
-        want: Option<Permission>,
-    ) {
-        st.active_grant = st.active_grant.or(cited);
-        let granted = granted_by(share);
-        let gives = want.is_some_and(|p| granted.has(p));
-        st.accepted |= granted;
-        if share.is_pending() {
-            if gives {
-                st.pending_giver = st.pending_giver.or(cited);
+    /// What one share does for a principal at `now`, before settings take anything away
+    /// (SEMANTICS.md 4.2–4.5, 8 and 9): the one place that says which grants reach whom, for
+    /// the walk and for the escalation limit alike.
+    #[inline(always)]
+    fn effect(&self, share: &Share, principal: &Principal, now: DateTime<Utc>) -> Effect {
+        if !share.recipient().matches(principal) {
+            return Effect::Nothing;
+        }
+        if share.is_active(now) {
+            if share.is_restrict() {
+                return Effect::Restrict;
             }
-            return;
-        }
-        if !share.is_unlocked_for(principal) {
-            st.locked = st.locked.or(cited);
-            return;
-        }
-        st.unconstrained |= granted;
-        let enabled = self.disabling(principal, share.recipient()).is_none();
-        if enabled {
-            st.held |= granted;
-        }
-        if gives {
-            st.unconstrained_giver = st.unconstrained_giver.or(cited);
-            if enabled {
-                st.giver = st.giver.or(cited);
-            }
+            let hold = if share.is_pending() {
+                Hold::Pending
+            } else if !share.is_unlocked_for(principal) {
+                Hold::Locked
+            } else if self.disabling(principal, share.recipient()).is_some() {
+                Hold::Disabled
+            } else {
+                Hold::Enabled
+            };
+            Effect::Grant { granted: granted_by(share), hold }
+        } else if share.is_restrict() {
+            // An inactive restrict is not a grant: it plays no part.
+            Effect::Nothing
+        } else if share.has_expired(now) {
+            Effect::Expired
+        } else {
+            Effect::NotStarted
         }
     }
 
