@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Decision, Evidence, Node, Policy, Reason, ShareAction, Standing};
+use super::{Decision, Effect, Evidence, Hold, Node, Policy, Reason, ShareAction, Standing};
 use crate::model::LATEST_TIME;
 use crate::model::{
     AdminRight, Audience, Email, Level, ModelError, NewShare, Permission, Permissions, Principal,
@@ -353,9 +353,11 @@ impl Policy {
         let mut latest: Option<DateTime<Utc>> = None;
         let reach = super::granting(path);
         for share in path.iter().take(reach).flat_map(|n| n.shares()) {
-            let gives = matches!(self.effect(share, actor, now),
-                super::Effect::Grant { granted, hold: super::Hold::Enabled } if granted.has(permission));
-            if !gives {
+            let Effect::Grant { granted, hold: Hold::Enabled } = self.effect(share, actor, now)
+            else {
+                continue;
+            };
+            if !granted.has(permission) {
                 continue;
             }
             let ends = if share.max_uses().is_some() { Some(now) } else { share.expires() };
