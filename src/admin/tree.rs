@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
+use crate::model::Tagged;
 use crate::model::{ModelError, PrincipalId, ResourceRef};
-use crate::model::{TagIndex, Tagged};
 
 /// One resource of a path, with its owner and whether it inherits its ancestors' grants.
 ///
@@ -234,10 +234,12 @@ impl<T: ResourceTree + ?Sized> ResourceTree for std::sync::Arc<T> {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Hierarchy {
-    /// Where each resource, added or only named as a parent, sits in `entries`.
-    index: TagIndex,
-    /// One entry a resource, its parent by place: a path costs one lookup, not one a level.
-    entries: Vec<Entry>,
+    /// One entry a resource, added or only named as a parent, in the slot its id's tag picks
+    /// (open addressing, linear probing, a power of two long and at most half full): a
+    /// lookup reads the entry's own cache line first, not an index's and then the entry's.
+    /// Parents are slots, so a path costs one lookup, not one a level.
+    slots: Vec<Option<Entry>>,
+    len: usize,
 }
 
 /// 64 bytes, one cache line: a path reads one line a resource once its place is known.
@@ -253,6 +255,7 @@ struct Entry {
 }
 
 const _: () = assert!(std::mem::size_of::<Entry>() == 64);
+const _: () = assert!(std::mem::size_of::<Option<Entry>>() == 64);
 
 impl Entry {
     fn step(&self) -> PathStep<'_> {
@@ -316,44 +319,88 @@ impl Hierarchy {
                 next = e.parent;
             }
         }
+        // Room for both first: making room moves entries, and with them the parent's slot.
+        self.reserve(2)?;
         let parent = parent.map(|p| self.place(p)).transpose()?;
         let at = self.place(resource)?;
-        if let Some(e) = self.entries.get_mut(at as usize) {
+        if let Some(e) = self.slots.get_mut(at as usize).and_then(Option::as_mut) {
             *e = Entry { parent, owner, added: true, ..e.clone() };
         }
         Ok(())
     }
 
-    /// The resource's place in `entries`, made (not added) if it has none.
+    /// Makes room for `more` entries without moving any, growing (and moving every entry)
+    /// now if need be.
+    fn reserve(&mut self, more: usize) -> Result<(), ModelError> {
+        let wanted = self.len + more;
+        if 2 * wanted <= self.slots.len() {
+            return Ok(());
+        }
+        let size = (2 * wanted).next_power_of_two().max(16);
+        if u32::try_from(size).is_err() {
+            return Err(ModelError::Invalid {
+                field: "resource",
+                value: wanted.to_string(),
+                reason: "the hierarchy holds 2^30 resources, its most",
+            });
+        }
+        let old = std::mem::replace(&mut self.slots, vec![None; size]);
+        // Where each old slot's entry went, to move the parents with them.
+        let mut moved = vec![u32::MAX; old.len()];
+        for (from, entry) in old.into_iter().enumerate() {
+            if let Some(entry) = entry {
+                let to = self.vacant(entry.resource.tag());
+                moved[from] = to;
+                self.slots[to as usize] = Some(entry);
+            }
+        }
+        for entry in self.slots.iter_mut().flatten() {
+            entry.parent = entry.parent.and_then(|p| moved.get(p as usize).copied());
+        }
+        Ok(())
+    }
+
+    /// The first empty slot from the tag's (there is one: the slots are at most half full).
+    fn vacant(&self, tag: u32) -> u32 {
+        let mask = self.slots.len() - 1;
+        let mut i = tag as usize & mask;
+        while self.slots.get(i).is_some_and(Option::is_some) {
+            i = (i + 1) & mask;
+        }
+        // Below 2^31: `reserve` keeps the table that small.
+        i as u32
+    }
+
+    /// The resource's slot, made (not added) if it has none. Making one may grow the table,
+    /// which moves every entry: a caller that holds a slot reserves room first.
     fn place(&mut self, resource: ResourceRef) -> Result<u32, ModelError> {
         if let Some(at) = self.find(&resource) {
             return Ok(at);
         }
-        let at = u32::try_from(self.entries.len()).ok().filter(|&at| at < u32::MAX).ok_or_else(
-            || ModelError::Invalid {
-                field: "resource",
-                value: resource.to_string(),
-                reason: "the hierarchy holds 2^32 - 1 resources, its most",
-            },
-        )?;
-        self.index.insert(resource.tag(), at);
-        self.entries.push(Entry {
-            resource,
-            parent: None,
-            owner: None,
-            added: false,
-            inherits: true,
-        });
+        self.reserve(1)?;
+        let at = self.vacant(resource.tag());
+        self.slots[at as usize] =
+            Some(Entry { resource, parent: None, owner: None, added: false, inherits: true });
+        self.len += 1;
         Ok(at)
     }
 
-    /// The resource's place in `entries`, if it has one.
+    /// The resource's slot, if it has one.
     fn find(&self, resource: &ResourceRef) -> Option<u32> {
-        self.index.get(resource.tag(), |at| self.entry(at).is_some_and(|e| e.resource == *resource))
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = resource.tag() as usize & mask;
+        loop {
+            let entry = self.slots.get(i)?.as_ref()?;
+            if entry.resource == *resource {
+                // Below 2^31: `reserve` keeps the table that small.
+                return Some(i as u32);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     fn entry(&self, at: u32) -> Option<&Entry> {
-        self.entries.get(at as usize)
+        self.slots.get(at as usize)?.as_ref()
     }
 
     /// Cuts (`false`) or restores (`true`) the resource's inheritance of its ancestors'
@@ -377,7 +424,7 @@ impl Hierarchy {
         resource: &ResourceRef,
         inherits: bool,
     ) -> Result<(), ModelError> {
-        match self.find(resource).and_then(|i| self.entries.get_mut(i as usize)) {
+        match self.find(resource).and_then(|i| self.slots.get_mut(i as usize)?.as_mut()) {
             Some(e) if e.added => {
                 e.inherits = inherits;
                 Ok(())
@@ -456,5 +503,101 @@ impl ResourceTree for Hierarchy {
         read: &mut dyn FnMut(&[PathStep<'_>]),
     ) -> Option<Result<(), TreeError>> {
         Some(self.with_path(resource, read))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::{Hierarchy, PathItem};
+    use crate::model::{PrincipalId, ResourceRef};
+
+    /// A step: add resource `r` under `parent` (owned by `owner`), or cut or restore its
+    /// inheritance.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Add { r: u8, parent: Option<u8>, owner: Option<u8> },
+        Inherit { r: u8, inherits: bool },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..60, proptest::option::of(0u8..60), proptest::option::of(0u8..3))
+                .prop_map(|(r, parent, owner)| Op::Add { r, parent, owner }),
+            1 => (0u8..60, any::<bool>()).prop_map(|(r, inherits)| Op::Inherit { r, inherits }),
+        ]
+    }
+
+    fn resource(r: u8) -> ResourceRef {
+        format!("folder:r{r}").parse().unwrap()
+    }
+
+    fn owner(o: u8) -> PrincipalId {
+        format!("user{o}").parse().unwrap()
+    }
+
+    /// The model: each added resource's parent, owner and inheritance.
+    type Model = HashMap<u8, (Option<u8>, Option<u8>, bool)>;
+
+    /// The path the model gives, or `None` if some resource on it is not added.
+    fn model_path(model: &Model, r: u8) -> Option<Vec<PathItem>> {
+        let mut path = Vec::new();
+        let mut next = Some(r);
+        while let Some(at) = next {
+            let &(parent, o, inherits) = model.get(&at)?;
+            path.push(PathItem { resource: resource(at), owner: o.map(owner), inherits });
+            next = parent;
+        }
+        Some(path)
+    }
+
+    fn makes_cycle(model: &Model, r: u8, parent: u8) -> bool {
+        let mut next = Some(parent);
+        while let Some(at) = next {
+            if at == r {
+                return true;
+            }
+            next = model.get(&at).and_then(|e| e.0);
+        }
+        false
+    }
+
+    proptest! {
+        /// Whatever is added, in whatever order (parents before or after their children,
+        /// replacements, refused cycles) and however often the table grows and moves its
+        /// entries, every path is the model's.
+        #[test]
+        fn paths_are_the_models(ops in proptest::collection::vec(op(), 0..200)) {
+            let (mut tree, mut model) = (Hierarchy::new(), Model::new());
+            for op in ops {
+                match op {
+                    Op::Add { r, parent, owner: o } => {
+                        let refused = parent.is_some_and(|p| makes_cycle(&model, r, p));
+                        let added = tree.add(resource(r), parent.map(resource), o.map(owner));
+                        prop_assert_eq!(added.is_err(), refused);
+                        if !refused {
+                            let inherits = model.get(&r).is_none_or(|e| e.2);
+                            model.insert(r, (parent, o, inherits));
+                        }
+                    }
+                    Op::Inherit { r, inherits } => {
+                        let known = model.contains_key(&r);
+                        prop_assert_eq!(tree.set_inherits(&resource(r), inherits).is_ok(), known);
+                        if let Some(e) = model.get_mut(&r) {
+                            e.2 = inherits;
+                        }
+                    }
+                }
+            }
+            for r in 0..60 {
+                prop_assert_eq!(tree.contains(&resource(r)), model.contains_key(&r));
+                prop_assert_eq!(tree.path_now(&resource(r)).ok(), model_path(&model, r));
+            }
+        }
     }
 }
