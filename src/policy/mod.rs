@@ -583,14 +583,13 @@ impl Policy {
                     Hold::Pending => {}
                     Hold::Locked => st.locked = st.locked.or(cited),
                     Hold::Disabled | Hold::Enabled => {
-                        let enabled = hold == Hold::Enabled;
                         st.unconstrained |= granted;
-                        if enabled {
-                            st.held |= granted;
-                        }
                         if gives {
                             st.unconstrained_giver = st.unconstrained_giver.or(cited);
-                            if enabled {
+                        }
+                        if hold == Hold::Enabled {
+                            st.held |= granted;
+                            if gives {
                                 st.giver = st.giver.or(cited);
                             }
                         }
