@@ -217,8 +217,6 @@ impl Policy {
         })
     }
 
-    /// The setting that forbids a share with this recipient, permissions and expiry, if any
-    /// (SEMANTICS.md 6.3).
     /// The setting that forbids making `share` (SEMANTICS.md 6.3), as a denial.
     fn forbidding_setting(&self, share: &Share, now: DateTime<Utc>) -> Option<Decision> {
         let recipient = share.recipient();
@@ -433,8 +431,6 @@ impl Policy {
     }
 }
 
-/// Whether a change extends a share in time: the result is active, and either the old share
-/// was not, or the change removes its expiry or moves it later.
 /// Whether changing `old` into `new` widens it (SEMANTICS.md section 6): the result has not
 /// expired or been used up, and the old one had, or the change lengthens its life, brings a
 /// start still ahead earlier, raises its use limit or removes its password.

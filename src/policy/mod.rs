@@ -427,8 +427,6 @@ impl Policy {
         path.iter().position(|n| n.owner == Some(principal.id()))
     }
 
-    /// Whether a grant to this recipient class reaches this principal under the settings
-    /// (SEMANTICS.md 4.3).
     /// Whether the settings let `share` grant to `principal` (SEMANTICS.md 4.3): its
     /// recipient class is switched on, and an external principal is reached only by public
     /// and link grants while `allow_external` is off. Matching is not checked here.
