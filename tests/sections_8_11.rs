@@ -212,6 +212,22 @@ fn pending_answers_pending_only_for_what_acceptance_would_give() {
 }
 
 #[test]
+fn pending_names_the_invitation_that_would_give_the_permission() {
+    // A nearer invitation that would not give it is not the one the denial names.
+    let bob = user("bob");
+    let viewer = share("pv", to("bob"), AccessLevel::Viewer).with_pending(true);
+    let editor = share("pe", to("bob"), AccessLevel::Editor).with_pending(true);
+    let doc = r("document:d");
+    let shares = [viewer, editor];
+    let path = [Node::new(&doc, None, &shares)];
+    let decision = Policy::default().check(&bob, Permission::Edit, &path, now());
+    assert_eq!(decision.reason(), Reason::Pending);
+    assert_eq!(decision.evidence().share, Some("pe".parse().unwrap()));
+    let decision = Policy::default().check(&bob, Permission::View, &path, now());
+    assert_eq!(decision.evidence().share, Some("pv".parse().unwrap()));
+}
+
+#[test]
 fn a_cumulative_pending_behind_a_blocked_domain_answers_pending() {
     let settings: Settings =
         serde_json::from_str(r#"{"email_domains": {"block": ["blocked.test"]}}"#).unwrap();
