@@ -567,6 +567,38 @@ fn no_one_but_an_owner_writes_or_deletes_a_restrict_that_matches_them() {
     allow(&w.act(&internal("alice"), Delete, 0), Reason::Owner);
 }
 
+#[test]
+fn a_manager_reads_a_link_token_only_if_making_the_link_now_stays_within_their_hold() {
+    // max manages d1 until day 10. Making a link again keeps its expiry while it is ahead; a
+    // link that has expired is made again without one (it could be renewed), so a manager
+    // whose hold ends does not learn its token.
+    let retrievable = |id: &str, expires: DateTime<Utc>| {
+        share(
+            id,
+            "document:d1",
+            Recipient::Link(ShareLink::new(&token(id), true)),
+            AccessLevel::Viewer,
+        )
+        .with_expiry(Some(expires))
+    };
+    let w = World::new()
+        .on_doc(
+            share("m", "document:d1", user("max"), AccessLevel::Manager)
+                .with_expiry(Some(now() + Duration::days(10))),
+        )
+        .on_doc(retrievable("within", now() + Duration::days(5)))
+        .on_doc(retrievable("beyond", now() + Duration::days(20)))
+        .on_doc(retrievable("ended", now()));
+    let max = internal("max");
+    allow(&w.act(&max, ShareAction::Token, 1), Reason::Manager);
+    deny(&w.act(&max, ShareAction::Token, 2), Reason::Escalation);
+    deny(&w.act(&max, ShareAction::Token, 3), Reason::Escalation);
+    // The owner reads every one of them.
+    for n in 1..=3 {
+        allow(&w.act(&internal("alice"), ShareAction::Token, n), Reason::Owner);
+    }
+}
+
 // ============================================================ section 6
 
 /// bob: viewer on the document with re-share internal (no grant_reshare).

@@ -878,6 +878,8 @@ impl Policy {
         }
         if matches!(reason, Reason::Manager | Reason::Admin) {
             let mut again = crate::model::NewShare::again(share);
+            // A time already past cannot be asked for now: an expired link is made again
+            // without an expiry (it could be renewed), a started one without its start.
             again.expires = share.expires().filter(|t| *t > now);
             again.starts = share.starts().filter(|t| *t > now);
             again.pending = false;
