@@ -588,15 +588,26 @@ fn a_manager_reads_a_link_token_only_if_making_the_link_now_stays_within_their_h
         )
         .on_doc(retrievable("within", now() + Duration::days(5)))
         .on_doc(retrievable("beyond", now() + Duration::days(20)))
-        .on_doc(retrievable("ended", now()));
+        .on_doc(retrievable("ended", now()))
+        .on_doc(share("v", "document:d1", user("ada"), AccessLevel::Viewer));
     let max = internal("max");
     allow(&w.act(&max, ShareAction::Token, 1), Reason::Manager);
     deny(&w.act(&max, ShareAction::Token, 2), Reason::Escalation);
     deny(&w.act(&max, ShareAction::Token, 3), Reason::Escalation);
-    // The owner reads every one of them.
+    // The owner reads every one of them, and the decision names no administrative right.
     for n in 1..=3 {
-        allow(&w.act(&internal("alice"), ShareAction::Token, n), Reason::Owner);
+        let owner = w.act(&internal("alice"), ShareAction::Token, n);
+        allow(&owner, Reason::Owner);
+        assert_eq!(owner.evidence().admin_right, None);
     }
+    // An administrator with write_shares who views d1: the right is named.
+    let ada = Principal::builder("ada", PrincipalKind::Internal)
+        .admin(AdminRights::none().with(AdminRight::WriteShares))
+        .build()
+        .unwrap();
+    let admin = w.act(&ada, ShareAction::Token, 1);
+    allow(&admin, Reason::Admin);
+    assert_eq!(admin.evidence().admin_right, Some(AdminRight::WriteShares));
 }
 
 // ============================================================ section 6

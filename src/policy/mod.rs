@@ -879,9 +879,8 @@ impl Policy {
         if matches!(reason, Reason::Manager | Reason::Admin) {
             let mut again = crate::model::NewShare::again(share);
             // A time already past cannot be asked for now: an expired link is made again
-            // without an expiry (it could be renewed), a started one without its start.
+            // without an expiry (it could be renewed). Its start plays no part in escalation.
             again.expires = share.expires().filter(|t| *t > now);
-            again.starts = share.starts().filter(|t| *t > now);
             again.pending = false;
             let made = self.check_create(principal, &again, path, now);
             if made.reason() == Reason::Escalation {
