@@ -56,6 +56,7 @@ fn share(id: &str, on: &str, recipient: Recipient, access: AccessLevel) -> Share
 }
 
 /// `document:d1` in `folder:f1`; alice owns the folder.
+#[derive(Clone)]
 struct World {
     doc: ResourceRef,
     folder: ResourceRef,
@@ -608,6 +609,39 @@ fn a_manager_reads_a_link_token_only_if_making_the_link_now_stays_within_their_h
     let admin = w.act(&ada, ShareAction::Token, 1);
     allow(&admin, Reason::Admin);
     assert_eq!(admin.evidence().admin_right, Some(AdminRight::WriteShares));
+}
+
+#[test]
+fn a_setting_that_forbids_the_link_now_does_not_hide_that_making_it_would_escalate() {
+    // max views and manages d1, no more; the editor link was made before the settings came to
+    // forbid it (too long for `max_link_lifetime_days`, or links switched off): making it now
+    // would be refused by the settings, and would still grant max what he does not hold.
+    let w = World::new()
+        .on_doc(share(
+            "m",
+            "document:d1",
+            user("max"),
+            AccessLevel::Custom(Permissions::VIEW | Permissions::MANAGE_ACCESS),
+        ))
+        .on_doc(
+            share(
+                "e",
+                "document:d1",
+                Recipient::Link(ShareLink::new(&token("e"), true)),
+                AccessLevel::Editor,
+            )
+            .with_expiry(Some(now() + Duration::days(5))),
+        );
+    let max = internal("max");
+    for settings in [
+        Settings::default(),
+        Settings { max_link_lifetime_days: Some(1), ..Settings::default() },
+        Settings { allow_links: false, ..Settings::default() },
+        Settings { require_link_password: true, ..Settings::default() },
+    ] {
+        let w = World { settings: settings.clone(), ..w.clone() };
+        deny(&w.act(&max, ShareAction::Token, 1), Reason::Escalation);
+    }
 }
 
 // ============================================================ section 6

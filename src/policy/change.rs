@@ -287,6 +287,24 @@ impl Policy {
         None
     }
 
+    /// Whether making `new` now would be `escalation` for `actor` (SEMANTICS.md 6.4), asked on
+    /// its own: whatever the settings would say of the share, which [`Policy::check_create`]
+    /// asks first. The `token` share action (section 5) asks this question. A share that
+    /// cannot be made at all is `invalid`.
+    pub(super) fn escalation_of(
+        &self,
+        actor: &Principal,
+        new: &NewShare,
+        st: &Standing<'_>,
+        path: &[Node<'_>],
+        now: DateTime<Utc>,
+    ) -> Option<Decision> {
+        match self.new_share(draft_id(), actor.id().clone(), new, now) {
+            Ok(share) => self.escalation(actor, st, &share, share.permissions(), path, now),
+            Err(e) => Some(invalid(e.to_string())),
+        }
+    }
+
     /// Whether making (or changing to) `share`, adding `added`, escalates (SEMANTICS.md 6.4).
     fn escalation(
         &self,

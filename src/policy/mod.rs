@@ -882,9 +882,8 @@ impl Policy {
             // without an expiry (it could be renewed). Its start plays no part in escalation.
             again.expires = share.expires().filter(|t| *t > now);
             again.pending = false;
-            let made = self.check_create(principal, &again, path, now);
-            if made.reason() == Reason::Escalation {
-                return made;
+            if let Some(denial) = self.escalation_of(principal, &again, st, path, now) {
+                return denial;
             }
         }
         let decision = Decision::allow(reason);
