@@ -461,6 +461,11 @@ fn a_widening_change_by_a_resharer_whose_access_has_lapsed_is_not_permitted() {
         let decision = Policy::default().check_update(&lena, &hers, &patch, &path, now());
         assert_eq!(decision.reason(), expected, "{patch:?}");
     }
+    // A start that has come (at `now` exactly) is no longer ahead: dropping it widens nothing.
+    let started = hers.with_start(Some(now()));
+    let patch = SharePatch { starts: Some(None), ..SharePatch::default() };
+    let decision = Policy::default().check_update(&lena, &started, &patch, &path, now());
+    assert_eq!(decision.reason(), Reason::Sharer);
 }
 
 #[test]
