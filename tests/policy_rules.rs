@@ -807,6 +807,8 @@ fn create_setting_cases() {
             .create(&alice, &new_share(r.clone(), AccessLevel::Manager));
         if matches!(r, Recipient::Public | Recipient::Link(_)) {
             deny(&lifted, Reason::Setting);
+            let detail = lifted.evidence().detail.clone().unwrap_or_default();
+            assert!(detail.starts_with(&format!("a {} share never carries", r.share_type())));
         } else {
             allow(&lifted, Reason::Owner);
         }

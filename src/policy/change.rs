@@ -275,7 +275,7 @@ impl Policy {
         if matches!(class, RecipientClass::Public | RecipientClass::Link) {
             return forbid(
                 None,
-                format!("a {} share never carries {management}", class_name(class)),
+                format!("a {} share never carries {management}", recipient.share_type()),
             );
         }
         if class == RecipientClass::External && !self.settings.external_may_manage {
@@ -485,15 +485,6 @@ fn link_deadline(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
     Duration::try_days(i64::from(days))
         .and_then(|lifetime| now.checked_add_signed(lifetime))
         .map_or(LATEST_TIME, |end| end.min(LATEST_TIME))
-}
-
-fn class_name(class: RecipientClass) -> &'static str {
-    match class {
-        RecipientClass::Internal => "internal",
-        RecipientClass::External => "external",
-        RecipientClass::Public => "public",
-        RecipientClass::Link => "link",
-    }
 }
 
 fn invalid(detail: String) -> Decision {
