@@ -447,3 +447,107 @@ impl<'de> serde::Deserialize<'de> for ShareList {
         Vec::<Share>::deserialize(d).map(Self::from)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chrono::Utc;
+
+    use super::{Probe, RecipientKey, ShareList};
+    use crate::model::{AccessLevel, Principal, PrincipalKind, Recipient, Share};
+
+    fn share(id: &str, recipient: Recipient) -> Share {
+        Share::new(
+            id.parse().unwrap(),
+            "document:d1".parse().unwrap(),
+            "alice".parse().unwrap(),
+            recipient,
+            AccessLevel::Viewer,
+            Utc::now(),
+        )
+    }
+
+    fn key(recipient: Recipient) -> RecipientKey {
+        RecipientKey::of(&share("s1", recipient))
+    }
+
+    /// The index holds exactly one key a share, each its share's, in order. (A list whose
+    /// keys fell out of step would still decide right, by reading every share: the property
+    /// tests of decisions cannot see it, this does.)
+    fn assert_in_step(list: &ShareList) {
+        let expected: Vec<RecipientKey> = list.iter().map(RecipientKey::of).collect();
+        assert_eq!(list.keys(), expected.as_slice());
+    }
+
+    /// Every change keeps the index in step, in place (up to three keys) and on the heap.
+    #[test]
+    fn every_change_keeps_the_keys_in_step() {
+        let to = |i: usize| {
+            let id = format!("u{i}");
+            if i % 3 == 0 {
+                Recipient::Group { id: id.parse().unwrap() }
+            } else {
+                Recipient::User { id: id.parse().unwrap() }
+            }
+        };
+        let mut list = ShareList::new();
+        for i in 0..5 {
+            list.push(share(&format!("s{i}"), to(i)));
+            assert_in_step(&list);
+        }
+        // From the heap back to fewer than fit in place, one removal at a time.
+        while !list.is_empty() {
+            assert!(list.remove(5).is_none());
+            assert_in_step(&list);
+            let removed = list.remove(list.len() / 2).unwrap();
+            assert!(!list.iter().any(|s| s.id() == removed.id()));
+            assert_in_step(&list);
+        }
+        let mut list: ShareList = (0..4).map(|i| share(&format!("s{i}"), to(i))).collect();
+        list.retain(|s| s.id().as_str() != "s0");
+        assert_in_step(&list);
+        list.shrink_to_fit();
+        assert_in_step(&list);
+        assert!(list.replace(1, share("s9", Recipient::Public)).is_ok());
+        assert_in_step(&list);
+        list.remove(0);
+        assert_in_step(&list);
+        list.extend([share("s7", to(7)), share("s8", to(8))]);
+        assert_in_step(&list);
+    }
+
+    /// Lists are equal when their shares are.
+    #[test]
+    fn lists_compare_by_their_shares() {
+        let one: ShareList = vec![share("s1", Recipient::Public)].into();
+        let other: ShareList = vec![share("s2", Recipient::Public)].into();
+        assert_eq!(one, one.clone());
+        assert_ne!(one, other);
+        assert_ne!(one, ShareList::new());
+    }
+
+    /// What the index is for (the answers are the same without it): a key rules out the
+    /// shares to users and groups the principal is not, even where their filter bit is the
+    /// principal's, and keeps its own, its groups' and every recipient that is neither.
+    #[test]
+    fn keys_rule_out_the_shares_to_others_and_keep_the_principals() {
+        let bob = Principal::builder("bob", PrincipalKind::Internal).group("eng").build().unwrap();
+        let probe = Probe::new(&bob);
+        let user = |id: &str| Recipient::User { id: id.parse().unwrap() };
+        let group = |id: &str| Recipient::Group { id: id.parse().unwrap() };
+        // A thousand of each: some share a filter bit with bob or eng (64 bits), and are ruled
+        // out by their tags.
+        for i in 0..1000 {
+            assert!(!key(user(&format!("u{i}"))).may_match(&probe), "user u{i}");
+            assert!(!key(group(&format!("g{i}"))).may_match(&probe), "group g{i}");
+        }
+        assert!(key(user("bob")).may_match(&probe));
+        assert!(key(group("eng")).may_match(&probe));
+        assert!(!key(group("bob")).may_match(&probe), "a group named as the user is not the user");
+        assert!(!key(user("eng")).may_match(&probe), "a user named as the group is not the group");
+        for other in [Recipient::Organization, Recipient::Public, Recipient::PartnerUsers] {
+            assert!(key(other).may_match(&probe));
+        }
+    }
+}
