@@ -517,6 +517,39 @@ mod tests {
         assert_in_step(&list);
     }
 
+    /// Up to three keys live in the list itself (no allocation, no cache miss to reach them,
+    /// what keeps `MemoryStore` within its bytes a share); more go to the heap, and come back
+    /// when a list that shrank is trimmed. Capacity is made ahead when asked.
+    #[test]
+    fn a_few_keys_stay_in_place() {
+        let in_place = |list: &ShareList| matches!(list.keys, super::Keys::InPlace { .. });
+        let list = |n: usize| -> ShareList {
+            (0..n).map(|i| share(&format!("s{i}"), Recipient::Public)).collect()
+        };
+        assert!(in_place(&list(0)) && in_place(&list(3)));
+        let mut four = list(4);
+        assert!(!in_place(&four));
+        four.remove(0);
+        assert!(!in_place(&four), "removing leaves the heap alone");
+        four.shrink_to_fit();
+        assert!(in_place(&four), "trimming three keys brings them back in place");
+        assert_in_step(&four);
+        let mut grown = list(2);
+        grown.reserve_exact(2);
+        assert!(!in_place(&grown) && grown.shares.capacity() >= 4);
+        let mut empty = ShareList::new();
+        empty.reserve_exact(4);
+        assert!(!in_place(&empty));
+        let mut small = list(1);
+        small.reserve_exact(2);
+        assert!(in_place(&small), "three fit in place");
+        let mut long = list(8);
+        long.retain(|s| s.id().as_str() != "s0");
+        long.shrink_to_fit();
+        assert!(long.shares.capacity() < 8, "trimmed");
+        assert!(format!("{long:?}").contains("s7"), "Debug shows the shares");
+    }
+
     /// Lists are equal when their shares are.
     #[test]
     fn lists_compare_by_their_shares() {
