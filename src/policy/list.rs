@@ -548,7 +548,7 @@ mod tests {
         long.shrink_to_fit();
         assert!(long.shares.capacity() < 8, "trimmed");
         assert!(format!("{long:?}").contains("s7"), "Debug shows the shares");
-        assert_eq!((&long).into_iter().map(|s| s.id().as_str()).last(), Some("s7"));
+        assert_eq!((&long).into_iter().map(|s| s.id().as_str()).next_back(), Some("s7"));
     }
 
     /// Lists are equal when their shares are.
