@@ -571,7 +571,8 @@ mod tests {
         let user = |id: &str| Recipient::User { id: id.parse().unwrap() };
         let group = |id: &str| Recipient::Group { id: id.parse().unwrap() };
         // A thousand of each: some share a filter bit with bob or eng (64 bits), and are ruled
-        // out by their tags.
+        // out by their tags. (Tags are 32-bit keyed hashes, drawn afresh each run: that one of
+        // these 2 000 ids has bob's or eng's tag is a one-in-a-million chance.)
         for i in 0..1000 {
             assert!(!key(user(&format!("u{i}"))).may_match(&probe), "user u{i}");
             assert!(!key(group(&format!("g{i}"))).may_match(&probe), "group g{i}");
