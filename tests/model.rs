@@ -738,3 +738,16 @@ fn a_share_read_from_json_is_held_to_the_rules_of_a_request() {
     let err = serde_json::from_value::<Share>(restrict_with_reshare).unwrap_err().to_string();
     assert!(err.contains("takes no `permissions` and no `reshare`"), "{err}");
 }
+
+/// A share read without its `version` (an import, a hand-written fixture) is at its first
+/// version, as a new share is: the version a conditional write expects of it.
+#[test]
+fn a_share_written_without_its_version_is_at_version_one() {
+    let json = r#"{"id":"s1","resource":"folder:f1","sharer":"alice","recipient":{"type":"public"},
+        "access":"viewer","created":"2026-03-01T12:00:00Z"}"#;
+    let share: Share = serde_json::from_str(json).unwrap();
+    assert_eq!(share.version(), 1);
+    let later: Share =
+        serde_json::from_str(&json.replace("\"created\"", "\"version\":7,\"created\"")).unwrap();
+    assert_eq!(later.version(), 7);
+}
