@@ -1575,3 +1575,60 @@ pub struct FieldChange {
 fn unlocks(principal: &Principal, password: &LinkPassword, link: &ShareLink) -> bool {
     principal.unlocked().iter().any(|u| password.is_unlocked_by(link.digest(), u))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chrono::Utc;
+
+    use super::Share;
+    use crate::model::{AccessLevel, PrincipalId, Recipient, ResourceRef};
+
+    /// `share_text` takes the store's copy of each text that equals the share's own (longer
+    /// than 16 bytes, a text is shared, so taking it is what saves the memory) and ignores one
+    /// that differs.
+    #[test]
+    fn a_share_takes_the_stores_copy_of_an_equal_text_only() {
+        let long = |text: &str| format!("{text}-with-a-text-longer-than-sixteen-bytes");
+        let resource =
+            |id: &str| -> ResourceRef { format!("folder:{}", long(id)).parse().unwrap() };
+        let sharer = |id: &str| -> PrincipalId { long(id).parse().unwrap() };
+        let recipient = |id: &str| Recipient::User { id: long(id).parse().unwrap() };
+        let share = || {
+            Share::new(
+                "s1".parse().unwrap(),
+                resource("f1"),
+                sharer("alice"),
+                recipient("bob"),
+                AccessLevel::Viewer,
+                Utc::now(),
+            )
+        };
+        let at = |s: &str| s.as_ptr();
+        let user = |r: &Recipient| match r {
+            Recipient::User { id } => at(id.as_str()),
+            _ => std::ptr::null(),
+        };
+
+        let (kept_resource, kept_sharer, kept_recipient) =
+            (resource("f1"), sharer("alice"), recipient("bob"));
+        let mut taken = share();
+        assert_ne!(
+            at(taken.resource().as_str()),
+            at(kept_resource.as_str()),
+            "separate copies to begin with"
+        );
+        taken.share_text(Some(&kept_resource), Some(&kept_sharer), Some(&kept_recipient));
+        assert_eq!(at(taken.resource().as_str()), at(kept_resource.as_str()));
+        assert_eq!(at(taken.sharer().as_str()), at(kept_sharer.as_str()));
+        assert_eq!(user(taken.recipient()), user(&kept_recipient));
+
+        let mut kept = share();
+        kept.share_text(Some(&resource("f2")), Some(&sharer("carol")), Some(&recipient("dave")));
+        assert_eq!(
+            (kept.resource(), kept.sharer(), kept.recipient()),
+            (&resource("f1"), &sharer("alice"), &recipient("bob"))
+        );
+    }
+}
